@@ -1,0 +1,1 @@
+"""The HTTP contract of ``shared/API.md``: FastAPI routes over the service layer."""

@@ -1,0 +1,71 @@
+"""``Annotated`` dependency aliases, so a route's signature says what it needs and who may call."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from dispatchd.api.auth import current_actor, require
+from dispatchd.api.problems import Problem
+from dispatchd.config import Settings
+from dispatchd.domain.errors import FieldError
+from dispatchd.service.actors import Actor, Role
+from dispatchd.service.dispatcher import Dispatcher
+from dispatchd.service.outcome import IdempotencyRequest
+
+MAX_IDEMPOTENCY_KEY = 200
+
+
+def get_dispatcher(request: Request) -> Dispatcher:
+    """The application's dispatcher."""
+    dispatcher: Dispatcher = request.app.state.dispatcher
+    return dispatcher
+
+
+def get_settings(request: Request) -> Settings:
+    """The application's settings."""
+    settings: Settings = request.app.state.dispatcher.settings
+    return settings
+
+
+async def idempotency_request(request: Request) -> IdempotencyRequest | None:
+    """The ``Idempotency-Key`` with a fingerprint of the request it came with, if sent.
+
+    JSON bodies are fingerprinted in canonical form, so a client that re-serialises the same
+    body differently is still recognised as retrying.
+    """
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        return None
+    if not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY or not key.isascii() or not key.isprintable():
+        raise Problem(
+            422,
+            f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} printable ASCII characters; "
+            "a UUID is a good choice",
+            "invalid-input",
+            [FieldError("Idempotency-Key", "is malformed")],
+        )
+    body = await request.body()
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("application/json") and body:
+        with contextlib.suppress(ValueError):
+            body = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
+    digest = hashlib.sha256()
+    for part in (request.method.encode(), request.url.path.encode(), body):
+        digest.update(len(part).to_bytes(8, "big") + part)
+    return IdempotencyRequest(key, digest.hexdigest())
+
+
+DispatcherDep = Annotated[Dispatcher, Depends(get_dispatcher)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+ConsoleActor = Annotated[Actor, require(Role.ADMIN, Role.MANAGER)]
+OrderWriter = Annotated[Actor, require(Role.ADMIN, Role.MANAGER, Role.INTEGRATION)]
+OrderReader = Annotated[Actor, require(Role.ADMIN, Role.MANAGER, Role.INTEGRATION, Role.INSTALLER)]
+AdminActor = Annotated[Actor, require(Role.ADMIN)]
+InstallerActor = Annotated[Actor, require(Role.INSTALLER)]
+Idempotency = Annotated[IdempotencyRequest | None, Depends(idempotency_request)]

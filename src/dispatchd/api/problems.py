@@ -1,0 +1,163 @@
+"""RFC 9457 problem documents for every error, so clients learn what was wrong and the fix.
+
+Validation errors list each bad field by its dotted path (``location.lat``); domain errors map
+to their status codes in one table, and a failed request never changes anything because the
+error is raised before its transaction commits.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from dispatchd.domain.errors import (
+    DomainError,
+    FieldError,
+    IllegalTransition,
+    InvalidInput,
+    NotAllowed,
+)
+from dispatchd.service.dispatcher import IdempotencyKeyReused
+from dispatchd.service.errors import Conflict, NotFound
+
+log = structlog.get_logger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_BASE = "urn:dispatchd:problem:"
+
+_TITLES = {
+    400: "Bad request",
+    401: "Not authenticated",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Request too large",
+    415: "Unsupported media type",
+    422: "Invalid input",
+    429: "Too many requests",
+    500: "Internal error",
+}
+
+
+class Problem(Exception):
+    """An error response, raised anywhere in a request and rendered as problem+json."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        kind: str | None = None,
+        errors: list[FieldError] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.kind = kind or _TITLES.get(status, "error").lower().replace(" ", "-")
+        self.errors = errors or []
+        self.headers = headers or {}
+
+
+def problem_response(problem: Problem) -> JSONResponse:
+    """The problem as an HTTP response."""
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + problem.kind,
+        "title": _TITLES.get(problem.status, "Error"),
+        "status": problem.status,
+        "detail": problem.detail,
+    }
+    if problem.errors:
+        body["errors"] = [{"field": e.field, "message": e.message} for e in problem.errors]
+    return JSONResponse(body, problem.status, headers=problem.headers, media_type=PROBLEM_JSON)
+
+
+def problem_for(exc: DomainError) -> Problem:
+    """The problem a domain or service error stands for."""
+    if isinstance(exc, InvalidInput):
+        return Problem(422, exc.detail, "invalid-input", exc.errors)
+    if isinstance(exc, IdempotencyKeyReused):
+        return Problem(
+            422, str(exc), "idempotency-key-reused", [FieldError("Idempotency-Key", str(exc))]
+        )
+    if isinstance(exc, NotFound):
+        return Problem(404, str(exc), "not-found")
+    if isinstance(exc, IllegalTransition):
+        return Problem(409, str(exc), "state-conflict")
+    if isinstance(exc, Conflict):
+        return Problem(409, str(exc), "conflict")
+    if isinstance(exc, NotAllowed):
+        return Problem(403, str(exc), "not-allowed")
+    return Problem(400, str(exc))
+
+
+def _field_path(location: tuple[Any, ...] | list[Any]) -> str:
+    parts = list(location)
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        parts = parts[1:]
+    path = ""
+    for part in parts:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path or "body"
+
+
+def _validation_problem(exc: RequestValidationError) -> Problem:
+    errors = []
+    for error in exc.errors():
+        if error.get("type") == "json_invalid":
+            return Problem(
+                400,
+                "the request body is not valid JSON: "
+                f"{error.get('ctx', {}).get('error', 'parse error')}; send a JSON object",
+                "malformed-json",
+                [FieldError("body", "is not valid JSON")],
+            )
+        message = str(error.get("msg", "is invalid"))
+        if error.get("type") == "missing":
+            message = "is required"
+        elif error.get("type") == "extra_forbidden":
+            message = "is not a known field; remove it or check its spelling"
+        errors.append(FieldError(_field_path(error.get("loc", ())), message))
+    summary = "; ".join(f"{e.field}: {e.message}" for e in errors[:5])
+    return Problem(422, f"the request has invalid fields — {summary}", "invalid-input", errors)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Render every error the app can raise as problem+json."""
+
+    @app.exception_handler(Problem)
+    async def _problem(_request: Request, exc: Problem) -> JSONResponse:
+        return problem_response(exc)
+
+    @app.exception_handler(DomainError)
+    async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
+        return problem_response(problem_for(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return problem_response(_validation_problem(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "")
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = "no such path; see /docs for the API"
+        if exc.status_code == 405:
+            detail = "this path does not accept that method; see /docs for the API"
+        headers = dict(exc.headers) if exc.headers else None
+        return problem_response(Problem(exc.status_code, detail, headers=headers))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", error_type=type(exc).__name__)
+        return problem_response(
+            Problem(500, "the server failed to handle this request; nothing was changed")
+        )

@@ -1,0 +1,49 @@
+"""Renderers that turn a command's result into its response inside the command's transaction.
+
+Rendering there means the stored idempotent answer is exactly what the first caller saw.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi.responses import JSONResponse, Response
+
+from dispatchd.api.views import order_view
+from dispatchd.domain.orders import Order
+from dispatchd.service.actors import Actor
+from dispatchd.service.outcome import Outcome
+from dispatchd.service.unit_of_work import UnitOfWork
+
+Renderer = Callable[[UnitOfWork, Any], Outcome]
+
+
+def respond(outcome: Outcome) -> Response:
+    """The HTTP response for an outcome (204 has no body)."""
+    if outcome.status_code == 204:
+        return Response(status_code=204)
+    return JSONResponse(outcome.body, outcome.status_code)
+
+
+def as_order(actor: Actor, public_url: str, status_code: int = 200) -> Renderer:
+    """Render an order as the actor may see it."""
+
+    def render(_uow: UnitOfWork, order: Order) -> Outcome:
+        return Outcome(status_code, order_view(order, actor, public_url))
+
+    return render
+
+
+def with_view(view: Callable[[Any], dict[str, Any]], status_code: int = 200) -> Renderer:
+    """Render a result with a view function that needs nothing else."""
+
+    def render(_uow: UnitOfWork, result: Any) -> Outcome:
+        return Outcome(status_code, view(result))
+
+    return render
+
+
+def no_content(_uow: UnitOfWork, _result: Any) -> Outcome:
+    """A 204 with no body."""
+    return Outcome(204, None)

@@ -1,0 +1,47 @@
+"""The console's inbox: revoked offers, orders waiting for a manager, follow-up calls."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Query, Response
+
+from dispatchd.api.deps import ConsoleActor, DispatcherDep, Idempotency
+from dispatchd.api.rendering import respond, with_view
+from dispatchd.api.schemas import AlertOut
+from dispatchd.api.views import alert_view
+from dispatchd.service.commands import AcknowledgeAlert
+from dispatchd.service.unit_of_work import UnitOfWork
+
+router = APIRouter(tags=["alerts"])
+
+AlertTypeName = Literal[
+    "offer_revoked",
+    "needs_dispatcher",
+    "no_eligible_installer",
+    "follow_up_required",
+    "message_undelivered",
+]
+
+
+@router.get("/alerts")
+def list_alerts(
+    actor: ConsoleActor,
+    dispatcher: DispatcherDep,
+    open: bool = True,
+    type: AlertTypeName | None = None,
+    limit: int = Query(default=200, ge=1, le=500),
+) -> dict[str, list[AlertOut]]:
+    """Alerts newest first; by default only those not yet acknowledged."""
+    with dispatcher.reading() as conn:
+        alerts = UnitOfWork(conn).alerts.find(open, type, actor.zone_ids, limit)
+    return {"items": [AlertOut(**alert_view(alert)) for alert in alerts]}
+
+
+@router.post("/alerts/{alert_id}/ack", response_model=AlertOut)
+def acknowledge_alert(
+    alert_id: str, actor: ConsoleActor, dispatcher: DispatcherDep, idem: Idempotency
+) -> Response:
+    """Mark an alert as dealt with."""
+    command = AcknowledgeAlert(alert_id)
+    return respond(dispatcher.execute_rendered(command, actor, with_view(alert_view), idem))

@@ -1,0 +1,95 @@
+"""``GET /api/v1/events``: the live event stream, with ``Last-Event-ID`` replay."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import APIRouter, Header, Query, Request
+from sse_starlette import EventSourceResponse
+from starlette.concurrency import run_in_threadpool
+
+from dispatchd.api.deps import CurrentActor
+from dispatchd.api.problems import Problem
+from dispatchd.domain.errors import FieldError
+from dispatchd.domain.timefmt import rfc3339
+from dispatchd.engine.broadcast import EventHub, Subscription
+from dispatchd.store.event_log import Audience, LoggedEvent
+
+router = APIRouter(tags=["events"])
+
+PING_S = 15
+
+
+def sse_message(event: LoggedEvent) -> dict[str, Any]:
+    """An event as one SSE message: id, name, and JSON data that always has ``order_id``."""
+    data = {"order_id": event.order_id, "at": rfc3339(event.at), **event.data}
+    if event.installer_id is not None:
+        data.setdefault("installer_id", event.installer_id)
+    return {"id": str(event.id), "event": event.name, "data": json.dumps(data)}
+
+
+def _last_event_id(header: str | None, query: int | None) -> int | None:
+    if header is None:
+        return query
+    try:
+        value = int(header)
+    except ValueError as exc:
+        raise Problem(
+            422,
+            "Last-Event-ID must be the id of an event this server sent",
+            "invalid-input",
+            [FieldError("Last-Event-ID", "is not an event id")],
+        ) from exc
+    if value < 0:
+        raise Problem(422, "Last-Event-ID cannot be negative", "invalid-input")
+    return value
+
+
+@router.get("/events", response_class=EventSourceResponse)
+async def stream_events(
+    request: Request,
+    actor: CurrentActor,
+    last_event_id: str | None = Header(default=None, alias="Last-Event-ID"),
+    after: int | None = Query(
+        default=None,
+        ge=0,
+        description="replay from this id (for clients that cannot set Last-Event-ID)",
+    ),
+) -> EventSourceResponse:
+    """Stream events the caller may see; after a reconnect, first everything missed."""
+    hub: EventHub = request.app.state.hub
+    start_after = _last_event_id(last_event_id, after)
+    audience = actor.audience()
+    sub = hub.subscribe(audience)
+    return EventSourceResponse(_stream(hub, sub, audience, start_after), ping=PING_S)
+
+
+async def _stream(
+    hub: EventHub, sub: Subscription, audience: Audience, start_after: int | None
+) -> AsyncIterator[dict[str, Any]]:
+    sent = sub.start_id
+    try:
+        if start_after is not None and start_after < sub.start_id:
+            sent = start_after
+            while sent < sub.start_id:
+                missed = await run_in_threadpool(hub.replay, audience, sent, sub.start_id)
+                if not missed:
+                    break
+                for earlier in missed:
+                    yield sse_message(earlier)
+                    sent = earlier.id
+            sent = sub.start_id
+        while not sub.dropped or not sub.queue.empty():
+            with contextlib.suppress(TimeoutError):
+                event: LoggedEvent | None = await asyncio.wait_for(sub.queue.get(), PING_S)
+                if event is None:
+                    return
+                if event.id > sent:
+                    sent = event.id
+                    yield sse_message(event)
+    finally:
+        hub.unsubscribe(sub)

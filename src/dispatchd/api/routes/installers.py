@@ -1,0 +1,124 @@
+"""Installers as managers see them: registration, work-state and ledger."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Response
+
+from dispatchd.api.deps import ConsoleActor, CurrentActor, DispatcherDep, Idempotency
+from dispatchd.api.rendering import Renderer, respond
+from dispatchd.api.schemas import InstallerCreate, InstallerOut, InstallerUpdate, LedgerOut
+from dispatchd.api.views import installer_view, ledger_entry_view
+from dispatchd.service.actors import Actor
+from dispatchd.service.commands import CreateInstaller, UpdateInstaller
+from dispatchd.service.errors import NotFound
+from dispatchd.service.handlers.installers import may_see_installer, visible_installer
+from dispatchd.service.outcome import Outcome
+from dispatchd.service.unit_of_work import UnitOfWork
+from dispatchd.store.installers import InstallerRecord
+
+router = APIRouter(tags=["installers"])
+
+
+def installer_views(uow: UnitOfWork, records: list[InstallerRecord]) -> list[dict[str, Any]]:
+    """Installers with workload and balance, counted in two queries for the whole list."""
+    ids = [record.id for record in records]
+    workload = uow.installers.active_jobs(ids)
+    balances = uow.installers.balances(ids)
+    return [installer_view(r, workload[r.id], balances[r.id]) for r in records]
+
+
+def as_installer(status_code: int = 200) -> Renderer:
+    """Render an installer with their current workload and balance."""
+
+    def render(uow: UnitOfWork, record: InstallerRecord) -> Outcome:
+        return Outcome(status_code, installer_views(uow, [record])[0])
+
+    return render
+
+
+@router.post("/installers", status_code=201, response_model=InstallerOut)
+def create_installer(
+    body: InstallerCreate, actor: ConsoleActor, dispatcher: DispatcherDep, idem: Idempotency
+) -> Response:
+    """Register an installer with their login; they start off duty."""
+    command = CreateInstaller(
+        name=body.name,
+        phone=body.phone,
+        zone_ids=tuple(body.zone_ids),
+        capacity=body.capacity,
+        skills=tuple(body.skills),
+        username=body.username,
+        password=body.password,
+    )
+    return respond(dispatcher.execute_rendered(command, actor, as_installer(201), idem))
+
+
+@router.get("/installers")
+def list_installers(
+    actor: ConsoleActor,
+    dispatcher: DispatcherDep,
+    zone_id: str | None = Query(default=None, max_length=64),
+    on_duty: bool | None = None,
+) -> dict[str, list[InstallerOut]]:
+    """Installers the caller may see, with their workload and balance."""
+    zones: list[str] | None = [zone_id] if zone_id else None
+    if actor.zone_ids is not None:
+        zones = sorted(actor.zone_ids & set(zones)) if zones else sorted(actor.zone_ids)
+    with dispatcher.reading() as conn:
+        uow = UnitOfWork(conn)
+        records = uow.installers.find(zone_ids=zones, on_duty=on_duty)
+        views = installer_views(uow, records)
+    return {"items": [InstallerOut(**view) for view in views]}
+
+
+@router.get("/installers/{installer_id}", response_model=InstallerOut)
+def get_installer(
+    installer_id: str, actor: CurrentActor, dispatcher: DispatcherDep
+) -> InstallerOut:
+    """One installer (installers may read only themselves)."""
+    with dispatcher.reading() as conn:
+        uow = UnitOfWork(conn)
+        record = visible_installer(uow, actor, installer_id)
+        return InstallerOut(**installer_views(uow, [record])[0])
+
+
+@router.patch("/installers/{installer_id}", response_model=InstallerOut)
+def update_installer(
+    installer_id: str,
+    body: InstallerUpdate,
+    actor: ConsoleActor,
+    dispatcher: DispatcherDep,
+    idem: Idempotency,
+) -> Response:
+    """Change an installer's details; only the fields sent change."""
+    command = UpdateInstaller(installer_id, body.model_dump(exclude_unset=True))
+    return respond(dispatcher.execute_rendered(command, actor, as_installer(), idem))
+
+
+@router.get("/installers/{installer_id}/ledger", response_model=LedgerOut)
+def get_ledger(
+    installer_id: str,
+    actor: CurrentActor,
+    dispatcher: DispatcherDep,
+    limit: int = Query(default=100, ge=1, le=500),
+) -> LedgerOut:
+    """An installer's penalties and other bookings, newest first, and their balance."""
+    return ledger_for(dispatcher, actor, installer_id, limit)
+
+
+def ledger_for(dispatcher: Any, actor: Actor, installer_id: str, limit: int) -> LedgerOut:
+    """The ledger the actor may see (installers: only their own, else 404)."""
+    with dispatcher.reading() as conn:
+        uow = UnitOfWork(conn)
+        record = uow.installers.get(installer_id)
+        if record is None or not may_see_installer(actor, record):
+            raise NotFound("installer", installer_id)
+        entries = uow.ledger.entries(installer_id, limit)
+        balance = uow.ledger.balance(installer_id)
+    return LedgerOut(
+        items=[ledger_entry_view(entry) for entry in entries],
+        balance=balance,
+        currency=dispatcher.settings.currency,
+    )

@@ -1,0 +1,85 @@
+"""The installer's own view: profile, duty, position, offers and jobs."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from dispatchd.api.deps import DispatcherDep, Idempotency, InstallerActor
+from dispatchd.api.rendering import no_content, respond
+from dispatchd.api.routes.installers import as_installer, installer_views
+from dispatchd.api.schemas import DutyRequest, InstallerOut, LocationReport, OfferOut, OrderOut
+from dispatchd.api.views import offer_view, order_view
+from dispatchd.domain.geo import Point
+from dispatchd.domain.orders import OrderStatus
+from dispatchd.service.commands import ReportLocation, SetDuty
+from dispatchd.service.handlers.installers import visible_installer
+from dispatchd.service.unit_of_work import UnitOfWork
+from dispatchd.store.orders import OrderCriteria
+
+router = APIRouter(tags=["installer app"])
+
+MAX_LISTED = 200
+
+
+def _me(actor: InstallerActor) -> str:
+    assert actor.installer_id is not None
+    return actor.installer_id
+
+
+@router.get("/me", response_model=InstallerOut)
+def get_me(actor: InstallerActor, dispatcher: DispatcherDep) -> InstallerOut:
+    """The installer's own profile, workload and balance."""
+    with dispatcher.reading() as conn:
+        uow = UnitOfWork(conn)
+        record = visible_installer(uow, actor, _me(actor))
+        return InstallerOut(**installer_views(uow, [record])[0])
+
+
+@router.put("/me/duty", response_model=InstallerOut)
+def set_duty(
+    body: DutyRequest, actor: InstallerActor, dispatcher: DispatcherDep, idem: Idempotency
+) -> Response:
+    """Go on duty (offers may come at once) or off duty (no new offers)."""
+    command = SetDuty(_me(actor), body.on_duty)
+    return respond(dispatcher.execute_rendered(command, actor, as_installer(), idem))
+
+
+@router.post("/me/location", status_code=204)
+def report_location(
+    body: LocationReport, actor: InstallerActor, dispatcher: DispatcherDep, idem: Idempotency
+) -> Response:
+    """Report the phone's position (used to find the nearest installer)."""
+    command = ReportLocation(_me(actor), Point(body.lat, body.lon), body.accuracy_m, body.at)
+    return respond(dispatcher.execute_rendered(command, actor, no_content, idem))
+
+
+@router.get("/me/offers")
+def my_offers(actor: InstallerActor, dispatcher: DispatcherDep) -> dict[str, list[OfferOut]]:
+    """Offers waiting for the installer's answer, with what each is about."""
+    installer_id = _me(actor)
+    with dispatcher.reading() as conn:
+        orders = UnitOfWork(conn).orders.page(
+            OrderCriteria(status=OrderStatus.OFFERED.value, offered_to=installer_id), MAX_LISTED
+        )
+    items = [
+        OfferOut(**offer_view(order.current_offer, order))
+        for order in orders
+        if order.current_offer is not None and order.current_offer.installer_id == installer_id
+    ]
+    return {"items": items}
+
+
+@router.get("/me/jobs")
+def my_jobs(actor: InstallerActor, dispatcher: DispatcherDep) -> dict[str, list[OrderOut]]:
+    """Jobs the installer has accepted or started."""
+    installer_id = _me(actor)
+    with dispatcher.reading() as conn:
+        orders = UnitOfWork(conn).orders.page(
+            OrderCriteria(
+                installer_id=installer_id,
+                statuses=(OrderStatus.ACCEPTED.value, OrderStatus.IN_PROGRESS.value),
+            ),
+            MAX_LISTED,
+        )
+    public_url = dispatcher.settings.resolved_public_url()
+    return {"items": [OrderOut(**order_view(order, actor, public_url)) for order in orders]}

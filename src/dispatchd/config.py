@@ -1,0 +1,57 @@
+"""One settings object, read from ``DISPATCHD_*`` environment variables.
+
+Development defaults make ``dispatchd serve`` work on a fresh machine; outside development
+the settings refuse to start with anything a deployment must choose for itself.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from dispatchd.store.database import sqlite_url
+
+
+class Settings(BaseSettings):
+    """Deployment settings; each field maps to ``DISPATCHD_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="DISPATCHD_", extra="ignore")
+
+    environment: Literal["development", "production", "test"] = "development"
+    data_dir: Path = Path("./data")
+    database_url: str | None = None
+    public_url: str | None = None
+    admin_password: str | None = None
+    sms_url: str | None = None
+    locale: Literal["zh-CN", "en"] = "zh-CN"
+    phone_region: str = "CN"
+    currency: str = "CNY"
+    token_ttl_s: int = Field(default=30 * 24 * 3600, gt=0)
+    max_json_bytes: int = Field(default=1024 * 1024, gt=0)
+    max_photo_bytes: int = Field(default=15 * 1024 * 1024, gt=0)
+    login_attempts_per_minute: int = Field(default=10, gt=0)
+    engine_batch_size: int = Field(default=500, gt=0)
+    engine_poll_s: float = Field(default=1.0, gt=0)
+    run_engine: bool = True
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.environment == "production" and not self.public_url:
+            raise ValueError(
+                "DISPATCHD_PUBLIC_URL must be set in production: customers' tracking links "
+                "are built from it"
+            )
+        return self
+
+    def resolved_database_url(self) -> str:
+        """The database to use: the configured URL, or SQLite inside the data directory."""
+        return self.database_url or sqlite_url(self.data_dir.resolve())
+
+    def resolved_public_url(self) -> str:
+        """The absolute base of links sent to customers (no trailing slash)."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")

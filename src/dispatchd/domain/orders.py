@@ -1,0 +1,308 @@
+"""The service request: from a customer's purchase to a job accepted, started and completed.
+
+``Order`` is the aggregate the dispatcher reasons about. It owns its offers, so that "at most
+one active offer per order" and "an accepted order has exactly one accepted offer" are kept by
+one object, and it records the events each change causes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from dispatchd.domain.errors import IllegalTransition
+from dispatchd.domain.escalation import Ladder
+from dispatchd.domain.events import Event, EventName
+from dispatchd.domain.geo import Point
+from dispatchd.domain.offers import Offer, OfferStatus, StepTaken
+from dispatchd.domain.timefmt import rfc3339, rfc3339_or_none
+
+
+class OrderStatus(StrEnum):
+    """Where a service request stands, as the console's board columns show it."""
+
+    PENDING = "pending"
+    OFFERED = "offered"
+    ACCEPTED = "accepted"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+ORDER_TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
+    OrderStatus.PENDING: frozenset({OrderStatus.OFFERED, OrderStatus.CANCELLED}),
+    OrderStatus.OFFERED: frozenset(
+        {OrderStatus.PENDING, OrderStatus.ACCEPTED, OrderStatus.CANCELLED}
+    ),
+    OrderStatus.ACCEPTED: frozenset({OrderStatus.IN_PROGRESS, OrderStatus.CANCELLED}),
+    OrderStatus.IN_PROGRESS: frozenset({OrderStatus.COMPLETED, OrderStatus.CANCELLED}),
+    OrderStatus.COMPLETED: frozenset(),
+    OrderStatus.CANCELLED: frozenset(),
+}
+OPEN_ORDER_STATUSES = frozenset(
+    {OrderStatus.PENDING, OrderStatus.OFFERED, OrderStatus.ACCEPTED, OrderStatus.IN_PROGRESS}
+)
+LAPSED_OFFER_STATUSES = frozenset({OfferStatus.DECLINED, OfferStatus.REVOKED})
+
+
+@dataclass(frozen=True)
+class Customer:
+    """Who bought the product; their phone is already normalised to E.164."""
+
+    name: str
+    phone: str
+
+
+@dataclass
+class Order:
+    """A service request and every offer made for it, oldest first."""
+
+    id: str
+    zone_id: str
+    customer: Customer
+    address: str
+    location: Point
+    product: str
+    created_at: datetime
+    tracking_token: str
+    skills: tuple[str, ...] = ()
+    notes: str | None = None
+    external_ref: str | None = None
+    status: OrderStatus = OrderStatus.PENDING
+    installer_id: str | None = None
+    offers: list[Offer] = field(default_factory=list)
+    awaiting_dispatcher: bool = False
+    flags: list[str] = field(default_factory=list)
+    follow_up: dict[str, Any] | None = None
+    accepted_at: datetime | None = None
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    cancel_reason: str | None = None
+    events: list[Event] = field(default_factory=list, repr=False, compare=False)
+
+    @classmethod
+    def create(
+        cls,
+        order_id: str,
+        zone_id: str,
+        customer: Customer,
+        address: str,
+        location: Point,
+        product: str,
+        now: datetime,
+        tracking_token: str,
+        skills: tuple[str, ...] = (),
+        notes: str | None = None,
+        external_ref: str | None = None,
+    ) -> Order:
+        """A new request, pending until the dispatcher offers it."""
+        order = cls(
+            id=order_id,
+            zone_id=zone_id,
+            customer=customer,
+            address=address,
+            location=location,
+            product=product,
+            created_at=now,
+            tracking_token=tracking_token,
+            skills=skills,
+            notes=notes,
+            external_ref=external_ref,
+        )
+        order._record(EventName.ORDER_CREATED, now, data={"status": order.status.value})
+        return order
+
+    @property
+    def current_offer(self) -> Offer | None:
+        """The active offer, if one is waiting for an answer."""
+        latest = self.offers[-1] if self.offers else None
+        return latest if latest is not None and latest.is_active else None
+
+    @property
+    def attempts(self) -> int:
+        """How many offers this order has been sent, automatic and manual."""
+        return len(self.offers)
+
+    @property
+    def lapsed_offers(self) -> int:
+        """Offers that ended unanswered or declined: what ``max_auto_attempts`` counts."""
+        return sum(1 for offer in self.offers if offer.status in LAPSED_OFFER_STATUSES)
+
+    @property
+    def excluded_installers(self) -> frozenset[str]:
+        """Installers who let this order lapse or declined it: never auto-offered it again."""
+        return frozenset(
+            offer.installer_id for offer in self.offers if offer.status in LAPSED_OFFER_STATUSES
+        )
+
+    @property
+    def needs_follow_up(self) -> bool:
+        """A flagged completion nobody has followed up yet ([0066])."""
+        return bool(self.flags) and self.follow_up is None
+
+    @property
+    def is_open(self) -> bool:
+        """True until the order is completed or cancelled."""
+        return self.status in OPEN_ORDER_STATUSES
+
+    def offer(self, offer_id: str) -> Offer | None:
+        """This order's offer with that id, if any."""
+        return next((offer for offer in self.offers if offer.id == offer_id), None)
+
+    def offer_to(
+        self,
+        offer_id: str,
+        installer_id: str,
+        ladder: Ladder,
+        now: datetime,
+        policy_version: int = 0,
+    ) -> Offer:
+        """Send the order to one installer (S201/S401); only a pending order can be offered."""
+        self._move_to(OrderStatus.OFFERED)
+        offer = Offer.send(
+            offer_id, self.id, installer_id, self.attempts + 1, ladder, now, policy_version
+        )
+        self.offers.append(offer)
+        self.awaiting_dispatcher = False
+        self._record(
+            EventName.OFFER_SENT,
+            now,
+            installer_id,
+            {
+                **_offer_data(offer),
+                "address": self.address,
+                "product": self.product,
+                "location": {"lat": self.location.lat, "lon": self.location.lon},
+                "notes": self.notes,
+            },
+        )
+        return offer
+
+    def accept_offer(self, offer_id: str, now: datetime) -> Offer:
+        """The installer confirms (S301): the order is theirs."""
+        offer = self._active_offer(offer_id, OfferStatus.ACCEPTED)
+        offer.accept(now)
+        self._move_to(OrderStatus.ACCEPTED)
+        self.installer_id = offer.installer_id
+        self.accepted_at = now
+        self._record(EventName.OFFER_ACCEPTED, now, offer.installer_id, _offer_data(offer))
+        return offer
+
+    def decline_offer(self, offer_id: str, now: datetime, reason: str | None) -> Offer:
+        """The installer says no; the order is pending again, ready for the next installer."""
+        offer = self._active_offer(offer_id, OfferStatus.DECLINED)
+        offer.decline(now, reason)
+        self._move_to(OrderStatus.PENDING)
+        self._record(
+            EventName.OFFER_DECLINED,
+            now,
+            offer.installer_id,
+            {**_offer_data(offer), "reason": reason},
+        )
+        return offer
+
+    def escalate(self, offer_id: str, step_index: int, now: datetime) -> StepTaken | None:
+        """Run the ladder rung that a deadline says is due; stale deadlines change nothing.
+
+        A revoke (S205) leaves the order pending for re-dispatch; a reminder or penalty keeps
+        the offer waiting with the next rung scheduled.
+        """
+        offer = self.offer(offer_id)
+        if offer is None:
+            return None
+        taken = offer.take_step(step_index, now)
+        if taken is None:
+            return None
+        data = {**_offer_data(offer), "step": taken.index, "action": taken.action.value}
+        if taken.step.amount:
+            data["amount"] = taken.step.amount
+        if offer.status is OfferStatus.REVOKED:
+            self._move_to(OrderStatus.PENDING)
+            self._record(EventName.OFFER_REVOKED, now, offer.installer_id, data)
+        elif offer.status is OfferStatus.PENALIZED:
+            self._record(EventName.OFFER_PENALIZED, now, offer.installer_id, data)
+        else:
+            self._record(EventName.OFFER_REMINDED, now, offer.installer_id, data)
+        return taken
+
+    def withdraw_offer(self, now: datetime, reason: str) -> Offer | None:
+        """Take back the active offer, if any, so a manager can decide instead."""
+        offer = self.current_offer
+        if offer is None:
+            return None
+        offer.withdraw(now, reason)
+        self._move_to(OrderStatus.PENDING)
+        self._record(
+            EventName.OFFER_WITHDRAWN,
+            now,
+            offer.installer_id,
+            {**_offer_data(offer), "reason": reason},
+        )
+        return offer
+
+    def wait_for_dispatcher(self) -> None:
+        """Stop automatic re-dispatch: the order waits in the console for a manager's choice."""
+        self.awaiting_dispatcher = True
+
+    def start(self, now: datetime) -> None:
+        """The installer reports the start of installation (S303)."""
+        self._move_to(OrderStatus.IN_PROGRESS)
+        self.started_at = now
+        self._record(EventName.ORDER_STARTED, now, self.installer_id, {"status": self.status.value})
+
+    def cancel(self, now: datetime, reason: str) -> None:
+        """Call the job off; an active offer is withdrawn and the installer's app told."""
+        self._ensure_can_move_to(OrderStatus.CANCELLED)
+        self.withdraw_offer(now, "order cancelled")
+        self._move_to(OrderStatus.CANCELLED)
+        self.cancelled_at = now
+        self.cancel_reason = reason
+        self._record(
+            EventName.ORDER_CANCELLED,
+            now,
+            self.installer_id,
+            {"status": self.status.value, "reason": reason},
+        )
+
+    def _active_offer(self, offer_id: str, wanted: OfferStatus) -> Offer:
+        offer = self.offer(offer_id)
+        if offer is None:
+            raise IllegalTransition(f"offer {offer_id}", "unknown", wanted.value)
+        if not offer.is_active:
+            raise IllegalTransition(
+                f"offer {offer_id}",
+                offer.status.value,
+                wanted.value,
+                "The offer is no longer active; refresh your offers.",
+            )
+        return offer
+
+    def _ensure_can_move_to(self, wanted: OrderStatus) -> None:
+        if wanted not in ORDER_TRANSITIONS[self.status]:
+            raise IllegalTransition(f"order {self.id}", self.status.value, wanted.value)
+
+    def _move_to(self, wanted: OrderStatus) -> None:
+        self._ensure_can_move_to(wanted)
+        self.status = wanted
+
+    def _record(
+        self,
+        name: EventName,
+        now: datetime,
+        installer_id: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> None:
+        self.events.append(Event(name, self.id, now, self.zone_id, installer_id, data or {}))
+
+
+def _offer_data(offer: Offer) -> dict[str, Any]:
+    return {
+        "offer_id": offer.id,
+        "status": offer.status.value,
+        "attempt": offer.attempt,
+        "sent_at": rfc3339(offer.sent_at),
+        "next_step_at": rfc3339_or_none(offer.next_step_at),
+    }

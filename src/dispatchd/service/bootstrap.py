@@ -1,0 +1,33 @@
+"""First start and every start: schema up to date, a policy in force, an admin who can log in."""
+
+from __future__ import annotations
+
+import secrets
+
+from dispatchd.domain.escalation import DEFAULT_POLICY
+from dispatchd.service.actors import SYSTEM, Role
+from dispatchd.service.dispatcher import Dispatcher
+from dispatchd.service.handlers.accounts import new_user
+from dispatchd.store.migrate import upgrade
+
+ADMIN_USERNAME = "admin"
+
+
+def bootstrap(dispatcher: Dispatcher) -> str | None:
+    """Migrate, then seed what an empty database needs; returns a generated admin password.
+
+    The password is generated (and returned, to be printed once) only when the database has
+    no accounts and ``DISPATCHD_ADMIN_PASSWORD`` is unset.
+    """
+    upgrade(dispatcher.database)
+    generated = None
+    with dispatcher.transaction() as uow:
+        ctx = dispatcher.context(SYSTEM)
+        if uow.policies.current() is None:
+            uow.policies.add(DEFAULT_POLICY, ctx.now, None)
+        if uow.users.count() == 0:
+            password = dispatcher.settings.admin_password
+            if not password:
+                password = generated = secrets.token_urlsafe(12)
+            new_user(uow, ctx, ADMIN_USERNAME, password, Role.ADMIN)
+    return generated

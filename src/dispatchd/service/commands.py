@@ -1,0 +1,181 @@
+"""Commands: what callers ask the dispatcher to do, named as imperatives.
+
+The HTTP routes, the CLI and the deadline engine all build these and hand them to the
+service; none of them changes state on its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from dispatchd.domain.escalation import Policy
+from dispatchd.domain.geo import Point
+
+
+@dataclass(frozen=True)
+class Command:
+    """Base of every command."""
+
+
+@dataclass(frozen=True)
+class CreateUser(Command):
+    """Open an account for a manager, admin or integration."""
+
+    username: str
+    password: str
+    role: str
+    zone_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LogIn(Command):
+    """Exchange a username and password for a bearer token."""
+
+    username: str
+    password: str
+
+
+@dataclass(frozen=True)
+class LogOut(Command):
+    """Revoke the bearer token the caller used."""
+
+    token: str
+
+
+@dataclass(frozen=True)
+class CreateZone(Command):
+    """Draw a zone installers can be responsible for."""
+
+    name: str
+    boundary: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class UpdateZone(Command):
+    """Rename a zone or redraw its boundary."""
+
+    zone_id: str
+    name: str | None = None
+    boundary: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class DeleteZone(Command):
+    """Remove a zone that has no open orders."""
+
+    zone_id: str
+
+
+@dataclass(frozen=True)
+class CreateInstaller(Command):
+    """Register an installer with their login."""
+
+    name: str
+    phone: str
+    zone_ids: tuple[str, ...]
+    capacity: int
+    skills: tuple[str, ...]
+    username: str
+    password: str
+
+
+@dataclass(frozen=True)
+class UpdateInstaller(Command):
+    """Change an installer's details; only the given fields change."""
+
+    installer_id: str
+    changes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SetDuty(Command):
+    """The installer goes on or off duty."""
+
+    installer_id: str
+    on_duty: bool
+
+
+@dataclass(frozen=True)
+class ReportLocation(Command):
+    """The installer's phone reports where it is."""
+
+    installer_id: str
+    location: Point
+    accuracy_m: float | None = None
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SetPolicy(Command):
+    """Replace the escalation policy for offers sent from now on."""
+
+    policy: Policy
+
+
+@dataclass(frozen=True)
+class CreateOrder(Command):
+    """A shop's service request: place it in its zone and dispatch it at once."""
+
+    customer_name: str
+    customer_phone: str
+    address: str
+    location: Point
+    product: str
+    skills: tuple[str, ...] = ()
+    notes: str | None = None
+    external_ref: str | None = None
+
+
+@dataclass(frozen=True)
+class AssignOrder(Command):
+    """A manager offers the order to the installer of their choice."""
+
+    order_id: str
+    installer_id: str
+
+
+@dataclass(frozen=True)
+class CancelOrder(Command):
+    """Call the job off."""
+
+    order_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class AcceptOffer(Command):
+    """The installer confirms the job (S402 → S301)."""
+
+    offer_id: str
+
+
+@dataclass(frozen=True)
+class DeclineOffer(Command):
+    """The installer turns the job down."""
+
+    offer_id: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class StartJob(Command):
+    """The installer reports the start of installation (S303)."""
+
+    order_id: str
+
+
+@dataclass(frozen=True)
+class RunEscalationStep(Command):
+    """The deadline engine fires a ladder rung of an unanswered offer."""
+
+    offer_id: str
+    step: int
+
+
+@dataclass(frozen=True)
+class AcknowledgeAlert(Command):
+    """A manager has dealt with an alert."""
+
+    alert_id: str

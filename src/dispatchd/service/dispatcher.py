@@ -1,0 +1,120 @@
+"""The service façade: runs each command in one transaction and announces what it committed.
+
+Routes, the CLI and the engine call :meth:`Dispatcher.execute`; it loads nothing itself but
+opens the transaction, hands the handler its context, stores the idempotent response with
+the change, commits, and only then tells the listeners.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from dispatchd.config import Settings
+from dispatchd.domain.errors import DomainError
+from dispatchd.engine.zone_map import ZoneMap
+from dispatchd.service.actors import Actor
+from dispatchd.service.clock import Clock
+from dispatchd.service.commands import Command
+from dispatchd.service.context import Context
+from dispatchd.service.handlers import HANDLERS
+from dispatchd.service.outcome import IdempotencyRequest, Outcome
+from dispatchd.service.unit_of_work import CommitSummary, UnitOfWork
+from dispatchd.store.database import Database
+from dispatchd.store.idempotency import StoredResponse
+
+CommitListener = Callable[[CommitSummary], None]
+
+
+class IdempotencyKeyReused(DomainError):
+    """The same ``Idempotency-Key`` came with a different request (a 422)."""
+
+
+class Dispatcher:
+    """Runs commands; owns the database, the clock and the shared in-memory indexes."""
+
+    def __init__(self, database: Database, clock: Clock, settings: Settings) -> None:
+        self.database = database
+        self.clock = clock
+        self.settings = settings
+        self.zone_map = ZoneMap()
+        self._listeners: list[CommitListener] = []
+
+    def on_commit(self, listener: CommitListener) -> None:
+        """Call ``listener`` after every commit (engine wake-ups, event fan-out, relay)."""
+        self._listeners.append(listener)
+
+    @contextmanager
+    def transaction(self) -> Iterator[UnitOfWork]:
+        """A write transaction; listeners hear of it only after it has committed."""
+        with self.database.write() as conn:
+            uow = UnitOfWork(conn)
+            yield uow
+            uow.check_all_saved()
+        summary = uow.summary()
+        for listener in self._listeners:
+            listener(summary)
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A consistent read-only snapshot for queries."""
+        with self.database.read() as conn:
+            yield conn
+
+    def context(self, actor: Actor, now: datetime | None = None) -> Context:
+        """The handler context for an actor at a moment (now, by default)."""
+        return Context(actor, now or self.clock.now(), self.settings, self.zone_map)
+
+    def handle(self, uow: UnitOfWork, command: Command, ctx: Context) -> Any:
+        """Run one command's handler inside an open unit of work."""
+        return HANDLERS[type(command)](command, uow, ctx)
+
+    def execute(self, command: Command, actor: Actor) -> Any:
+        """Run a command in its own transaction and return the handler's result."""
+        with self.transaction() as uow:
+            return self.handle(uow, command, self.context(actor))
+
+    def execute_rendered(
+        self,
+        command: Command,
+        actor: Actor,
+        render: Callable[[UnitOfWork, Any], Outcome],
+        idempotency: IdempotencyRequest | None = None,
+    ) -> Outcome:
+        """Run a command and render its answer in the same transaction.
+
+        With an idempotency key, the answer is stored with the change; a retry with the same
+        key and request gets it back without running anything, one with another request is
+        refused.
+        """
+        with self.transaction() as uow:
+            if idempotency is not None:
+                stored = uow.idempotency.get(actor.user_id, idempotency.key)
+                if stored is not None:
+                    return self._replay(stored, idempotency)
+            ctx = self.context(actor)
+            outcome = render(uow, self.handle(uow, command, ctx))
+            if idempotency is not None:
+                uow.idempotency.save(
+                    actor.user_id,
+                    idempotency.key,
+                    StoredResponse(
+                        idempotency.request_hash, outcome.status_code, json.dumps(outcome.body)
+                    ),
+                    ctx.now,
+                )
+            return outcome
+
+    @staticmethod
+    def _replay(stored: StoredResponse, idempotency: IdempotencyRequest) -> Outcome:
+        if stored.request_hash != idempotency.request_hash:
+            raise IdempotencyKeyReused(
+                "this Idempotency-Key was already used with a different request; "
+                "use a new key for a new request"
+            )
+        return Outcome(stored.status_code, json.loads(stored.body))

@@ -1,0 +1,139 @@
+"""Dispatching: offering a pending order to the best installer, or telling a manager why not.
+
+Called wherever an order becomes pending (created, declined, revoked, withdrawn) and wherever
+an installer becomes available (on duty, capacity freed), so no order waits unnoticed.
+"""
+
+from __future__ import annotations
+
+from dispatchd.domain.assignment import OrderNeeds, choose_installer
+from dispatchd.domain.escalation import DEFAULT_POLICY, Policy
+from dispatchd.domain.events import Event, EventName
+from dispatchd.domain.ids import new_id
+from dispatchd.domain.offers import Offer
+from dispatchd.domain.orders import Order
+from dispatchd.service.context import Context
+from dispatchd.service.unit_of_work import UnitOfWork
+from dispatchd.store.alerts import Alert, AlertType
+from dispatchd.store.deadlines import DeadlineKind
+
+WAITING_ORDERS_PER_TRIGGER = 50
+
+
+def current_policy(uow: UnitOfWork) -> tuple[int, Policy]:
+    """The policy new offers are sent under (the built-in default until one is stored)."""
+    return uow.policies.current() or (0, DEFAULT_POLICY)
+
+
+def order_needs(uow: UnitOfWork, order: Order, ctx: Context) -> OrderNeeds:
+    """What the order asks of an installer, with every zone that contains its location."""
+    return OrderNeeds(
+        location=order.location,
+        zone_ids=frozenset(ctx.zones_containing(uow, order.location) or [order.zone_id]),
+        skills=frozenset(order.skills),
+        excluded=order.excluded_installers,
+    )
+
+
+def dispatch(uow: UnitOfWork, order: Order, ctx: Context) -> Offer | None:
+    """Offer a pending order automatically, unless it now waits for a manager (S205)."""
+    version, policy = current_policy(uow)
+    if order.awaiting_dispatcher:
+        uow.orders.save(order)
+        return None
+    if order.lapsed_offers >= policy.max_auto_attempts:
+        order.wait_for_dispatcher()
+        uow.orders.save(order)
+        raise_alert(uow, AlertType.NEEDS_DISPATCHER, order, ctx)
+        return None
+    needs = order_needs(uow, order, ctx)
+    installer_id = choose_installer(needs, uow.installers.candidates(needs.zone_ids))
+    if installer_id is None:
+        uow.orders.save(order)
+        if uow.alerts.open_for_order(order.id, AlertType.NO_ELIGIBLE_INSTALLER) is None:
+            raise_alert(uow, AlertType.NO_ELIGIBLE_INSTALLER, order, ctx)
+        return None
+    return send_offer(uow, order, installer_id, ctx, version, policy)
+
+
+def send_offer(
+    uow: UnitOfWork,
+    order: Order,
+    installer_id: str,
+    ctx: Context,
+    version: int,
+    policy: Policy,
+) -> Offer:
+    """Send the order to one installer with the policy's ladder, and schedule its first rung."""
+    offer = order.offer_to(new_id("ofr"), installer_id, policy.escalation, ctx.now, version)
+    uow.orders.save(order)
+    schedule_next_step(uow, offer)
+    return offer
+
+
+def schedule_next_step(uow: UnitOfWork, offer: Offer) -> None:
+    """Write the deadline for the offer's next rung, in the caller's transaction."""
+    assert offer.next_step_at is not None
+    uow.deadlines.schedule(DeadlineKind.OFFER_STEP, offer.id, offer.next_step, offer.next_step_at)
+
+
+def stop_escalation(uow: UnitOfWork, offer: Offer) -> None:
+    """Forget the offer's pending rung once it has been answered or taken back."""
+    uow.deadlines.cancel(DeadlineKind.OFFER_STEP, offer.id)
+
+
+def dispatch_waiting_orders(uow: UnitOfWork, zone_ids: list[str], ctx: Context) -> None:
+    """Someone became available in these zones: offer them the oldest orders still waiting."""
+    if not zone_ids:
+        return
+    for order in uow.orders.waiting_for_dispatch(zone_ids, WAITING_ORDERS_PER_TRIGGER):
+        dispatch(uow, order, ctx)
+
+
+def raise_alert(
+    uow: UnitOfWork,
+    alert_type: AlertType,
+    order: Order,
+    ctx: Context,
+    offer: Offer | None = None,
+    detail: str | None = None,
+) -> Alert:
+    """Put an item in the console's inbox and announce it on the event stream."""
+    alert = Alert(
+        id=new_id("alr"),
+        type=alert_type,
+        order_id=order.id,
+        at=ctx.now,
+        zone_id=order.zone_id,
+        offer_id=offer.id if offer else None,
+        installer_id=offer.installer_id if offer else None,
+        detail=detail,
+    )
+    uow.alerts.add(alert)
+    uow.events.append(
+        [
+            Event(
+                EventName.ALERT_RAISED,
+                order.id,
+                ctx.now,
+                order.zone_id,
+                None,
+                {
+                    "alert_id": alert.id,
+                    "type": alert_type.value,
+                    "offer_id": alert.offer_id,
+                    "installer_id": alert.installer_id,
+                    "detail": detail,
+                },
+            )
+        ]
+    )
+    return alert
+
+
+def resolve_dispatch_alerts(uow: UnitOfWork, order: Order, ctx: Context) -> None:
+    """A manager has chosen an installer: the order's "who takes this?" alerts are answered."""
+    for alert_type in (AlertType.NEEDS_DISPATCHER, AlertType.NO_ELIGIBLE_INSTALLER):
+        alert = uow.alerts.open_for_order(order.id, alert_type)
+        if alert is not None:
+            uow.alerts.acknowledge(alert.id, ctx.actor.user_id, ctx.now)

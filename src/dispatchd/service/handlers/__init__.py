@@ -1,0 +1,33 @@
+"""Command handlers, one module per part of the dispatcher's work, and the command registry."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from dispatchd.service import commands as c
+from dispatchd.service.handlers import accounts, alerts, installers, offers, orders, policy, zones
+
+Handler = Callable[[Any, Any, Any], Any]
+
+HANDLERS: dict[type[c.Command], Handler] = {
+    c.CreateUser: accounts.create_user,
+    c.LogIn: accounts.log_in,
+    c.LogOut: accounts.log_out,
+    c.CreateZone: zones.create_zone,
+    c.UpdateZone: zones.update_zone,
+    c.DeleteZone: zones.delete_zone,
+    c.CreateInstaller: installers.create_installer,
+    c.UpdateInstaller: installers.update_installer,
+    c.SetDuty: installers.set_duty,
+    c.ReportLocation: installers.report_location,
+    c.SetPolicy: policy.set_policy,
+    c.CreateOrder: orders.create_order,
+    c.AssignOrder: orders.assign_order,
+    c.CancelOrder: orders.cancel_order,
+    c.AcceptOffer: offers.accept_offer,
+    c.DeclineOffer: offers.decline_offer,
+    c.StartJob: offers.start_job,
+    c.RunEscalationStep: offers.run_escalation_step,
+    c.AcknowledgeAlert: alerts.acknowledge_alert,
+}

@@ -1,0 +1,108 @@
+"""Orders: creating service requests, manual assignment and cancellation."""
+
+from __future__ import annotations
+
+from dispatchd.domain.errors import FieldError, InvalidInput, NotAllowed
+from dispatchd.domain.ids import new_id, new_secret_token
+from dispatchd.domain.orders import Customer, Order, OrderStatus
+from dispatchd.service.actors import Actor
+from dispatchd.service.commands import AssignOrder, CancelOrder, CreateOrder
+from dispatchd.service.context import Context
+from dispatchd.service.dispatching import (
+    current_policy,
+    dispatch,
+    dispatch_waiting_orders,
+    resolve_dispatch_alerts,
+    send_offer,
+    stop_escalation,
+)
+from dispatchd.service.errors import Conflict, NotFound
+from dispatchd.service.handlers.installers import visible_installer
+from dispatchd.service.phones import normalize_phone
+from dispatchd.service.unit_of_work import UnitOfWork
+
+
+def create_order(cmd: CreateOrder, uow: UnitOfWork, ctx: Context) -> Order:
+    """Place the request in the zone containing it and offer it at once (S201)."""
+    phone = normalize_phone(cmd.customer_phone, ctx.settings.phone_region, "customer.phone")
+    zone_ids = ctx.zones_containing(uow, cmd.location)
+    if not zone_ids:
+        raise InvalidInput(
+            [
+                FieldError(
+                    "location",
+                    f"({cmd.location.lat}, {cmd.location.lon}) lies in no zone; draw a zone "
+                    "that covers it or correct the coordinates",
+                )
+            ]
+        )
+    visible = [zone_id for zone_id in zone_ids if ctx.actor.sees_zone(zone_id)]
+    if not visible:
+        raise NotAllowed("the order's location lies outside your zones")
+    order = Order.create(
+        order_id=new_id("ord"),
+        zone_id=visible[0],
+        customer=Customer(cmd.customer_name, phone),
+        address=cmd.address,
+        location=cmd.location,
+        product=cmd.product,
+        now=ctx.now,
+        tracking_token=new_secret_token(),
+        skills=tuple(sorted(set(cmd.skills))),
+        notes=cmd.notes,
+        external_ref=cmd.external_ref,
+    )
+    uow.orders.add(order)
+    dispatch(uow, order, ctx)
+    return order
+
+
+def assign_order(cmd: AssignOrder, uow: UnitOfWork, ctx: Context) -> Order:
+    """A manager's choice overrides the rules: withdraw any active offer and offer to them."""
+    order = visible_order(uow, ctx.actor, cmd.order_id)
+    installer = visible_installer(uow, ctx.actor, cmd.installer_id)
+    if order.status not in (OrderStatus.PENDING, OrderStatus.OFFERED):
+        raise Conflict(
+            f"order {order.id} is {order.status.value}; only pending or offered orders can be "
+            "assigned"
+        )
+    previous = order.withdraw_offer(ctx.now, f"reassigned by {ctx.actor.user_id}")
+    if previous is not None:
+        stop_escalation(uow, previous)
+    version, policy = current_policy(uow)
+    send_offer(uow, order, installer.id, ctx, version, policy)
+    resolve_dispatch_alerts(uow, order, ctx)
+    return order
+
+
+def cancel_order(cmd: CancelOrder, uow: UnitOfWork, ctx: Context) -> Order:
+    """Call the job off; the installer who held it is free for the next one."""
+    order = visible_order(uow, ctx.actor, cmd.order_id)
+    offer = order.current_offer
+    holder = offer.installer_id if offer else order.installer_id
+    order.cancel(ctx.now, cmd.reason)
+    uow.orders.save(order)
+    if offer is not None:
+        stop_escalation(uow, offer)
+    if holder is not None:
+        installer = uow.installers.get(holder)
+        if installer is not None and installer.on_duty:
+            dispatch_waiting_orders(uow, installer.zone_ids, ctx)
+    return order
+
+
+def visible_order(uow: UnitOfWork, actor: Actor, order_id: str) -> Order:
+    """The order, locked for change, if the actor may see it; otherwise 404."""
+    order = uow.orders.get(order_id)
+    if order is None or not may_see_order(actor, order):
+        raise NotFound("order", order_id)
+    return order
+
+
+def may_see_order(actor: Actor, order: Order) -> bool:
+    """Installers see the orders offered to or held by them; managers see their zones."""
+    if actor.installer_id is not None:
+        return order.installer_id == actor.installer_id or any(
+            offer.installer_id == actor.installer_id for offer in order.offers
+        )
+    return actor.sees_zone(order.zone_id)

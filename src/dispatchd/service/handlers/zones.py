@@ -1,0 +1,56 @@
+"""Zones: drawing, editing and removing the areas installers serve."""
+
+from __future__ import annotations
+
+from dispatchd.domain.errors import NotAllowed
+from dispatchd.domain.ids import new_id
+from dispatchd.engine.zone_map import parse_boundary
+from dispatchd.service.commands import CreateZone, DeleteZone, UpdateZone
+from dispatchd.service.context import Context
+from dispatchd.service.errors import Conflict, NotFound
+from dispatchd.service.unit_of_work import UnitOfWork
+from dispatchd.store.zones import ZoneRecord
+
+
+def create_zone(cmd: CreateZone, uow: UnitOfWork, ctx: Context) -> ZoneRecord:
+    """Store a validated zone; its boundary is used from the next order on."""
+    parse_boundary(cmd.boundary)
+    if ctx.actor.zone_ids is not None:
+        raise NotAllowed("a manager limited to zones cannot create zones; ask an admin")
+    zone = ZoneRecord(new_id("zon"), cmd.name, cmd.boundary, ctx.now, ctx.now)
+    uow.zones.add(zone)
+    return zone
+
+
+def update_zone(cmd: UpdateZone, uow: UnitOfWork, ctx: Context) -> ZoneRecord:
+    """Rename or redraw a zone (open orders keep the zone they were placed in)."""
+    zone = visible_zone(uow, ctx, cmd.zone_id)
+    values: dict[str, object] = {"updated_at": ctx.now}
+    if cmd.name is not None:
+        values["name"] = cmd.name
+    if cmd.boundary is not None:
+        parse_boundary(cmd.boundary)
+        values["boundary"] = cmd.boundary
+    uow.zones.update(zone.id, values)
+    updated = uow.zones.get(zone.id)
+    assert updated is not None
+    return updated
+
+
+def delete_zone(cmd: DeleteZone, uow: UnitOfWork, ctx: Context) -> None:
+    """Remove a zone, unless orders in it are still open."""
+    zone = visible_zone(uow, ctx, cmd.zone_id)
+    open_orders = uow.zones.open_orders(zone.id)
+    if open_orders:
+        raise Conflict(
+            f"zone {zone.id} still has {open_orders} open orders; complete or cancel them first"
+        )
+    uow.zones.delete(zone.id)
+
+
+def visible_zone(uow: UnitOfWork, ctx: Context, zone_id: str) -> ZoneRecord:
+    """The zone if the actor may see it, else 404."""
+    zone = uow.zones.get(zone_id)
+    if zone is None or not ctx.actor.sees_zone(zone.id):
+        raise NotFound("zone", zone_id)
+    return zone

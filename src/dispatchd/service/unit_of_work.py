@@ -1,0 +1,91 @@
+"""One transaction's worth of repositories, and what to announce once it commits.
+
+Handlers change state only through a unit of work; when its block ends the transaction
+commits, and only then are listeners told (the event fan-out, the deadline engine, the
+outbox relay), so nobody ever acts on a change that could still roll back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection
+
+from dispatchd.store.alerts import AlertRepository
+from dispatchd.store.deadlines import DeadlineRepository
+from dispatchd.store.event_log import EventLog
+from dispatchd.store.idempotency import IdempotencyRepository
+from dispatchd.store.installers import InstallerRepository
+from dispatchd.store.ledger import Ledger
+from dispatchd.store.orders import OrderRepository
+from dispatchd.store.outbox import Outbox
+from dispatchd.store.policies import PolicyRepository
+from dispatchd.store.users import UserRepository
+from dispatchd.store.zones import ZoneRepository
+
+
+class UnsavedChanges(RuntimeError):
+    """A handler changed an order but never saved it: its events would be lost."""
+
+
+@dataclass(frozen=True)
+class CommitSummary:
+    """What a committed transaction wrote that others may be waiting for."""
+
+    events: int
+    earliest_deadline: datetime | None
+    messages: int
+
+
+class UnitOfWork:
+    """Repositories sharing one connection and one transaction."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self._children: list[UnitOfWork] = []
+        self.events = EventLog(conn)
+        self.orders = OrderRepository(conn, self.events)
+        self.installers = InstallerRepository(conn)
+        self.zones = ZoneRepository(conn)
+        self.users = UserRepository(conn)
+        self.policies = PolicyRepository(conn)
+        self.ledger = Ledger(conn)
+        self.alerts = AlertRepository(conn)
+        self.deadlines = DeadlineRepository(conn)
+        self.outbox = Outbox(conn)
+        self.idempotency = IdempotencyRepository(conn)
+
+    def fresh(self) -> UnitOfWork:
+        """A unit of work on the same transaction with empty caches.
+
+        Used after a savepoint rolls back, when the cached rows no longer match the database.
+        """
+        child = UnitOfWork(self.conn)
+        self._children.append(child)
+        return child
+
+    def check_all_saved(self) -> None:
+        """Refuse to commit when an order still holds events nobody wrote to the log."""
+        for unit in self._units():
+            unsaved = [order.id for order in unit.orders.seen.values() if order.events]
+            if unsaved:
+                raise UnsavedChanges(f"orders changed but not saved: {', '.join(unsaved)}")
+
+    def summary(self) -> CommitSummary:
+        """Totals over this unit and its children, for the post-commit announcements."""
+        units = self._units()
+        deadlines = [
+            u.deadlines.earliest_scheduled for u in units if u.deadlines.earliest_scheduled
+        ]
+        return CommitSummary(
+            events=sum(u.events.appended for u in units),
+            earliest_deadline=min(deadlines) if deadlines else None,
+            messages=sum(u.outbox.enqueued for u in units),
+        )
+
+    def _units(self) -> list[UnitOfWork]:
+        units = [self]
+        for child in self._children:
+            units.extend(child._units())
+        return units

@@ -1,0 +1,102 @@
+"""Alerts: the management client's inbox of things a person must look at."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Connection, select, update
+
+from dispatchd.store import tables as t
+
+
+class AlertType(StrEnum):
+    """What needs a manager's attention."""
+
+    OFFER_REVOKED = "offer_revoked"
+    NEEDS_DISPATCHER = "needs_dispatcher"
+    NO_ELIGIBLE_INSTALLER = "no_eligible_installer"
+    FOLLOW_UP_REQUIRED = "follow_up_required"
+    MESSAGE_UNDELIVERED = "message_undelivered"
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One inbox item."""
+
+    id: str
+    type: AlertType
+    order_id: str
+    at: datetime
+    zone_id: str | None = None
+    offer_id: str | None = None
+    installer_id: str | None = None
+    detail: str | None = None
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str | None = None
+
+
+class AlertRepository:
+    """Raises, lists and acknowledges alerts."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, alert: Alert) -> None:
+        """Store a new alert."""
+        values = dict(alert.__dict__)
+        values["type"] = alert.type.value
+        self._conn.execute(t.alerts.insert().values(values))
+
+    def get(self, alert_id: str) -> Alert | None:
+        """One alert, or None."""
+        row = self._conn.execute(select(t.alerts).where(t.alerts.c.id == alert_id)).mappings()
+        found = row.first()
+        return None if found is None else _alert(found)
+
+    def open_for_order(self, order_id: str, alert_type: AlertType) -> Alert | None:
+        """The unacknowledged alert of this type for the order, if one is open."""
+        row = (
+            self._conn.execute(
+                select(t.alerts).where(
+                    t.alerts.c.order_id == order_id,
+                    t.alerts.c.type == alert_type.value,
+                    t.alerts.c.acknowledged_at.is_(None),
+                )
+            )
+            .mappings()
+            .first()
+        )
+        return None if row is None else _alert(row)
+
+    def acknowledge(self, alert_id: str, by: str, now: datetime) -> None:
+        """Mark an alert as seen and handled."""
+        self._conn.execute(
+            update(t.alerts)
+            .where(t.alerts.c.id == alert_id, t.alerts.c.acknowledged_at.is_(None))
+            .values(acknowledged_at=now, acknowledged_by=by)
+        )
+
+    def find(
+        self,
+        open_only: bool,
+        alert_type: str | None,
+        zone_ids: frozenset[str] | None,
+        limit: int,
+    ) -> list[Alert]:
+        """Alerts newest first, filtered as the console asks and as the manager may see."""
+        query = select(t.alerts).order_by(t.alerts.c.at.desc(), t.alerts.c.id).limit(limit)
+        if open_only:
+            query = query.where(t.alerts.c.acknowledged_at.is_(None))
+        if alert_type:
+            query = query.where(t.alerts.c.type == alert_type)
+        if zone_ids is not None:
+            query = query.where(t.alerts.c.zone_id.in_(sorted(zone_ids)))
+        return [_alert(row) for row in self._conn.execute(query).mappings()]
+
+
+def _alert(row: object) -> Alert:
+    values = dict(row)  # type: ignore[call-overload]
+    values["type"] = AlertType(values["type"])
+    return Alert(**values)

@@ -1,0 +1,117 @@
+"""Deadlines are rows: written with the state they belong to, claimed when due, deleted when run.
+
+Because a deadline is deleted in the same transaction as its effect, a crash before the
+commit leaves it to fire again, and a commit leaves nothing to fire twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Connection, delete, func, select, update
+
+from dispatchd.store import tables as t
+from dispatchd.store.sql import upsert
+
+
+class DeadlineKind(StrEnum):
+    """What a deadline does when it comes due."""
+
+    OFFER_STEP = "offer_step"
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A due action: run step ``step`` for ``subject_id`` at ``due_at``."""
+
+    id: int
+    kind: DeadlineKind
+    subject_id: str
+    step: int
+    due_at: datetime
+    failures: int = 0
+
+
+class DeadlineRepository:
+    """Schedules, claims and removes deadlines."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self.earliest_scheduled: datetime | None = None
+
+    def schedule(self, kind: DeadlineKind, subject_id: str, step: int, due_at: datetime) -> None:
+        """Set the subject's one pending deadline (replacing any earlier one)."""
+        upsert(
+            self._conn,
+            t.deadlines,
+            {
+                "kind": kind.value,
+                "subject_id": subject_id,
+                "step": step,
+                "due_at": due_at,
+                "failures": 0,
+            },
+            keys=["kind", "subject_id"],
+            update=["step", "due_at", "failures"],
+        )
+        if self.earliest_scheduled is None or due_at < self.earliest_scheduled:
+            self.earliest_scheduled = due_at
+
+    def cancel(self, kind: DeadlineKind, subject_id: str) -> None:
+        """Drop the subject's pending deadline, if any."""
+        self._conn.execute(
+            delete(t.deadlines).where(
+                t.deadlines.c.kind == kind.value, t.deadlines.c.subject_id == subject_id
+            )
+        )
+
+    def claim_due(self, now: datetime, limit: int) -> list[Deadline]:
+        """Due deadlines, oldest first, locked so no other engine runs them concurrently."""
+        query = (
+            select(t.deadlines)
+            .where(t.deadlines.c.due_at <= now)
+            .order_by(t.deadlines.c.due_at, t.deadlines.c.id)
+            .limit(limit)
+        )
+        if self._conn.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        rows = self._conn.execute(query).mappings()
+        return [
+            Deadline(
+                id=row["id"],
+                kind=DeadlineKind(row["kind"]),
+                subject_id=row["subject_id"],
+                step=row["step"],
+                due_at=row["due_at"],
+                failures=row["failures"],
+            )
+            for row in rows
+        ]
+
+    def done(self, deadline: Deadline) -> None:
+        """Remove a deadline that has run (only if nobody rescheduled it meanwhile)."""
+        self._conn.execute(
+            delete(t.deadlines).where(
+                t.deadlines.c.id == deadline.id, t.deadlines.c.step == deadline.step
+            )
+        )
+
+    def retry_later(self, deadline: Deadline, due_at: datetime) -> None:
+        """Push a failing deadline back so it cannot block the ones behind it."""
+        self._conn.execute(
+            update(t.deadlines)
+            .where(t.deadlines.c.id == deadline.id)
+            .values(due_at=due_at, failures=deadline.failures + 1)
+        )
+
+    def next_due_at(self) -> datetime | None:
+        """When the earliest pending deadline comes due."""
+        return self._conn.execute(
+            select(t.deadlines.c.due_at).order_by(t.deadlines.c.due_at).limit(1)
+        ).scalar()
+
+    def pending(self) -> int:
+        """How many deadlines wait (for metrics and tests)."""
+        return int(self._conn.execute(select(func.count()).select_from(t.deadlines)).scalar_one())

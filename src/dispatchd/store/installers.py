@@ -1,0 +1,193 @@
+"""Installers and their work-state: zones, duty, position, capacity, skills and workload."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, delete, func, select, union_all, update
+
+from dispatchd.domain.assignment import Candidate
+from dispatchd.domain.geo import Point
+from dispatchd.domain.offers import ACTIVE_OFFER_STATUSES
+from dispatchd.domain.orders import OrderStatus
+from dispatchd.store import tables as t
+
+BUSY_ORDER_STATUSES = (OrderStatus.ACCEPTED.value, OrderStatus.IN_PROGRESS.value)
+ACTIVE_OFFERS = tuple(status.value for status in ACTIVE_OFFER_STATUSES)
+
+
+@dataclass
+class InstallerRecord:
+    """An installer as stored, with their zones."""
+
+    id: str
+    name: str
+    phone: str
+    capacity: int
+    skills: list[str]
+    on_duty: bool
+    zone_ids: list[str]
+    created_at: datetime
+    location: Point | None = None
+    location_at: datetime | None = None
+    accuracy_m: float | None = None
+
+    def as_candidate(self, active_jobs: int) -> Candidate:
+        """The installer as the assignment rules see them."""
+        return Candidate(
+            installer_id=self.id,
+            on_duty=self.on_duty,
+            zone_ids=frozenset(self.zone_ids),
+            active_jobs=active_jobs,
+            capacity=self.capacity,
+            skills=frozenset(self.skills),
+            location=self.location,
+        )
+
+
+class InstallerRepository:
+    """Reads and writes installers; counts workload from offers and jobs, never a counter."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, record: InstallerRecord) -> None:
+        """Insert an installer and link their zones."""
+        self._conn.execute(
+            t.installers.insert().values(
+                id=record.id,
+                name=record.name,
+                phone=record.phone,
+                capacity=record.capacity,
+                skills=record.skills,
+                on_duty=record.on_duty,
+                created_at=record.created_at,
+            )
+        )
+        self._link_zones(record.id, record.zone_ids)
+
+    def get(self, installer_id: str) -> InstallerRecord | None:
+        """One installer, or None."""
+        records = self._load(select(t.installers).where(t.installers.c.id == installer_id))
+        return records[0] if records else None
+
+    def find(
+        self, zone_ids: Iterable[str] | None = None, on_duty: bool | None = None
+    ) -> list[InstallerRecord]:
+        """Installers, optionally only those serving any of ``zone_ids`` or of a duty state."""
+        query = select(t.installers).order_by(t.installers.c.name, t.installers.c.id)
+        if zone_ids is not None:
+            serving = select(t.installer_zones.c.installer_id).where(
+                t.installer_zones.c.zone_id.in_(list(zone_ids))
+            )
+            query = query.where(t.installers.c.id.in_(serving))
+        if on_duty is not None:
+            query = query.where(t.installers.c.on_duty.is_(on_duty))
+        return self._load(query)
+
+    def update(self, installer_id: str, values: dict[str, Any]) -> None:
+        """Change stored fields; ``zone_ids`` replaces the installer's zones."""
+        zone_ids = values.pop("zone_ids", None)
+        if values:
+            self._conn.execute(
+                update(t.installers).where(t.installers.c.id == installer_id).values(values)
+            )
+        if zone_ids is not None:
+            self._conn.execute(
+                delete(t.installer_zones).where(t.installer_zones.c.installer_id == installer_id)
+            )
+            self._link_zones(installer_id, zone_ids)
+
+    def set_location(
+        self, installer_id: str, where: Point, at: datetime, accuracy_m: float | None
+    ) -> bool:
+        """Record a position unless a newer one is already known; True when stored."""
+        result = self._conn.execute(
+            update(t.installers)
+            .where(
+                t.installers.c.id == installer_id,
+                (t.installers.c.location_at.is_(None)) | (t.installers.c.location_at <= at),
+            )
+            .values(lat=where.lat, lon=where.lon, location_at=at, accuracy_m=accuracy_m)
+        )
+        return result.rowcount == 1
+
+    def active_jobs(self, installer_ids: Iterable[str]) -> dict[str, int]:
+        """Workload per installer: offers waiting for them plus jobs accepted or in progress."""
+        ids = list(installer_ids)
+        if not ids:
+            return {}
+        offers = (
+            select(t.offers.c.installer_id.label("installer_id"), func.count().label("n"))
+            .where(t.offers.c.installer_id.in_(ids), t.offers.c.status.in_(ACTIVE_OFFERS))
+            .group_by(t.offers.c.installer_id)
+        )
+        jobs = (
+            select(t.orders.c.installer_id.label("installer_id"), func.count().label("n"))
+            .where(t.orders.c.installer_id.in_(ids), t.orders.c.status.in_(BUSY_ORDER_STATUSES))
+            .group_by(t.orders.c.installer_id)
+        )
+        counts = dict.fromkeys(ids, 0)
+        for installer_id, n in self._conn.execute(union_all(offers, jobs)):
+            counts[installer_id] += n
+        return counts
+
+    def balances(self, installer_ids: Iterable[str]) -> dict[str, int]:
+        """Ledger balance per installer (the sum of their entries)."""
+        ids = list(installer_ids)
+        balances = dict.fromkeys(ids, 0)
+        if not ids:
+            return balances
+        rows = self._conn.execute(
+            select(t.ledger_entries.c.installer_id, func.sum(t.ledger_entries.c.amount))
+            .where(t.ledger_entries.c.installer_id.in_(ids))
+            .group_by(t.ledger_entries.c.installer_id)
+        )
+        for installer_id, total in rows:
+            balances[installer_id] = int(total or 0)
+        return balances
+
+    def candidates(self, zone_ids: Iterable[str]) -> list[Candidate]:
+        """On-duty installers serving any of these zones, with their current workload."""
+        records = self.find(zone_ids=zone_ids, on_duty=True)
+        workload = self.active_jobs(record.id for record in records)
+        return [record.as_candidate(workload[record.id]) for record in records]
+
+    def _link_zones(self, installer_id: str, zone_ids: Iterable[str]) -> None:
+        rows = [{"installer_id": installer_id, "zone_id": z} for z in dict.fromkeys(zone_ids)]
+        if rows:
+            self._conn.execute(t.installer_zones.insert(), rows)
+
+    def _load(self, query: Any) -> list[InstallerRecord]:
+        rows = list(self._conn.execute(query).mappings())
+        if not rows:
+            return []
+        zones: dict[str, list[str]] = {row["id"]: [] for row in rows}
+        links = self._conn.execute(
+            select(t.installer_zones)
+            .where(t.installer_zones.c.installer_id.in_(list(zones)))
+            .order_by(t.installer_zones.c.zone_id)
+        )
+        for installer_id, zone_id in links:
+            zones[installer_id].append(zone_id)
+        return [_record(row, zones[row["id"]]) for row in rows]
+
+
+def _record(row: RowMapping, zone_ids: list[str]) -> InstallerRecord:
+    location = None if row["lat"] is None else Point(row["lat"], row["lon"])
+    return InstallerRecord(
+        id=row["id"],
+        name=row["name"],
+        phone=row["phone"],
+        capacity=row["capacity"],
+        skills=list(row["skills"]),
+        on_duty=bool(row["on_duty"]),
+        zone_ids=zone_ids,
+        created_at=row["created_at"],
+        location=location,
+        location_at=row["location_at"],
+        accuracy_m=row["accuracy_m"],
+    )

@@ -1,0 +1,61 @@
+"""The installer's ledger: penalties (and later credits) as immutable entries.
+
+A penalty is unique per (offer, ladder step) in the database itself, so however often a step
+is retried or replayed after a crash, the deduction is booked once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, func, select
+
+from dispatchd.store import tables as t
+from dispatchd.store.sql import insert_ignoring_conflict
+
+LATE_ACCEPTANCE_PENALTY = "late_acceptance_penalty"
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One booking: negative for a deduction."""
+
+    id: str
+    installer_id: str
+    amount: int
+    reason: str
+    offer_id: str | None
+    order_id: str | None
+    step: int | None
+    at: datetime
+
+
+class Ledger:
+    """Books entries and reads balances."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def book(self, entry: LedgerEntry) -> bool:
+        """Book an entry; False when this (offer, step) was already booked."""
+        return insert_ignoring_conflict(self._conn, t.ledger_entries, entry.__dict__)
+
+    def entries(self, installer_id: str, limit: int = 500) -> list[LedgerEntry]:
+        """An installer's entries, newest first."""
+        rows = self._conn.execute(
+            select(t.ledger_entries)
+            .where(t.ledger_entries.c.installer_id == installer_id)
+            .order_by(t.ledger_entries.c.at.desc(), t.ledger_entries.c.id)
+            .limit(limit)
+        ).mappings()
+        return [LedgerEntry(**row) for row in rows]
+
+    def balance(self, installer_id: str) -> int:
+        """The sum of every entry of the installer."""
+        total = self._conn.execute(
+            select(func.coalesce(func.sum(t.ledger_entries.c.amount), 0)).where(
+                t.ledger_entries.c.installer_id == installer_id
+            )
+        ).scalar_one()
+        return int(total)

@@ -1,0 +1,298 @@
+"""Loading and saving the order aggregate (an order with all its offers) and its events.
+
+The repository remembers the rows it loaded and writes back only what changed, and a saved
+order's new events go to the event log at that moment, so events keep the order of the
+changes that caused them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, RowMapping, and_, or_, select, update
+
+from dispatchd.domain.escalation import Ladder
+from dispatchd.domain.geo import Point
+from dispatchd.domain.offers import ACTIVE_OFFER_STATUSES, Offer, OfferStatus
+from dispatchd.domain.orders import Customer, Order, OrderStatus
+from dispatchd.store import tables as t
+from dispatchd.store.event_log import EventLog
+
+
+class OrderRepository:
+    """The order aggregate in and out of the ``orders`` and ``offers`` tables."""
+
+    def __init__(self, conn: Connection, event_log: EventLog) -> None:
+        self._conn = conn
+        self._events = event_log
+        self._loaded_orders: dict[str, dict[str, Any]] = {}
+        self._loaded_offers: dict[str, dict[str, Any]] = {}
+        self.seen: dict[str, Order] = {}
+
+    def add(self, order: Order) -> None:
+        """Insert a new order with its offers and events."""
+        row = _order_row(order)
+        self._conn.execute(t.orders.insert().values(row))
+        self._loaded_orders[order.id] = row
+        self.seen[order.id] = order
+        self._save_offers(order)
+        self._flush_events(order)
+
+    def get(self, order_id: str, for_update: bool = True) -> Order | None:
+        """The order, its rows locked for this transaction where the store supports it."""
+        query = select(t.orders).where(t.orders.c.id == order_id)
+        if for_update:
+            query = query.with_for_update()
+        row = self._conn.execute(query).mappings().first()
+        return None if row is None else self._load(row)
+
+    def get_by_offer(self, offer_id: str) -> Order | None:
+        """The order that an offer belongs to, locked for this transaction."""
+        order_id = self._conn.execute(
+            select(t.offers.c.order_id).where(t.offers.c.id == offer_id)
+        ).scalar()
+        return None if order_id is None else self.get(order_id)
+
+    def waiting_for_dispatch(self, zone_ids: Iterable[str], limit: int) -> list[Order]:
+        """Pending orders left to automatic dispatch in these zones, oldest first."""
+        ids = self._conn.execute(
+            select(t.orders.c.id)
+            .where(
+                t.orders.c.status == OrderStatus.PENDING.value,
+                t.orders.c.awaiting_dispatcher.is_(False),
+                t.orders.c.zone_id.in_(list(zone_ids)),
+            )
+            .order_by(t.orders.c.created_at, t.orders.c.id)
+            .limit(limit)
+        ).scalars()
+        return [order for order in (self.get(order_id) for order_id in list(ids)) if order]
+
+    def page(
+        self,
+        criteria: OrderCriteria,
+        limit: int,
+        after: tuple[datetime, str] | None = None,
+    ) -> list[Order]:
+        """Orders matching the criteria, newest first, after a (created_at, id) position.
+
+        Offers of the whole page are loaded in one query; nothing is locked.
+        """
+        query = select(t.orders).where(*criteria.conditions())
+        if after is not None:
+            created_at, order_id = after
+            query = query.where(
+                or_(
+                    t.orders.c.created_at < created_at,
+                    and_(t.orders.c.created_at == created_at, t.orders.c.id < order_id),
+                )
+            )
+        query = query.order_by(t.orders.c.created_at.desc(), t.orders.c.id.desc()).limit(limit)
+        rows = list(self._conn.execute(query).mappings())
+        offers: dict[str, list[Offer]] = {row["id"]: [] for row in rows}
+        if offers:
+            offer_rows = self._conn.execute(
+                select(t.offers)
+                .where(t.offers.c.order_id.in_(list(offers)))
+                .order_by(t.offers.c.order_id, t.offers.c.attempt)
+            ).mappings()
+            for offer_row in offer_rows:
+                offers[offer_row["order_id"]].append(_offer_from_row(offer_row))
+        return [_order_from_row(row, offers[row["id"]]) for row in rows]
+
+    def save(self, order: Order) -> None:
+        """Write back what changed in the order and its offers, then its new events."""
+        row = _order_row(order)
+        changes = _changed(self._loaded_orders.get(order.id, {}), row)
+        if changes:
+            self._conn.execute(update(t.orders).where(t.orders.c.id == order.id).values(changes))
+            self._loaded_orders[order.id] = row
+        self._save_offers(order)
+        self._flush_events(order)
+
+    def _save_offers(self, order: Order) -> None:
+        for offer in order.offers:
+            row = _offer_row(offer)
+            loaded = self._loaded_offers.get(offer.id)
+            if loaded is None:
+                self._conn.execute(t.offers.insert().values(row))
+            else:
+                changes = _changed(loaded, row)
+                if not changes:
+                    continue
+                self._conn.execute(
+                    update(t.offers).where(t.offers.c.id == offer.id).values(changes)
+                )
+            self._loaded_offers[offer.id] = row
+
+    def _flush_events(self, order: Order) -> None:
+        if order.events:
+            self._events.append(order.events)
+            order.events.clear()
+
+    def _load(self, row: RowMapping) -> Order:
+        if row["id"] in self.seen:
+            return self.seen[row["id"]]
+        offer_rows = self._conn.execute(
+            select(t.offers).where(t.offers.c.order_id == row["id"]).order_by(t.offers.c.attempt)
+        ).mappings()
+        offers = []
+        for offer_row in offer_rows:
+            self._loaded_offers[offer_row["id"]] = dict(offer_row)
+            offers.append(_offer_from_row(offer_row))
+        order = _order_from_row(row, offers)
+        self._loaded_orders[order.id] = _order_row(order)
+        self.seen[order.id] = order
+        return order
+
+
+@dataclass(frozen=True)
+class OrderCriteria:
+    """Filters of the order list, as the console and integrations send them."""
+
+    status: str | None = None
+    statuses: tuple[str, ...] | None = None
+    zone_ids: frozenset[str] | None = None
+    installer_id: str | None = None
+    offered_to: str | None = None
+    flagged: bool | None = None
+    text: str | None = None
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        """The filters as SQL conditions."""
+        found: list[ColumnElement[bool]] = []
+        if self.status:
+            found.append(t.orders.c.status == self.status)
+        if self.statuses is not None:
+            found.append(t.orders.c.status.in_(self.statuses))
+        if self.offered_to:
+            active = [status.value for status in ACTIVE_OFFER_STATUSES]
+            found.append(
+                t.orders.c.id.in_(
+                    select(t.offers.c.order_id).where(
+                        t.offers.c.installer_id == self.offered_to, t.offers.c.status.in_(active)
+                    )
+                )
+            )
+        if self.zone_ids is not None:
+            found.append(t.orders.c.zone_id.in_(sorted(self.zone_ids)))
+        if self.installer_id:
+            found.append(t.orders.c.installer_id == self.installer_id)
+        if self.flagged is not None:
+            found.append(t.orders.c.needs_follow_up.is_(self.flagged))
+        if self.text:
+            pattern = "%" + _escape_like(self.text) + "%"
+            found.append(or_(*(column.ilike(pattern, escape="\\") for column in _SEARCHED_COLUMNS)))
+        return found
+
+
+_SEARCHED_COLUMNS = (
+    t.orders.c.id,
+    t.orders.c.customer_name,
+    t.orders.c.customer_phone,
+    t.orders.c.address,
+    t.orders.c.product,
+    t.orders.c.external_ref,
+)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _order_from_row(row: RowMapping, offers: list[Offer]) -> Order:
+    return Order(
+        id=row["id"],
+        zone_id=row["zone_id"],
+        customer=Customer(row["customer_name"], row["customer_phone"]),
+        address=row["address"],
+        location=Point(row["lat"], row["lon"]),
+        product=row["product"],
+        created_at=row["created_at"],
+        tracking_token=row["tracking_token"],
+        skills=tuple(row["skills"]),
+        notes=row["notes"],
+        external_ref=row["external_ref"],
+        status=OrderStatus(row["status"]),
+        installer_id=row["installer_id"],
+        offers=offers,
+        awaiting_dispatcher=bool(row["awaiting_dispatcher"]),
+        flags=list(row["flags"]),
+        follow_up=row["follow_up"],
+        accepted_at=row["accepted_at"],
+        started_at=row["started_at"],
+        completed_at=row["completed_at"],
+        cancelled_at=row["cancelled_at"],
+        cancel_reason=row["cancel_reason"],
+    )
+
+
+def _changed(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in after.items() if before.get(key) != value}
+
+
+def _order_row(order: Order) -> dict[str, Any]:
+    return {
+        "id": order.id,
+        "status": order.status.value,
+        "zone_id": order.zone_id,
+        "customer_name": order.customer.name,
+        "customer_phone": order.customer.phone,
+        "address": order.address,
+        "lat": order.location.lat,
+        "lon": order.location.lon,
+        "product": order.product,
+        "skills": list(order.skills),
+        "notes": order.notes,
+        "external_ref": order.external_ref,
+        "installer_id": order.installer_id,
+        "awaiting_dispatcher": order.awaiting_dispatcher,
+        "flags": list(order.flags),
+        "follow_up": order.follow_up,
+        "needs_follow_up": order.needs_follow_up,
+        "tracking_token": order.tracking_token,
+        "created_at": order.created_at,
+        "accepted_at": order.accepted_at,
+        "started_at": order.started_at,
+        "completed_at": order.completed_at,
+        "cancelled_at": order.cancelled_at,
+        "cancel_reason": order.cancel_reason,
+    }
+
+
+def _offer_row(offer: Offer) -> dict[str, Any]:
+    return {
+        "id": offer.id,
+        "order_id": offer.order_id,
+        "installer_id": offer.installer_id,
+        "status": offer.status.value,
+        "attempt": offer.attempt,
+        "ladder": offer.ladder.as_list(),
+        "policy_version": offer.policy_version,
+        "next_step": offer.next_step,
+        "next_step_at": offer.next_step_at,
+        "sent_at": offer.sent_at,
+        "last_step_at": offer.last_step_at,
+        "ended_at": offer.ended_at,
+        "end_reason": offer.end_reason,
+    }
+
+
+def _offer_from_row(row: RowMapping) -> Offer:
+    return Offer(
+        id=row["id"],
+        order_id=row["order_id"],
+        installer_id=row["installer_id"],
+        attempt=row["attempt"],
+        ladder=Ladder.from_list(row["ladder"]),
+        sent_at=row["sent_at"],
+        status=OfferStatus(row["status"]),
+        next_step=row["next_step"],
+        next_step_at=row["next_step_at"],
+        last_step_at=row["last_step_at"],
+        ended_at=row["ended_at"],
+        end_reason=row["end_reason"],
+        policy_version=row["policy_version"],
+    )

@@ -1,0 +1,147 @@
+"""The transactional outbox: messages to the outside world, committed with their cause.
+
+A relay delivers them afterwards with retries; the message id travels with each delivery as
+its reference, so a receiver can drop a redelivery after a crash.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Connection, func, select, update
+
+from dispatchd.store import tables as t
+
+
+class Channel(StrEnum):
+    """How a message leaves."""
+
+    SMS = "sms"
+    WEBPUSH = "webpush"
+
+
+class MessageStatus(StrEnum):
+    """Where a message stands."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    DEAD = "dead"
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """A message waiting in (or delivered from) the outbox."""
+
+    id: int
+    channel: Channel
+    recipient: str
+    payload: dict[str, Any]
+    order_id: str | None
+    status: MessageStatus
+    attempts: int
+    next_attempt_at: datetime
+    created_at: datetime
+
+
+class Outbox:
+    """Enqueues messages and tracks their delivery."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self.enqueued = 0
+
+    def enqueue(
+        self,
+        channel: Channel,
+        recipient: str,
+        payload: dict[str, Any],
+        order_id: str | None,
+        now: datetime,
+    ) -> int:
+        """Add a message to be delivered after this transaction commits; returns its id."""
+        result = self._conn.execute(
+            t.outbox.insert().values(
+                channel=channel.value,
+                recipient=recipient,
+                payload=payload,
+                order_id=order_id,
+                status=MessageStatus.PENDING.value,
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
+        self.enqueued += 1
+        key = result.inserted_primary_key
+        assert key is not None
+        return int(key[0])
+
+    def due(self, now: datetime, limit: int) -> list[OutgoingMessage]:
+        """Pending messages whose next attempt is due, oldest first."""
+        query = (
+            select(t.outbox)
+            .where(
+                t.outbox.c.status == MessageStatus.PENDING.value,
+                t.outbox.c.next_attempt_at <= now,
+            )
+            .order_by(t.outbox.c.next_attempt_at, t.outbox.c.id)
+            .limit(limit)
+        )
+        if self._conn.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        return [_message(row) for row in self._conn.execute(query).mappings()]
+
+    def mark_sent(self, message_id: int, now: datetime) -> None:
+        """Record a delivery."""
+        self._conn.execute(
+            update(t.outbox)
+            .where(t.outbox.c.id == message_id)
+            .values(status=MessageStatus.SENT.value, sent_at=now, attempts=t.outbox.c.attempts + 1)
+        )
+
+    def mark_failed(self, message_id: int, error: str, retry_at: datetime | None) -> None:
+        """Record a failed attempt: retry at ``retry_at``, or dead-letter when None."""
+        status = MessageStatus.PENDING if retry_at is not None else MessageStatus.DEAD
+        values: dict[str, Any] = {
+            "status": status.value,
+            "attempts": t.outbox.c.attempts + 1,
+            "last_error": error[:2000],
+        }
+        if retry_at is not None:
+            values["next_attempt_at"] = retry_at
+        self._conn.execute(update(t.outbox).where(t.outbox.c.id == message_id).values(values))
+
+    def backlog(self) -> int:
+        """How many messages wait for delivery."""
+        return int(
+            self._conn.execute(
+                select(func.count())
+                .select_from(t.outbox)
+                .where(t.outbox.c.status == MessageStatus.PENDING.value)
+            ).scalar_one()
+        )
+
+    def next_attempt_at(self) -> datetime | None:
+        """When the earliest pending message is due."""
+        return self._conn.execute(
+            select(func.min(t.outbox.c.next_attempt_at)).where(
+                t.outbox.c.status == MessageStatus.PENDING.value
+            )
+        ).scalar()
+
+
+def _message(row: Any) -> OutgoingMessage:
+    return OutgoingMessage(
+        id=row["id"],
+        channel=Channel(row["channel"]),
+        recipient=row["recipient"],
+        payload=row["payload"],
+        order_id=row["order_id"],
+        status=MessageStatus(row["status"]),
+        attempts=row["attempts"],
+        next_attempt_at=row["next_attempt_at"],
+        created_at=row["created_at"],
+    )

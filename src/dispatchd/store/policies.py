@@ -1,0 +1,48 @@
+"""The escalation policy, versioned: each offer remembers the version it was sent under."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Connection, select
+
+from dispatchd.domain.escalation import CustomerNotice, Ladder, Policy
+from dispatchd.store import tables as t
+
+
+class PolicyRepository:
+    """Stores policy versions and reads the current one."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def current(self) -> tuple[int, Policy] | None:
+        """The newest policy and its version, or None before the first is stored."""
+        row = self._conn.execute(
+            select(t.policies.c.version, t.policies.c.body)
+            .order_by(t.policies.c.version.desc())
+            .limit(1)
+        ).first()
+        if row is None:
+            return None
+        return int(row[0]), policy_from_dict(row[1])
+
+    def add(self, policy: Policy, now: datetime, by: str | None) -> int:
+        """Store a new version; offers sent from now on use it."""
+        result = self._conn.execute(
+            t.policies.insert().values(body=policy.as_dict(), created_at=now, created_by=by)
+        )
+        key = result.inserted_primary_key
+        assert key is not None
+        return int(key[0])
+
+
+def policy_from_dict(body: dict[str, object]) -> Policy:
+    """A policy from its stored (already validated) JSON form."""
+    escalation = body["escalation"]
+    assert isinstance(escalation, list)
+    return Policy(
+        escalation=Ladder.from_list(escalation),
+        max_auto_attempts=int(str(body["max_auto_attempts"])),
+        customer_notice=CustomerNotice(str(body["customer_notice"])),
+    )

@@ -1,0 +1,93 @@
+"""Zones: the areas installers are responsible for, stored as GeoJSON boundaries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, select, update
+
+from dispatchd.domain.orders import OPEN_ORDER_STATUSES
+from dispatchd.store import tables as t
+
+
+@dataclass(frozen=True)
+class ZoneRecord:
+    """A zone as stored."""
+
+    id: str
+    name: str
+    boundary: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+
+
+_FIELDS = (
+    t.zones.c.id,
+    t.zones.c.name,
+    t.zones.c.boundary,
+    t.zones.c.created_at,
+    t.zones.c.updated_at,
+)
+
+
+class ZoneRepository:
+    """Reads and writes zones; the geometry itself is indexed by the zone map."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, zone: ZoneRecord) -> None:
+        """Insert a zone."""
+        self._conn.execute(t.zones.insert().values(**zone.__dict__, revision=self._next_revision()))
+
+    def get(self, zone_id: str) -> ZoneRecord | None:
+        """One zone, or None."""
+        row = self._conn.execute(select(*_FIELDS).where(t.zones.c.id == zone_id)).mappings().first()
+        return None if row is None else ZoneRecord(**row)
+
+    def all(self) -> list[ZoneRecord]:
+        """Every zone, by name."""
+        rows = self._conn.execute(select(*_FIELDS).order_by(t.zones.c.name, t.zones.c.id))
+        return [ZoneRecord(**row) for row in rows.mappings()]
+
+    def existing(self, zone_ids: list[str]) -> set[str]:
+        """Which of these ids name a zone."""
+        if not zone_ids:
+            return set()
+        rows = self._conn.execute(select(t.zones.c.id).where(t.zones.c.id.in_(zone_ids)))
+        return set(rows.scalars())
+
+    def update(self, zone_id: str, values: dict[str, Any]) -> None:
+        """Change a zone's name or boundary."""
+        self._conn.execute(
+            update(t.zones)
+            .where(t.zones.c.id == zone_id)
+            .values(**values, revision=self._next_revision())
+        )
+
+    def open_orders(self, zone_id: str) -> int:
+        """How many open orders lie in the zone (a zone with open orders cannot go)."""
+        statuses = [status.value for status in OPEN_ORDER_STATUSES]
+        return int(
+            self._conn.execute(
+                select(func.count())
+                .select_from(t.orders)
+                .where(t.orders.c.zone_id == zone_id, t.orders.c.status.in_(statuses))
+            ).scalar_one()
+        )
+
+    def delete(self, zone_id: str) -> None:
+        """Remove a zone and every link to it (installers' and managers' zone lists)."""
+        self._conn.execute(delete(t.installer_zones).where(t.installer_zones.c.zone_id == zone_id))
+        self._conn.execute(delete(t.user_zones).where(t.user_zones.c.zone_id == zone_id))
+        self._conn.execute(delete(t.zones).where(t.zones.c.id == zone_id))
+
+    def fingerprint(self) -> tuple[int, int]:
+        """Changes whenever a zone is added, edited or removed: tells caches to reload."""
+        count, newest = self._conn.execute(select(func.count(), func.max(t.zones.c.revision))).one()
+        return int(count), int(newest or 0)
+
+    def _next_revision(self) -> int:
+        return int(self._conn.execute(select(func.max(t.zones.c.revision))).scalar() or 0) + 1
