@@ -27,6 +27,7 @@ from dispatchd.config import Settings
 from dispatchd.engine.broadcast import EventHub
 from dispatchd.engine.deadlines import DeadlineEngine
 from dispatchd.engine.runner import BackgroundRunner
+from dispatchd.logs import configure_logging
 from dispatchd.service.bootstrap import bootstrap
 from dispatchd.service.clock import Clock, SystemClock
 from dispatchd.service.dispatcher import Dispatcher
@@ -39,6 +40,7 @@ UPLOAD_OVERHEAD = 1024 * 1024
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
     """Build the application; the database is migrated and workers started on startup."""
     settings = settings or Settings()
+    configure_logging()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     database = Database(settings.resolved_database_url())
     dispatcher = Dispatcher(database, clock or SystemClock(), settings)

@@ -44,6 +44,7 @@ zones = Table(
     Column("revision", BigInteger, nullable=False),
     Column("created_at", UtcTime, nullable=False),
     Column("updated_at", UtcTime, nullable=False),
+    Column("deleted_at", UtcTime),
 )
 
 installers = Table(

@@ -23,6 +23,7 @@ class ZoneRecord:
     updated_at: datetime
 
 
+_LIVE = t.zones.c.deleted_at.is_(None)
 _FIELDS = (
     t.zones.c.id,
     t.zones.c.name,
@@ -44,19 +45,25 @@ class ZoneRepository:
 
     def get(self, zone_id: str) -> ZoneRecord | None:
         """One zone, or None."""
-        row = self._conn.execute(select(*_FIELDS).where(t.zones.c.id == zone_id)).mappings().first()
+        row = (
+            self._conn.execute(select(*_FIELDS).where(t.zones.c.id == zone_id, _LIVE))
+            .mappings()
+            .first()
+        )
         return None if row is None else ZoneRecord(**row)
 
     def all(self) -> list[ZoneRecord]:
         """Every zone, by name."""
-        rows = self._conn.execute(select(*_FIELDS).order_by(t.zones.c.name, t.zones.c.id))
+        rows = self._conn.execute(
+            select(*_FIELDS).where(_LIVE).order_by(t.zones.c.name, t.zones.c.id)
+        )
         return [ZoneRecord(**row) for row in rows.mappings()]
 
     def existing(self, zone_ids: list[str]) -> set[str]:
         """Which of these ids name a zone."""
         if not zone_ids:
             return set()
-        rows = self._conn.execute(select(t.zones.c.id).where(t.zones.c.id.in_(zone_ids)))
+        rows = self._conn.execute(select(t.zones.c.id).where(t.zones.c.id.in_(zone_ids), _LIVE))
         return set(rows.scalars())
 
     def update(self, zone_id: str, values: dict[str, Any]) -> None:
@@ -78,11 +85,14 @@ class ZoneRepository:
             ).scalar_one()
         )
 
-    def delete(self, zone_id: str) -> None:
-        """Remove a zone and every link to it (installers' and managers' zone lists)."""
+    def delete(self, zone_id: str, now: datetime) -> None:
+        """Retire a zone and unlink it from installers and managers.
+
+        The row stays (marked deleted) so that finished orders keep naming their zone.
+        """
         self._conn.execute(delete(t.installer_zones).where(t.installer_zones.c.zone_id == zone_id))
         self._conn.execute(delete(t.user_zones).where(t.user_zones.c.zone_id == zone_id))
-        self._conn.execute(delete(t.zones).where(t.zones.c.id == zone_id))
+        self.update(zone_id, {"deleted_at": now})
 
     def fingerprint(self) -> tuple[int, int]:
         """Changes whenever a zone is added, edited or removed: tells caches to reload."""

@@ -45,7 +45,7 @@ def delete_zone(cmd: DeleteZone, uow: UnitOfWork, ctx: Context) -> None:
         raise Conflict(
             f"zone {zone.id} still has {open_orders} open orders; complete or cancel them first"
         )
-    uow.zones.delete(zone.id)
+    uow.zones.delete(zone.id, ctx.now)
 
 
 def visible_zone(uow: UnitOfWork, ctx: Context, zone_id: str) -> ZoneRecord:

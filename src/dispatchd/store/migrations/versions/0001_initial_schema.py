@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 12:12:35.099999
+Create Date: 2026-11-25 12:16:09.478559
 """
 
 from __future__ import annotations
@@ -130,6 +130,7 @@ def upgrade() -> None:
         sa.Column("revision", sa.BigInteger(), nullable=False),
         sa.Column("created_at", dispatchd.store.types.UtcTime(), nullable=False),
         sa.Column("updated_at", dispatchd.store.types.UtcTime(), nullable=False),
+        sa.Column("deleted_at", dispatchd.store.types.UtcTime(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_zones")),
     )
     op.create_table(

@@ -1,0 +1,56 @@
+"""The escalation ladder over the HTTP API, with time moved by hand (S201–S205, S301)."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from dispatchd.engine.deadlines import DeadlineEngine
+from dispatchd.service.clock import FakeClock
+from tests.helpers import IN_CENTRE, City
+
+
+def test_an_unanswered_offer_is_reminded_penalized_revoked_and_redispatched(
+    city: City, client: TestClient, clock: FakeClock, engine: DeadlineEngine
+) -> None:
+    zone = city.zone()
+    near = city.installer([zone], at={"lat": 31.231, "lon": 121.471})
+    far = city.installer([zone], at={"lat": 31.20, "lon": 121.45})
+    order = city.order(IN_CENTRE)
+    assert order["status"] == "offered"
+    assert order["current_offer"]["installer_id"] == near
+    offer_id = order["current_offer"]["id"]
+
+    clock.advance(299)
+    assert engine.run_due() == 0
+    clock.advance(1)
+    assert engine.run_due() == 1
+    offers = client.get("/api/v1/me/offers", headers=city.as_installer(near)).json()["items"]
+    assert offers[0]["status"] == "reminded"
+    assert offers[0]["next_action"] == "penalize"
+
+    clock.advance(300)
+    assert engine.run_due() == 1
+    ledger = client.get(f"/api/v1/installers/{near}/ledger", headers=city.as_installer(near)).json()
+    assert ledger["balance"] == -2000
+    assert ledger["items"][0]["reason"] == "late_acceptance_penalty"
+
+    clock.advance(600)
+    assert engine.run_due() == 1
+    detail = client.get(f"/api/v1/orders/{order['id']}", headers=city.admin).json()
+    assert [o["status"] for o in detail["offers"]] == ["revoked", "sent"]
+    assert detail["current_offer"]["installer_id"] == far
+    alerts = client.get("/api/v1/alerts", headers=city.admin).json()["items"]
+    assert [a["type"] for a in alerts] == ["offer_revoked"]
+    assert alerts[0]["offer_id"] == offer_id
+    names = [e["event"] for e in detail["events"]]
+    assert names == [
+        "order.created",
+        "offer.sent",
+        "offer.reminded",
+        "offer.penalized",
+        "offer.revoked",
+        "alert.raised",
+        "offer.sent",
+    ]
+    accepted = client.post(f"/api/v1/offers/{offer_id}/accept", headers=city.as_installer(near))
+    assert accepted.status_code == 409
