@@ -72,7 +72,8 @@ class DeadlineEngine:
             due = uow.deadlines.claim_due(now, self._batch_size)
             for deadline in due:
                 self._run_one(uow, deadline, now)
-            crash_point("deadlines.before_commit")
+            if due:
+                crash_point("deadlines.before_commit")
         self.fired += len(due)
         return len(due)
 

@@ -1,0 +1,517 @@
+"""The order lifecycle under random interleavings of commands, answers and passing time.
+
+Hypothesis drives the service layer (``Dispatcher.execute``) and the deadline engine on a fake
+clock, each example on its own fresh database, and after every step reads the database back
+to check what must always hold: one active offer at most, an accepted order owned by its
+accepted offer, penalties booked exactly once, no deadline left for an ended offer, and no
+pending order that nobody was told about.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, event, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+from sqlalchemy import Connection, select
+
+from dispatchd.config import Settings
+from dispatchd.domain.errors import DomainError, IllegalTransition
+from dispatchd.domain.escalation import DEFAULT_POLICY, Ladder, StepAction
+from dispatchd.domain.geo import Point
+from dispatchd.domain.offers import ACTIVE_OFFER_STATUSES
+from dispatchd.domain.orders import OrderStatus
+from dispatchd.engine.deadlines import DeadlineEngine
+from dispatchd.service.actors import SYSTEM, Actor, Role
+from dispatchd.service.bootstrap import bootstrap
+from dispatchd.service.clock import FakeClock
+from dispatchd.service.commands import (
+    AcceptOffer,
+    AssignOrder,
+    CancelOrder,
+    Command,
+    CreateInstaller,
+    CreateOrder,
+    CreateZone,
+    DeclineOffer,
+    ReportLocation,
+    RunEscalationStep,
+    SetDuty,
+    StartJob,
+)
+from dispatchd.service.dispatcher import Dispatcher
+from dispatchd.service.errors import Conflict, NotFound
+from dispatchd.store import tables as t
+from dispatchd.store.database import Database
+from dispatchd.store.installers import InstallerRepository
+from dispatchd.store.ledger import LATE_ACCEPTANCE_PENALTY
+from tests.conftest import ADMIN_PASSWORD, DB_FILE
+from tests.helpers import CENTRE
+
+MANAGER = Actor("mgr", Role.ADMIN)
+ACTIVE = frozenset(status.value for status in ACTIVE_OFFER_STATUSES)
+LAPSED = frozenset({"declined", "revoked"})
+OPEN_ORDER = frozenset({"pending", "offered", "accepted", "in_progress"})
+WHO_TAKES_THIS = frozenset({"no_eligible_installer", "needs_dispatcher"})
+
+# The test city: installers of different reach, capacity and skills inside the CENTRE zone.
+CREW = [
+    ("Wang Wei", Point(31.231, 121.471), 1, ("gas",)),
+    ("Zhang Min", Point(31.200, 121.450), 2, ()),
+    ("Liu Yang", Point(31.280, 121.520), 2, ("gas",)),
+    ("Chen Jie", None, 3, ()),
+]
+
+latitudes = st.floats(31.16, 31.29, allow_nan=False)
+longitudes = st.floats(121.41, 121.54, allow_nan=False)
+
+
+def _settings(data_dir: Path) -> Settings:
+    return Settings(
+        environment="test",
+        data_dir=data_dir,
+        admin_password=ADMIN_PASSWORD,
+        run_engine=False,
+        public_url="http://dispatchd.test",
+        sms_url=f"file://{data_dir / 'sms.jsonl'}",
+    )
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The rows the invariants look at, read in one consistent transaction."""
+
+    orders: list[dict[str, Any]]
+    offers: list[dict[str, Any]]
+    ledger: list[dict[str, Any]]
+    deadlines: list[dict[str, Any]]
+    alerts: list[dict[str, Any]]
+    balances: dict[str, int]
+
+    @classmethod
+    def read(cls, conn: Connection, installer_ids: list[str]) -> Snapshot:
+        """Read every table the lifecycle touches."""
+
+        def rows(table: Any) -> list[dict[str, Any]]:
+            return [dict(row) for row in conn.execute(select(table)).mappings()]
+
+        return cls(
+            orders=rows(t.orders),
+            offers=sorted(rows(t.offers), key=lambda o: (o["order_id"], o["attempt"])),
+            ledger=rows(t.ledger_entries),
+            deadlines=rows(t.deadlines),
+            alerts=rows(t.alerts),
+            balances=InstallerRepository(conn).balances(installer_ids),
+        )
+
+    def offers_by_order(self) -> dict[str, list[dict[str, Any]]]:
+        """Each order's offers, oldest first."""
+        grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for offer in self.offers:
+            grouped[offer["order_id"]].append(offer)
+        return grouped
+
+
+class OrderLifecycle(RuleBasedStateMachine):
+    """Orders created, offered, answered, escalated, reassigned, cancelled and started."""
+
+    def __init__(self, template: Path) -> None:
+        super().__init__()
+        self.directory = Path(tempfile.mkdtemp(prefix="dispatchd-stateful-"))
+        shutil.copy(template, self.directory / DB_FILE)
+        config = _settings(self.directory)
+        self.clock = FakeClock()
+        self.database = Database(config.resolved_database_url())
+        self.dispatcher = Dispatcher(self.database, self.clock, config)
+        self.engine = DeadlineEngine(self.dispatcher)
+        self.installer_ids: list[str] = []
+        self.order_ids: list[str] = []
+        self.manual_offer_ids: set[str] = set()
+        self.ran_due_at: datetime | None = None
+
+    # -- set-up ---------------------------------------------------------------------------
+
+    @initialize()
+    def open_the_city(self) -> None:
+        """One zone, four installers on duty (one whose phone never reported a position)."""
+        zone = self.dispatcher.execute(CreateZone("Centre", CENTRE), MANAGER)
+        for number, (name, where, capacity, skills) in enumerate(CREW, start=1):
+            record = self.dispatcher.execute(
+                CreateInstaller(
+                    name=name,
+                    phone=f"+86138001380{number:02d}",
+                    zone_ids=(zone.id,),
+                    capacity=capacity,
+                    skills=skills,
+                    username=f"installer{number}",
+                    password="installer-password",
+                ),
+                MANAGER,
+            )
+            self.installer_ids.append(record.id)
+            actor = self.installer(record.id)
+            if where is not None:
+                self.dispatcher.execute(ReportLocation(record.id, where), actor)
+            self.dispatcher.execute(SetDuty(record.id, True), actor)
+
+    def teardown(self) -> None:
+        """Close the database and remove the example's files."""
+        self.database.dispose()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    @staticmethod
+    def installer(installer_id: str) -> Actor:
+        """The installer's own phone as an actor."""
+        return Actor(f"usr_{installer_id}", Role.INSTALLER, installer_id=installer_id)
+
+    def snapshot(self) -> Snapshot:
+        """The database as it stands."""
+        with self.dispatcher.reading() as conn:
+            return Snapshot.read(conn, self.installer_ids)
+
+    def order_row(self, order_id: str) -> dict[str, Any]:
+        """One order's stored row."""
+        with self.dispatcher.reading() as conn:
+            row = conn.execute(select(t.orders).where(t.orders.c.id == order_id)).mappings().one()
+            return dict(row)
+
+    def attempt(self, command: Command, actor: Actor) -> tuple[Any, DomainError | None]:
+        """Run a command; a refusal is returned, not raised, for the rule to judge."""
+        name = type(command).__name__
+        try:
+            result = self.dispatcher.execute(command, actor)
+        except DomainError as refused:
+            event(f"{name} refused: {type(refused).__name__}")
+            return None, refused
+        event(f"{name} done")
+        return result, None
+
+    def pick_offer(self, data: st.DataObject) -> dict[str, Any] | None:
+        """An offer, usually an active one, sometimes one that has already ended.
+
+        Offers are listed in the order their orders were created (ids are random), so that
+        Hypothesis replays the same choice from the same draw.
+        """
+        position = {order_id: index for index, order_id in enumerate(self.order_ids)}
+        offers = sorted(
+            self.snapshot().offers, key=lambda o: (position[o["order_id"]], o["attempt"])
+        )
+        if not offers:
+            return None
+        active = [offer for offer in offers if offer["status"] in ACTIVE]
+        pool = active if active and data.draw(st.booleans(), label="prefer active") else offers
+        return data.draw(st.sampled_from(pool), label="offer")
+
+    def other_installer(self, data: st.DataObject, than: str) -> str:
+        """Any installer but this one."""
+        others = [i for i in self.installer_ids if i != than]
+        return data.draw(st.sampled_from(others), label="someone else")
+
+    # -- rules ------------------------------------------------------------------------------
+
+    @rule(lat=latitudes, lon=longitudes, needs_gas=st.booleans())
+    def create_order(self, lat: float, lon: float, needs_gas: bool) -> None:
+        """A shop sends a service request inside the zone; it is dispatched at once.
+
+        Requests arrive a second apart: orders waiting for dispatch are taken oldest first,
+        and equal timestamps would be ordered by random ids, which Hypothesis cannot replay.
+        """
+        self.clock.advance(1)
+        order = self.dispatcher.execute(
+            CreateOrder(
+                customer_name="Li Lei",
+                customer_phone="+8613912345678",
+                address="1 Nanjing Road",
+                location=Point(lat, lon),
+                product="Gas water heater" if needs_gas else "Air conditioner",
+                skills=("gas",) if needs_gas else (),
+            ),
+            MANAGER,
+        )
+        assert order.status in (OrderStatus.OFFERED, OrderStatus.PENDING)
+        self.order_ids.append(order.id)
+
+    @rule(data=st.data(), by_its_installer=st.sampled_from([True, True, True, False]))
+    def accept(self, data: st.DataObject, by_its_installer: bool) -> None:
+        """An installer accepts an offer; only the offered installer, only while active."""
+        offer = self.pick_offer(data)
+        if offer is None:
+            return
+        owner = offer["installer_id"]
+        who = owner if by_its_installer else self.other_installer(data, owner)
+        order, refused = self.attempt(AcceptOffer(offer["id"]), self.installer(who))
+        if by_its_installer and offer["status"] in ACTIVE:
+            assert refused is None, f"an active offer was refused to its installer: {refused}"
+            assert order.status is OrderStatus.ACCEPTED
+            assert order.installer_id == owner
+        else:
+            assert isinstance(refused, NotFound if who != owner else IllegalTransition), (
+                f"{offer['status']} offer accepted by {'owner' if who == owner else 'another'}"
+            )
+
+    @rule(data=st.data(), by_its_installer=st.sampled_from([True, True, True, False]))
+    def decline(self, data: st.DataObject, by_its_installer: bool) -> None:
+        """An installer turns an offer down; the order moves on at once."""
+        offer = self.pick_offer(data)
+        if offer is None:
+            return
+        owner = offer["installer_id"]
+        who = owner if by_its_installer else self.other_installer(data, owner)
+        order, refused = self.attempt(DeclineOffer(offer["id"], "too far"), self.installer(who))
+        if by_its_installer and offer["status"] in ACTIVE:
+            assert refused is None, f"an active offer could not be declined: {refused}"
+            assert order.status in (OrderStatus.PENDING, OrderStatus.OFFERED)
+            current = order.current_offer
+            assert current is None or current.installer_id != owner
+        else:
+            assert isinstance(refused, NotFound if who != owner else IllegalTransition), (
+                f"{offer['status']} offer declined by {'owner' if who == owner else 'another'}"
+            )
+
+    @rule(seconds=st.integers(0, 1300))
+    def time_passes(self, seconds: int) -> None:
+        """The clock moves on and the deadline engine runs whatever has come due."""
+        now = self.clock.advance(seconds)
+        ran = self.engine.run_due(now)
+        event(f"deadlines run per tick: {min(ran, 3)}{'+' if ran >= 3 else ''}")
+        self.ran_due_at = now
+
+    @precondition(lambda self: self.order_ids)
+    @rule(data=st.data())
+    def assign(self, data: st.DataObject) -> None:
+        """A manager offers an order to the installer of their choice."""
+        order_id = data.draw(st.sampled_from(self.order_ids), label="order")
+        installer_id = data.draw(st.sampled_from(self.installer_ids), label="installer")
+        status = self.order_row(order_id)["status"]
+        order, refused = self.attempt(AssignOrder(order_id, installer_id), MANAGER)
+        if status in ("pending", "offered"):
+            assert refused is None, f"a {status} order could not be assigned: {refused}"
+            assert order.status is OrderStatus.OFFERED
+            assert order.current_offer is not None
+            assert order.current_offer.installer_id == installer_id
+            self.manual_offer_ids.add(order.current_offer.id)
+        else:
+            assert isinstance(refused, Conflict), f"a {status} order was reassigned"
+
+    @precondition(lambda self: self.order_ids)
+    @rule(data=st.data())
+    def cancel(self, data: st.DataObject) -> None:
+        """A manager calls a job off."""
+        order_id = data.draw(st.sampled_from(self.order_ids), label="order")
+        status = self.order_row(order_id)["status"]
+        order, refused = self.attempt(CancelOrder(order_id, "customer moved house"), MANAGER)
+        if status in OPEN_ORDER:
+            assert refused is None, f"an open ({status}) order could not be cancelled: {refused}"
+            assert order.status is OrderStatus.CANCELLED
+        else:
+            assert isinstance(refused, IllegalTransition), f"a {status} order was cancelled"
+
+    @precondition(lambda self: self.order_ids)
+    @rule(data=st.data(), by_its_installer=st.sampled_from([True, True, False]))
+    def start_job(self, data: st.DataObject, by_its_installer: bool) -> None:
+        """An installer reports the start of installation; only the one who accepted it."""
+        order_id = data.draw(st.sampled_from(self.order_ids), label="order")
+        row = self.order_row(order_id)
+        holder = row["installer_id"]
+        if by_its_installer and holder is not None:
+            who = holder
+        else:
+            who = data.draw(st.sampled_from(self.installer_ids), label="installer")
+        order, refused = self.attempt(StartJob(order_id), self.installer(who))
+        if row["status"] == "accepted" and who == holder:
+            assert refused is None, f"the accepting installer could not start: {refused}"
+            assert order.status is OrderStatus.IN_PROGRESS
+        else:
+            assert isinstance(refused, NotFound if who != holder else IllegalTransition), (
+                f"a {row['status']} order was started by {who} (holder {holder}): {refused!r}"
+            )
+
+    @rule(data=st.data(), on_duty=st.booleans())
+    def change_duty(self, data: st.DataObject, on_duty: bool) -> None:
+        """An installer goes off duty, or back on (which may pick up waiting orders)."""
+        installer_id = data.draw(st.sampled_from(self.installer_ids), label="installer")
+        self.dispatcher.execute(SetDuty(installer_id, on_duty), self.installer(installer_id))
+
+    @rule(data=st.data())
+    def replay_a_stale_step(self, data: st.DataObject) -> None:
+        """A rung fires again (a retry, a second engine): nothing may happen twice."""
+        offer = self.pick_offer(data)
+        if offer is None:
+            return
+        ended = offer["status"] not in ACTIVE
+        if not ended and offer["next_step"] == 0:
+            return
+        last = len(offer["ladder"]) - 1 if ended else offer["next_step"] - 1
+        step = data.draw(st.integers(0, last), label="stale step")
+        before = self.snapshot()
+        self.dispatcher.execute(RunEscalationStep(offer["id"], step), SYSTEM)
+        after = self.snapshot()
+        assert after.offers == before.offers
+        assert after.orders == before.orders
+        assert after.ledger == before.ledger
+        assert after.alerts == before.alerts
+
+    # -- invariants -------------------------------------------------------------------------
+
+    @invariant()
+    def the_database_is_consistent(self) -> None:
+        """Read everything once and check every rule that must hold between any two steps."""
+        snap = self.snapshot()
+        by_order = snap.offers_by_order()
+        offers_by_id = {offer["id"]: offer for offer in snap.offers}
+        check_offers_per_order(snap, by_order)
+        check_ownership(snap, by_order)
+        check_penalties(snap, offers_by_id)
+        check_balances(snap)
+        check_deadlines(snap, self.ran_due_at)
+        check_nobody_waits_unnoticed(snap)
+        check_automatic_dispatch(snap, by_order, self.manual_offer_ids)
+
+
+def check_offers_per_order(snap: Snapshot, by_order: dict[str, list[dict[str, Any]]]) -> None:
+    """At most one active offer, and it is the newest; the order's status agrees with it."""
+    for order in snap.orders:
+        offers = by_order.get(order["id"], [])
+        assert [offer["attempt"] for offer in offers] == list(range(1, len(offers) + 1))
+        active = [offer for offer in offers if offer["status"] in ACTIVE]
+        assert len(active) <= 1, f"order {order['id']} has {len(active)} active offers"
+        if active:
+            assert active[0] is offers[-1], "an older offer is still active"
+        expected = 1 if order["status"] == "offered" else 0
+        assert len(active) == expected, (
+            f"{order['status']} order {order['id']} has {len(active)} active offers"
+        )
+        if order["awaiting_dispatcher"]:
+            assert order["status"] in ("pending", "cancelled"), order
+
+
+def check_ownership(snap: Snapshot, by_order: dict[str, list[dict[str, Any]]]) -> None:
+    """An accepted or started order has exactly one accepted offer, from its installer."""
+    for order in snap.orders:
+        accepted = [o for o in by_order.get(order["id"], []) if o["status"] == "accepted"]
+        if order["status"] in ("accepted", "in_progress"):
+            assert len(accepted) == 1, f"{order['status']} order with {len(accepted)} accepted"
+            assert order["installer_id"] == accepted[0]["installer_id"]
+            assert order["accepted_at"] == accepted[0]["ended_at"]
+        elif order["status"] in ("pending", "offered"):
+            assert accepted == [], f"{order['status']} order {order['id']} has an accepted offer"
+            assert order["installer_id"] is None
+        else:
+            assert len(accepted) <= 1
+        if order["status"] == "in_progress":
+            assert order["started_at"] is not None
+
+
+def check_penalties(snap: Snapshot, offers_by_id: dict[str, dict[str, Any]]) -> None:
+    """A penalty is booked once per (offer, step), exactly when that penalize rung ran."""
+    penalties = [entry for entry in snap.ledger if entry["reason"] == LATE_ACCEPTANCE_PENALTY]
+    keys = Counter((entry["offer_id"], entry["step"]) for entry in penalties)
+    twice = [key for key, count in keys.items() if count > 1]
+    assert not twice, f"penalties booked more than once: {twice}"
+    for entry in penalties:
+        offer = offers_by_id[entry["offer_id"]]
+        step = Ladder.from_list(offer["ladder"]).step(entry["step"])
+        assert step.action is StepAction.PENALIZE
+        assert entry["amount"] == -step.amount
+        assert entry["installer_id"] == offer["installer_id"]
+        assert offer["next_step"] > entry["step"], "a penalty for a rung not yet reached"
+    for offer in snap.offers:
+        ladder = Ladder.from_list(offer["ladder"])
+        for index in range(offer["next_step"]):
+            if ladder.step(index).action is StepAction.PENALIZE:
+                assert (offer["id"], index) in keys, f"penalty rung {index} ran without a booking"
+
+
+def check_balances(snap: Snapshot) -> None:
+    """The balance the API shows is the sum of the installer's ledger entries."""
+    summed: dict[str, int] = dict.fromkeys(snap.balances, 0)
+    for entry in snap.ledger:
+        summed[entry["installer_id"]] += entry["amount"]
+    assert snap.balances == summed
+
+
+def check_deadlines(snap: Snapshot, ran_due_at: datetime | None) -> None:
+    """Every active offer has its next rung scheduled; ended offers have none left."""
+    offers = {offer["id"]: offer for offer in snap.offers}
+    for deadline in snap.deadlines:
+        assert deadline["failures"] == 0, f"a deadline failed: {deadline}"
+        offer = offers.get(deadline["subject_id"])
+        assert offer is not None, f"deadline for an unknown offer: {deadline}"
+        assert offer["status"] in ACTIVE, f"deadline left for a {offer['status']} offer"
+        assert deadline["step"] == offer["next_step"]
+        assert deadline["due_at"] == offer["next_step_at"]
+        if ran_due_at is not None:
+            assert deadline["due_at"] > ran_due_at, "a due deadline was left behind by run_due"
+    scheduled = Counter(deadline["subject_id"] for deadline in snap.deadlines)
+    for offer in snap.offers:
+        if offer["status"] in ACTIVE:
+            assert scheduled[offer["id"]] == 1, f"active offer {offer['id']} has no next rung"
+
+
+def check_nobody_waits_unnoticed(snap: Snapshot) -> None:
+    """A pending order has an open alert telling managers that someone must take it."""
+    open_alerts = {
+        alert["order_id"]
+        for alert in snap.alerts
+        if alert["acknowledged_at"] is None and alert["type"] in WHO_TAKES_THIS
+    }
+    for order in snap.orders:
+        if order["status"] == "pending":
+            assert order["id"] in open_alerts, f"pending order {order['id']} waits unnoticed"
+
+
+def check_automatic_dispatch(
+    snap: Snapshot, by_order: dict[str, list[dict[str, Any]]], manual: set[str]
+) -> None:
+    """The server never re-offers to someone who let the order lapse, nor past the limit."""
+    limit = DEFAULT_POLICY.max_auto_attempts
+    for offers in by_order.values():
+        for position, offer in enumerate(offers):
+            if offer["id"] in manual:
+                continue
+            lapsed = [o for o in offers[:position] if o["status"] in LAPSED]
+            assert offer["installer_id"] not in {o["installer_id"] for o in lapsed}, (
+                f"offer {offer['id']} went to an installer who already let the order lapse"
+            )
+            assert len(lapsed) < limit, f"offer {offer['id']} sent after {len(lapsed)} lapses"
+
+
+@pytest.fixture(scope="module")
+def bootstrapped_template(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The migrated template with the default policy and an admin, copied by every example."""
+    directory = tmp_path_factory.mktemp("stateful-template")
+    shutil.copy(template_db, directory / DB_FILE)
+    config = _settings(directory)
+    database = Database(config.resolved_database_url())
+    bootstrap(Dispatcher(database, FakeClock(), config))
+    database.dispose()
+    return directory / DB_FILE
+
+
+def test_the_order_lifecycle_keeps_its_invariants(bootstrapped_template: Path) -> None:
+    run_state_machine_as_test(
+        lambda: OrderLifecycle(bootstrapped_template),
+        settings=settings(
+            max_examples=40,
+            stateful_step_count=30,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+        ),
+    )
