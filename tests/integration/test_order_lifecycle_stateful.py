@@ -32,7 +32,7 @@ from sqlalchemy import Connection, select
 
 from dispatchd.config import Settings
 from dispatchd.domain.errors import DomainError, IllegalTransition
-from dispatchd.domain.escalation import DEFAULT_POLICY, Ladder, StepAction
+from dispatchd.domain.escalation import DEFAULT_POLICY, EscalationStep, Ladder, Policy, StepAction
 from dispatchd.domain.geo import Point
 from dispatchd.domain.offers import ACTIVE_OFFER_STATUSES
 from dispatchd.domain.orders import OrderStatus
@@ -52,6 +52,7 @@ from dispatchd.service.commands import (
     ReportLocation,
     RunEscalationStep,
     SetDuty,
+    SetPolicy,
     StartJob,
 )
 from dispatchd.service.dispatcher import Dispatcher
@@ -68,6 +69,28 @@ ACTIVE = frozenset(status.value for status in ACTIVE_OFFER_STATUSES)
 LAPSED = frozenset({"declined", "revoked"})
 OPEN_ORDER = frozenset({"pending", "offered", "accepted", "in_progress"})
 WHO_TAKES_THIS = frozenset({"no_eligible_installer", "needs_dispatcher"})
+ASSIGNABLE = frozenset({"pending", "offered"})
+ACCEPTED_ONLY = frozenset({"accepted"})
+
+# The patent's two embodiments, and a brisk ladder that reaches "needs a dispatcher" quickly.
+POLICIES = [
+    DEFAULT_POLICY,
+    Policy(
+        Ladder((EscalationStep(300, StepAction.REMIND), EscalationStep(600, StepAction.REVOKE)))
+    ),
+    Policy(
+        Ladder(
+            (
+                EscalationStep(120, StepAction.REMIND),
+                EscalationStep(120, StepAction.PENALIZE, 500),
+                EscalationStep(240, StepAction.REVOKE),
+            )
+        ),
+        max_auto_attempts=2,
+    ),
+]
+# Clock moves that land on, just before and just after the rungs of those ladders.
+LADDER_MOMENTS = [1, 119, 120, 121, 240, 299, 300, 301, 480, 600, 900, 1200, 1300]
 
 # The test city: installers of different reach, capacity and skills inside the CENTRE zone.
 CREW = [
@@ -146,9 +169,10 @@ class OrderLifecycle(RuleBasedStateMachine):
 
     # -- set-up ---------------------------------------------------------------------------
 
-    @initialize()
-    def open_the_city(self) -> None:
+    @initialize(policy=st.sampled_from(POLICIES))
+    def open_the_city(self, policy: Policy) -> None:
         """One zone, four installers on duty (one whose phone never reported a position)."""
+        self.policy = self.dispatcher.execute(SetPolicy(policy), MANAGER)
         zone = self.dispatcher.execute(CreateZone("Centre", CENTRE), MANAGER)
         for number, (name, where, capacity, skills) in enumerate(CREW, start=1):
             record = self.dispatcher.execute(
@@ -202,6 +226,14 @@ class OrderLifecycle(RuleBasedStateMachine):
             return None, refused
         event(f"{name} done")
         return result, None
+
+    def pick_order(self, data: st.DataObject, preferred: frozenset[str]) -> str:
+        """An order, usually one in a status where the rule can succeed."""
+        with self.dispatcher.reading() as conn:
+            statuses = {row.id: row.status for row in conn.execute(select(t.orders))}
+        likely = [order_id for order_id in self.order_ids if statuses[order_id] in preferred]
+        pool = likely if likely and data.draw(st.booleans(), label="prefer likely") else None
+        return data.draw(st.sampled_from(pool or self.order_ids), label="order")
 
     def pick_offer(self, data: st.DataObject) -> dict[str, Any] | None:
         """An offer, usually an active one, sometimes one that has already ended.
@@ -285,7 +317,7 @@ class OrderLifecycle(RuleBasedStateMachine):
                 f"{offer['status']} offer declined by {'owner' if who == owner else 'another'}"
             )
 
-    @rule(seconds=st.integers(0, 1300))
+    @rule(seconds=st.sampled_from(LADDER_MOMENTS) | st.integers(0, 1300))
     def time_passes(self, seconds: int) -> None:
         """The clock moves on and the deadline engine runs whatever has come due."""
         now = self.clock.advance(seconds)
@@ -297,7 +329,7 @@ class OrderLifecycle(RuleBasedStateMachine):
     @rule(data=st.data())
     def assign(self, data: st.DataObject) -> None:
         """A manager offers an order to the installer of their choice."""
-        order_id = data.draw(st.sampled_from(self.order_ids), label="order")
+        order_id = self.pick_order(data, ASSIGNABLE)
         installer_id = data.draw(st.sampled_from(self.installer_ids), label="installer")
         status = self.order_row(order_id)["status"]
         order, refused = self.attempt(AssignOrder(order_id, installer_id), MANAGER)
@@ -314,7 +346,7 @@ class OrderLifecycle(RuleBasedStateMachine):
     @rule(data=st.data())
     def cancel(self, data: st.DataObject) -> None:
         """A manager calls a job off."""
-        order_id = data.draw(st.sampled_from(self.order_ids), label="order")
+        order_id = self.pick_order(data, OPEN_ORDER)
         status = self.order_row(order_id)["status"]
         order, refused = self.attempt(CancelOrder(order_id, "customer moved house"), MANAGER)
         if status in OPEN_ORDER:
@@ -327,7 +359,7 @@ class OrderLifecycle(RuleBasedStateMachine):
     @rule(data=st.data(), by_its_installer=st.sampled_from([True, True, False]))
     def start_job(self, data: st.DataObject, by_its_installer: bool) -> None:
         """An installer reports the start of installation; only the one who accepted it."""
-        order_id = data.draw(st.sampled_from(self.order_ids), label="order")
+        order_id = self.pick_order(data, ACCEPTED_ONLY)
         row = self.order_row(order_id)
         holder = row["installer_id"]
         if by_its_installer and holder is not None:
@@ -382,7 +414,9 @@ class OrderLifecycle(RuleBasedStateMachine):
         check_balances(snap)
         check_deadlines(snap, self.ran_due_at)
         check_nobody_waits_unnoticed(snap)
-        check_automatic_dispatch(snap, by_order, self.manual_offer_ids)
+        check_automatic_dispatch(
+            snap, by_order, self.manual_offer_ids, self.policy.max_auto_attempts
+        )
 
 
 def check_offers_per_order(snap: Snapshot, by_order: dict[str, list[dict[str, Any]]]) -> None:
@@ -478,10 +512,9 @@ def check_nobody_waits_unnoticed(snap: Snapshot) -> None:
 
 
 def check_automatic_dispatch(
-    snap: Snapshot, by_order: dict[str, list[dict[str, Any]]], manual: set[str]
+    snap: Snapshot, by_order: dict[str, list[dict[str, Any]]], manual: set[str], limit: int
 ) -> None:
     """The server never re-offers to someone who let the order lapse, nor past the limit."""
-    limit = DEFAULT_POLICY.max_auto_attempts
     for offers in by_order.values():
         for position, offer in enumerate(offers):
             if offer["id"] in manual:

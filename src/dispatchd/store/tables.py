@@ -135,6 +135,12 @@ orders = Table(
     Column("completed_at", UtcTime),
     Column("cancelled_at", UtcTime),
     Column("cancel_reason", Text),
+    Column("service_code_hash", String(200)),
+    Column("service_code_failures", Integer, nullable=False, default=0),
+    Column("customer_notified_at", UtcTime),
+    Column("photo_key", String(80)),
+    Column("photo_taken_at", UtcTime),
+    Column("completion_notes", Text),
     Index("ix_orders_created", "created_at", "id"),
     Index("ix_orders_status_created", "status", "created_at"),
     Index("ix_orders_zone_created", "zone_id", "created_at"),
@@ -246,5 +252,24 @@ idempotency_keys = Table(
     Column("request_hash", String(64), nullable=False),
     Column("status_code", Integer, nullable=False),
     Column("response", Text, nullable=False),
+    Column("created_at", UtcTime, nullable=False),
+)
+
+push_subscriptions = Table(
+    "push_subscriptions",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("installer_id", ID, ForeignKey("installers.id"), nullable=False, index=True),
+    Column("endpoint", String(1000), nullable=False, unique=True),
+    Column("p256dh", String(200), nullable=False),
+    Column("auth", String(100), nullable=False),
+    Column("created_at", UtcTime, nullable=False),
+)
+
+deployment_secrets = Table(
+    "deployment_secrets",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
     Column("created_at", UtcTime, nullable=False),
 )

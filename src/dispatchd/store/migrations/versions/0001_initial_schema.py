@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 12:16:09.478559
+Create Date: 2026-11-25
 """
 
 from __future__ import annotations
@@ -42,6 +42,13 @@ def upgrade() -> None:
     with op.batch_alter_table("deadlines", schema=None) as batch_op:
         batch_op.create_index("ix_deadlines_due", ["due_at"], unique=False)
 
+    op.create_table(
+        "deployment_secrets",
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("value", sa.Text(), nullable=False),
+        sa.Column("created_at", dispatchd.store.types.UtcTime(), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_deployment_secrets")),
+    )
     op.create_table(
         "events",
         sa.Column(
@@ -176,6 +183,12 @@ def upgrade() -> None:
         sa.Column("completed_at", dispatchd.store.types.UtcTime(), nullable=True),
         sa.Column("cancelled_at", dispatchd.store.types.UtcTime(), nullable=True),
         sa.Column("cancel_reason", sa.Text(), nullable=True),
+        sa.Column("service_code_hash", sa.String(length=200), nullable=True),
+        sa.Column("service_code_failures", sa.Integer(), nullable=False),
+        sa.Column("customer_notified_at", dispatchd.store.types.UtcTime(), nullable=True),
+        sa.Column("photo_key", sa.String(length=80), nullable=True),
+        sa.Column("photo_taken_at", dispatchd.store.types.UtcTime(), nullable=True),
+        sa.Column("completion_notes", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
             ["installer_id"], ["installers.id"], name=op.f("fk_orders_installer_id_installers")
         ),
@@ -194,6 +207,27 @@ def upgrade() -> None:
         )
         batch_op.create_index("ix_orders_status_created", ["status", "created_at"], unique=False)
         batch_op.create_index("ix_orders_zone_created", ["zone_id", "created_at"], unique=False)
+
+    op.create_table(
+        "push_subscriptions",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("installer_id", sa.String(length=32), nullable=False),
+        sa.Column("endpoint", sa.String(length=1000), nullable=False),
+        sa.Column("p256dh", sa.String(length=200), nullable=False),
+        sa.Column("auth", sa.String(length=100), nullable=False),
+        sa.Column("created_at", dispatchd.store.types.UtcTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["installer_id"],
+            ["installers.id"],
+            name=op.f("fk_push_subscriptions_installer_id_installers"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_push_subscriptions")),
+        sa.UniqueConstraint("endpoint", name=op.f("uq_push_subscriptions_endpoint")),
+    )
+    with op.batch_alter_table("push_subscriptions", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_push_subscriptions_installer_id"), ["installer_id"], unique=False
+        )
 
     op.create_table(
         "users",
@@ -340,6 +374,10 @@ def downgrade() -> None:
 
     op.drop_table("alerts")
     op.drop_table("users")
+    with op.batch_alter_table("push_subscriptions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_push_subscriptions_installer_id"))
+
+    op.drop_table("push_subscriptions")
     with op.batch_alter_table("orders", schema=None) as batch_op:
         batch_op.drop_index("ix_orders_zone_created")
         batch_op.drop_index("ix_orders_status_created")
@@ -365,6 +403,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_events_order")
 
     op.drop_table("events")
+    op.drop_table("deployment_secrets")
     with op.batch_alter_table("deadlines", schema=None) as batch_op:
         batch_op.drop_index("ix_deadlines_due")
 
