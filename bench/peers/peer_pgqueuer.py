@@ -71,7 +71,7 @@ class PgqueuerPeer(Peer):
 
     def after_enqueue(self) -> None:
         assert self._conn is not None and self._producer is not None
-        self._producer.run(self._conn.execute("ANALYZE pgqueuer"))
+        self._producer.run(self._conn.execute("ANALYZE"))
 
     def close_producer(self) -> None:
         if self._producer is not None:

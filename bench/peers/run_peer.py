@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from peer_api import Peer, RunContext
-from supervise import HardTimeout, WorkerProcess, arm_hard_timeout, signals_as_exceptions
+from supervise import HardTimeout, WorkerProcess, arm_hard_timeout, host_noise, signals_as_exceptions
 from workload import Plan, ResultsStore, compute_stats, warmup_tasks
 
 PEER_MODULES: dict[str, str] = {
@@ -45,7 +45,7 @@ WARMUP_TASKS = 200
 #: The first warm-up tasks pay for the producer's connection set-up and are not timed.
 WARMUP_UNTIMED = 20
 #: The enqueue is planned to take this many times as long as the warm-up rate predicts.
-ENQUEUE_SAFETY = 1.5
+ENQUEUE_SAFETY = 2.0
 #: Time allowed for a worker that starts after the enqueue to come up before the window.
 LATE_START_ALLOWANCE_S = 3.0
 SETUP_BUDGET_S = 120.0
@@ -120,6 +120,7 @@ def sleep_until(wall_time: float, worker: WorkerProcess) -> None:
 
 def run(args: argparse.Namespace, ctx: RunContext, result: dict[str, Any], state: RunState) -> None:
     """The measured part of a run; fills `result` as it learns things so that a failure still reports them."""
+    result["host_before"] = host_noise(ctx.workdir)
     peer = state.peer = load_peer(ctx)
     result["version"] = peer.version()
     result["settings"] = peer.settings()
@@ -170,6 +171,7 @@ def run(args: argparse.Namespace, ctx: RunContext, result: dict[str, Any], state
         check_alive(worker)
         time.sleep(POLL_S)
     observed_until = time.time()
+    result["host_after"] = host_noise(ctx.workdir)
     result["worker_peak_rss_mb"] = round(worker.peak_rss_bytes / 2**20, 1)
     worker.stop()
 

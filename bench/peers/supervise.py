@@ -173,3 +173,32 @@ def signals_as_exceptions() -> Iterator[None]:
 def arm_hard_timeout(seconds: float) -> None:
     """(Re)arm the SIGALRM backstop so that the whole run ends within `seconds` from now."""
     signal.alarm(max(1, int(seconds + 0.999)))
+
+
+def host_noise(probe_dir: Path, commits: int = 100) -> dict[str, float]:
+    """How busy the shared machine is: 1-minute load average and a SQLite WAL FULL commit rate.
+
+    Both the CPU and the disk's fsync latency are shared with whatever else runs here,
+    and either can halve a peer's numbers; recording them lets a reader discount a run.
+    """
+    import sqlite3
+
+    path = probe_dir / "fsync_probe.sqlite"
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("CREATE TABLE IF NOT EXISTS p (x INTEGER)")
+        started = time.perf_counter()
+        done = 0
+        while done < commits and time.perf_counter() - started < 2.0:
+            conn.execute("BEGIN")
+            conn.execute("INSERT INTO p VALUES (?)", (done,))
+            conn.execute("COMMIT")
+            done += 1
+        elapsed = time.perf_counter() - started
+    finally:
+        conn.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return {"loadavg_1m": round(os.getloadavg()[0], 2), "fsync_commits_per_s": round(done / elapsed, 1)}

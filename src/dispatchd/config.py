@@ -25,16 +25,25 @@ class Settings(BaseSettings):
     database_url: str | None = None
     public_url: str | None = None
     admin_password: str | None = None
+    secret_key: str | None = None
     sms_url: str | None = None
     locale: Literal["zh-CN", "en"] = "zh-CN"
     phone_region: str = "CN"
     currency: str = "CNY"
+    map_tile_url: str | None = Field(default=None, pattern=r"^https?://[^\s]*\{z\}[^\s]*$")
+    map_tile_attribution: str | None = Field(default=None, max_length=300)
     token_ttl_s: int = Field(default=30 * 24 * 3600, gt=0)
     max_json_bytes: int = Field(default=1024 * 1024, gt=0)
     max_photo_bytes: int = Field(default=15 * 1024 * 1024, gt=0)
     login_attempts_per_minute: int = Field(default=10, gt=0)
+    tracking_requests_per_minute: int = Field(default=60, gt=0)
     engine_batch_size: int = Field(default=500, gt=0)
     engine_poll_s: float = Field(default=1.0, gt=0)
+    outbox_lease_s: float = Field(default=60.0, gt=0)
+    outbox_max_attempts: int = Field(default=8, gt=0)
+    event_poll_s: float = Field(default=1.0, gt=0)
+    database_pool_size: int = Field(default=8, gt=0)
+    clock: Literal["auto", "system", "database"] = "auto"
     run_engine: bool = True
     host: str = "127.0.0.1"
     port: int = 8000
@@ -46,7 +55,18 @@ class Settings(BaseSettings):
                 "DISPATCHD_PUBLIC_URL must be set in production: customers' tracking links "
                 "are built from it"
             )
+        if self.environment == "production" and self.database_url and not self.secret_key:
+            raise ValueError(
+                "DISPATCHD_SECRET_KEY must be set in production with a shared database: every "
+                "process needs the same key to check service codes"
+            )
         return self
+
+    def uses_database_clock(self) -> bool:
+        """Whether to tell time by the database server (by default: when it is PostgreSQL)."""
+        if self.clock == "auto":
+            return self.resolved_database_url().startswith(("postgresql", "postgres"))
+        return self.clock == "database"
 
     def resolved_database_url(self) -> str:
         """The database to use: the configured URL, or SQLite inside the data directory."""

@@ -31,11 +31,12 @@ from hypothesis.stateful import (
 from sqlalchemy import Connection, select
 
 from dispatchd.config import Settings
+from dispatchd.domain.assignment import Candidate, OrderNeeds, choose_installer
 from dispatchd.domain.errors import DomainError, IllegalTransition
 from dispatchd.domain.escalation import DEFAULT_POLICY, EscalationStep, Ladder, Policy, StepAction
 from dispatchd.domain.geo import Point
 from dispatchd.domain.offers import ACTIVE_OFFER_STATUSES
-from dispatchd.domain.orders import OrderStatus
+from dispatchd.domain.orders import Order, OrderStatus
 from dispatchd.engine.deadlines import DeadlineEngine
 from dispatchd.service.actors import SYSTEM, Actor, Role
 from dispatchd.service.bootstrap import bootstrap
@@ -124,7 +125,9 @@ class Snapshot:
     ledger: list[dict[str, Any]]
     deadlines: list[dict[str, Any]]
     alerts: list[dict[str, Any]]
+    installers: list[dict[str, Any]]
     balances: dict[str, int]
+    workload: dict[str, int]
 
     @classmethod
     def read(cls, conn: Connection, installer_ids: list[str]) -> Snapshot:
@@ -139,7 +142,9 @@ class Snapshot:
             ledger=rows(t.ledger_entries),
             deadlines=rows(t.deadlines),
             alerts=rows(t.alerts),
+            installers=rows(t.installers),
             balances=InstallerRepository(conn).balances(installer_ids),
+            workload=InstallerRepository(conn).active_jobs(installer_ids),
         )
 
     def offers_by_order(self) -> dict[str, list[dict[str, Any]]]:
@@ -165,6 +170,8 @@ class OrderLifecycle(RuleBasedStateMachine):
         self.installer_ids: list[str] = []
         self.order_ids: list[str] = []
         self.manual_offer_ids: set[str] = set()
+        self.seen_offer_ids: set[str] = set()
+        self.reassigned_an_offer = False
         self.ran_due_at: datetime | None = None
 
     # -- set-up ---------------------------------------------------------------------------
@@ -174,6 +181,7 @@ class OrderLifecycle(RuleBasedStateMachine):
         """One zone, four installers on duty (one whose phone never reported a position)."""
         self.policy = self.dispatcher.execute(SetPolicy(policy), MANAGER)
         zone = self.dispatcher.execute(CreateZone("Centre", CENTRE), MANAGER)
+        self.zone_id = zone.id
         for number, (name, where, capacity, skills) in enumerate(CREW, start=1):
             record = self.dispatcher.execute(
                 CreateInstaller(
@@ -339,6 +347,7 @@ class OrderLifecycle(RuleBasedStateMachine):
             assert order.current_offer is not None
             assert order.current_offer.installer_id == installer_id
             self.manual_offer_ids.add(order.current_offer.id)
+            self.reassigned_an_offer |= status == "offered"
         else:
             assert isinstance(refused, Conflict), f"a {status} order was reassigned"
 
@@ -414,9 +423,13 @@ class OrderLifecycle(RuleBasedStateMachine):
         check_balances(snap)
         check_deadlines(snap, self.ran_due_at)
         check_nobody_waits_unnoticed(snap)
-        check_automatic_dispatch(
-            snap, by_order, self.manual_offer_ids, self.policy.max_auto_attempts
-        )
+        limit = self.policy.max_auto_attempts
+        check_automatic_dispatch(snap, by_order, self.manual_offer_ids, limit)
+        check_capacity(snap, self.manual_offer_ids)
+        new_offers = [o for o in snap.offers if o["id"] not in self.seen_offer_ids]
+        check_new_automatic_offers(snap, new_offers, self.manual_offer_ids)
+        self.seen_offer_ids.update(offer["id"] for offer in new_offers)
+        check_waiting_orders_have_nobody(snap, by_order, self.zone_id, limit)
 
 
 def check_offers_per_order(snap: Snapshot, by_order: dict[str, list[dict[str, Any]]]) -> None:
@@ -526,6 +539,83 @@ def check_automatic_dispatch(
             assert len(lapsed) < limit, f"offer {offer['id']} sent after {len(lapsed)} lapses"
 
 
+def check_capacity(snap: Snapshot, manual: set[str]) -> None:
+    """Automatic offers respect capacity; only a manager's choice may push someone past it."""
+    accepted_offer = {
+        offer["order_id"]: offer["id"] for offer in snap.offers if offer["status"] == "accepted"
+    }
+    for installer in snap.installers:
+        forced = sum(
+            1
+            for offer in snap.offers
+            if offer["installer_id"] == installer["id"]
+            and offer["status"] in ACTIVE
+            and offer["id"] in manual
+        ) + sum(
+            1
+            for order in snap.orders
+            if order["installer_id"] == installer["id"]
+            and order["status"] in ("accepted", "in_progress")
+            and accepted_offer[order["id"]] in manual
+        )
+        assert snap.workload[installer["id"]] <= installer["capacity"] + forced, (
+            f"{installer['name']} has {snap.workload[installer['id']]} jobs and offers, "
+            f"capacity {installer['capacity']}, {forced} of them by a manager's choice"
+        )
+
+
+def check_new_automatic_offers(
+    snap: Snapshot, new_offers: list[dict[str, Any]], manual: set[str]
+) -> None:
+    """An offer the server just sent went to someone on duty with the skills the order needs."""
+    installers = {installer["id"]: installer for installer in snap.installers}
+    orders = {order["id"]: order for order in snap.orders}
+    for offer in new_offers:
+        if offer["id"] in manual:
+            continue
+        installer = installers[offer["installer_id"]]
+        assert installer["on_duty"], f"offer {offer['id']} sent to off-duty {installer['name']}"
+        missing = set(orders[offer["order_id"]]["skills"]) - set(installer["skills"])
+        assert not missing, f"offer {offer['id']} sent to {installer['name']} lacking {missing}"
+
+
+def check_waiting_orders_have_nobody(
+    snap: Snapshot, by_order: dict[str, list[dict[str, Any]]], zone_id: str, limit: int
+) -> None:
+    """An order left pending for automatic dispatch has truly nobody eligible right now.
+
+    The dispatcher re-dispatches wherever an installer becomes available, so a pending order
+    with an eligible installer free means a trigger was missed.
+    """
+    candidates = [
+        Candidate(
+            installer_id=row["id"],
+            on_duty=bool(row["on_duty"]),
+            zone_ids=frozenset({zone_id}),
+            active_jobs=snap.workload[row["id"]],
+            capacity=row["capacity"],
+            skills=frozenset(row["skills"]),
+            location=None if row["lat"] is None else Point(row["lat"], row["lon"]),
+        )
+        for row in snap.installers
+    ]
+    for order in snap.orders:
+        offers = by_order.get(order["id"], [])
+        lapsed = [offer for offer in offers if offer["status"] in LAPSED]
+        if order["status"] != "pending" or order["awaiting_dispatcher"] or len(lapsed) >= limit:
+            continue
+        needs = OrderNeeds(
+            location=Point(order["lat"], order["lon"]),
+            zone_ids=frozenset({order["zone_id"]}),
+            skills=frozenset(order["skills"]),
+            excluded=frozenset(offer["installer_id"] for offer in lapsed),
+        )
+        chosen = choose_installer(needs, candidates)
+        assert chosen is None, (
+            f"pending order {order['id']} waits although {chosen} is free to take it"
+        )
+
+
 @pytest.fixture(scope="module")
 def bootstrapped_template(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The migrated template with the default policy and an admin, copied by every example."""
@@ -548,3 +638,57 @@ def test_the_order_lifecycle_keeps_its_invariants(bootstrapped_template: Path) -
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
         ),
     )
+
+
+def test_reassigning_an_offer_frees_its_installer_for_a_waiting_order(
+    dispatcher: Dispatcher,
+) -> None:
+    zone = dispatcher.execute(CreateZone("Centre", CENTRE), MANAGER)
+    crew = {}
+    for number, name in enumerate(("Wang Wei", "Zhang Min"), start=1):
+        record = dispatcher.execute(
+            CreateInstaller(
+                name=name,
+                phone=f"+86138001380{number:02d}",
+                zone_ids=(zone.id,),
+                capacity=1,
+                skills=(),
+                username=f"installer{number}",
+                password="installer-password",
+            ),
+            MANAGER,
+        )
+        crew[name] = record.id
+    wang = crew["Wang Wei"]
+    dispatcher.execute(SetDuty(wang, True), OrderLifecycle.installer(wang))
+
+    def new_order() -> Order:
+        order: Order = dispatcher.execute(
+            CreateOrder(
+                customer_name="Li Lei",
+                customer_phone="+8613912345678",
+                address="1 Nanjing Road",
+                location=Point(31.23, 121.47),
+                product="Air conditioner",
+            ),
+            MANAGER,
+        )
+        return order
+
+    first = new_order()
+    assert first.current_offer is not None
+    assert first.current_offer.installer_id == wang
+    waiting = new_order()
+    assert waiting.status is OrderStatus.PENDING, "Wang is at capacity"
+
+    dispatcher.execute(AssignOrder(first.id, crew["Zhang Min"]), MANAGER)
+
+    with dispatcher.reading() as conn:
+        row = conn.execute(select(t.orders).where(t.orders.c.id == waiting.id)).mappings().one()
+        offered_to = conn.execute(
+            select(t.offers.c.installer_id).where(t.offers.c.order_id == waiting.id)
+        ).scalars()
+        assert row["status"] == "offered", (
+            "Wang is free again, but the waiting order was not offered"
+        )
+        assert list(offered_to) == [wang]

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from dispatchd.domain.escalation import EscalationStep, Ladder, StepAction
 from dispatchd.domain.geo import Point
 from dispatchd.domain.offers import Offer, OfferStatus
-from dispatchd.domain.orders import Customer, Order, OrderStatus
+from dispatchd.domain.orders import CompletionProof, Customer, Order, OrderStatus
 
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 SHANGHAI = Point(31.23, 121.47)
@@ -73,11 +73,7 @@ def offered_order(ladder: Ladder = THREE_STEP, installer_id: str = "ins_a") -> O
 
 
 def order_in(status: OrderStatus) -> Order:
-    """An order brought to ``status`` through its public methods.
-
-    ``completed`` has no public way in (the domain has no completion method yet), so it is the
-    one state loaded the way the repository loads a stored order.
-    """
+    """An order brought to ``status`` through its public methods."""
     if status is OrderStatus.PENDING:
         return new_order()
     if status is OrderStatus.CANCELLED:
@@ -97,8 +93,7 @@ def order_in(status: OrderStatus) -> Order:
         order.events.clear()
         return order
     if status is OrderStatus.COMPLETED:
-        order.status = OrderStatus.COMPLETED
-        order.completed_at = at(30)
+        order.complete(at(30), CompletionProof("pht_1", None, None, code_confirmed=True))
         order.events.clear()
         return order
     raise AssertionError(f"no builder for order status {status}")

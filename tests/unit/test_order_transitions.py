@@ -6,6 +6,7 @@ without a method that performs it (or a guard that refuses it) fails here.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from itertools import product
 
@@ -15,7 +16,16 @@ from dispatchd.domain.errors import IllegalTransition
 from dispatchd.domain.escalation import StepAction
 from dispatchd.domain.events import EventName
 from dispatchd.domain.offers import OfferStatus
-from dispatchd.domain.orders import OPEN_ORDER_STATUSES, ORDER_TRANSITIONS, Order, OrderStatus
+from dispatchd.domain.orders import (
+    MISSING_SERVICE_CODE,
+    OPEN_ORDER_STATUSES,
+    ORDER_TRANSITIONS,
+    SERVICE_CODE_MISMATCH,
+    CompletionProof,
+    Order,
+    OrderStatus,
+)
+from dispatchd.domain.service_code import MAX_WRONG_CODES
 from tests.unit.builders import (
     THREE_STEP,
     TWO_STEP,
@@ -29,22 +39,11 @@ from tests.unit.builders import (
 
 Move = Callable[[Order], object]
 
-NO_COMPLETION = pytest.mark.xfail(
-    strict=True,
-    raises=AttributeError,
-    reason=(
-        "BUG: ORDER_TRANSITIONS allows in_progress -> completed, but Order "
-        "(src/dispatchd/domain/orders.py) has no public method that completes an order "
-        "(S304, POST /orders/{id}/complete), so the transition cannot happen or be refused"
-    ),
-)
+PROOF = CompletionProof(photo_key="pht_1", photo_taken_at=None, notes=None, code_confirmed=True)
 
 
 def _complete(order: Order) -> object:
-    complete = getattr(order, "complete", None)
-    if complete is None:
-        raise AttributeError("Order has no complete() method")
-    return complete(at(40))
+    return order.complete(at(40), PROOF)
 
 
 def _decline(order: Order) -> object:
@@ -75,8 +74,7 @@ EVENT_OF: dict[tuple[OrderStatus, OrderStatus], EventName] = {
 
 
 def _case(src: OrderStatus, dst: OrderStatus) -> object:
-    marks = [NO_COMPLETION] if dst is OrderStatus.COMPLETED else []
-    return pytest.param(src, dst, id=f"{src}->{dst}", marks=marks)
+    return pytest.param(src, dst, id=f"{src}->{dst}")
 
 
 LEGAL = [_case(src, dst) for src in OrderStatus for dst in sorted(ORDER_TRANSITIONS[src])]
@@ -228,3 +226,60 @@ def test_a_pending_order_has_no_current_offer() -> None:
     assert order.current_offer is None
     assert order.attempts == 0
     assert order.is_open
+
+
+def test_a_completion_with_the_right_code_is_not_flagged() -> None:
+    order = order_in(OrderStatus.IN_PROGRESS)
+    assert order.complete(at(40), PROOF) is None
+    assert order.status is OrderStatus.COMPLETED
+    assert order.completed_at == at(40)
+    assert order.photo_key == "pht_1"
+    assert order.flags == []
+    assert not order.needs_follow_up
+    assert not order.is_open
+
+
+def test_a_completion_without_the_code_is_flagged_for_a_follow_up_call() -> None:
+    order = order_in(OrderStatus.IN_PROGRESS)
+    unconfirmed = dataclasses.replace(PROOF, code_confirmed=False)
+    assert order.complete(at(40), unconfirmed) == MISSING_SERVICE_CODE
+    assert order.flags == [MISSING_SERVICE_CODE]
+    assert order.needs_follow_up
+    assert [event.name for event in order.events] == [
+        EventName.ORDER_COMPLETED,
+        EventName.ORDER_FLAGGED,
+    ]
+
+
+def test_wrong_codes_lock_the_code_and_the_completion_is_flagged_as_a_mismatch() -> None:
+    order = order_in(OrderStatus.IN_PROGRESS)
+    left = [order.record_wrong_service_code() for _ in range(MAX_WRONG_CODES)]
+    assert left == list(range(MAX_WRONG_CODES - 1, -1, -1))
+    assert order.service_code_locked
+    with pytest.raises(IllegalTransition, match="locked"):
+        order.record_wrong_service_code()
+    unconfirmed = dataclasses.replace(PROOF, code_confirmed=False)
+    assert order.complete(at(40), unconfirmed) == SERVICE_CODE_MISMATCH
+
+
+def test_a_wrong_code_cannot_be_counted_before_the_job_has_started() -> None:
+    order = order_in(OrderStatus.ACCEPTED)
+    with pytest.raises(IllegalTransition, match="is accepted and cannot become completed"):
+        order.record_wrong_service_code()
+    assert order.service_code_failures == 0
+
+
+def test_a_follow_up_resolves_the_flag_once() -> None:
+    order = order_in(OrderStatus.IN_PROGRESS)
+    order.complete(at(40), dataclasses.replace(PROOF, code_confirmed=False))
+    order.resolve_follow_up(at(50), "customer confirmed", None, "mgr")
+    assert not order.needs_follow_up
+    with pytest.raises(IllegalTransition, match="already followed up"):
+        order.resolve_follow_up(at(60), "again", None, "mgr")
+
+
+def test_an_unflagged_order_needs_no_follow_up() -> None:
+    order = order_in(OrderStatus.IN_PROGRESS)
+    order.complete(at(40), PROOF)
+    with pytest.raises(IllegalTransition, match="not awaiting a follow-up"):
+        order.resolve_follow_up(at(50), "called anyway", None, "mgr")

@@ -9,6 +9,7 @@ from fastapi import APIRouter, FastAPI
 
 from dispatchd import __version__
 from dispatchd.api.limits import BodySizeLimit
+from dispatchd.api.metrics import Metrics, RequestMetrics
 from dispatchd.api.problems import install_problem_handlers
 from dispatchd.api.ratelimit import RateLimiter
 from dispatchd.api.routes import (
@@ -17,21 +18,29 @@ from dispatchd.api.routes import (
     events,
     health,
     installers,
+    jobs,
     me,
+    metrics,
     offers,
     orders,
     policy,
+    track,
     zones,
 )
+from dispatchd.api.routes.web import install_web_clients
 from dispatchd.config import Settings
 from dispatchd.engine.broadcast import EventHub
 from dispatchd.engine.deadlines import DeadlineEngine
+from dispatchd.engine.listener import wakeup_listener
+from dispatchd.engine.outbox import OutboxRelay
 from dispatchd.engine.runner import BackgroundRunner
 from dispatchd.logs import configure_logging
+from dispatchd.notify.sms import sms_channel
 from dispatchd.service.bootstrap import bootstrap
-from dispatchd.service.clock import Clock, SystemClock
+from dispatchd.service.clock import Clock, DatabaseClock, SystemClock
 from dispatchd.service.dispatcher import Dispatcher
 from dispatchd.store.database import Database
+from dispatchd.store.photos import PhotoStore
 
 API_PREFIX = "/api/v1"
 UPLOAD_OVERHEAD = 1024 * 1024
@@ -42,16 +51,28 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     settings = settings or Settings()
     configure_logging()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    database = Database(settings.resolved_database_url())
-    dispatcher = Dispatcher(database, clock or SystemClock(), settings)
+    database = Database(settings.resolved_database_url(), settings.database_pool_size)
+    dispatcher = Dispatcher(database, clock or _default_clock(settings, database), settings)
     engine = DeadlineEngine(dispatcher, settings.engine_batch_size, settings.engine_poll_s)
-    hub = EventHub(dispatcher)
-    runner = BackgroundRunner(engine) if settings.run_engine else None
+    hub = EventHub(dispatcher, settings.event_poll_s)
+    listener = wakeup_listener(database, hub, engine)
+    app_metrics = Metrics(dispatcher, engine, hub)
+    relay = OutboxRelay(
+        dispatcher,
+        sms_channel(settings.sms_url, settings.data_dir),
+        dispatcher.key,
+        max_attempts=settings.outbox_max_attempts,
+        poll_s=settings.engine_poll_s,
+        lease_s=settings.outbox_lease_s,
+    )
+    runner = BackgroundRunner(engine, relay) if settings.run_engine else None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         bootstrap(dispatcher)
         await hub.start()
+        if listener is not None:
+            listener.start()
         if runner is not None:
             runner.start()
         try:
@@ -59,6 +80,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         finally:
             if runner is not None:
                 runner.stop()
+            if listener is not None:
+                listener.stop()
             await hub.stop()
             database.dispose()
 
@@ -73,15 +96,29 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.hub = hub
     app.state.runner = runner
     app.state.login_limiter = RateLimiter(settings.login_attempts_per_minute, 60.0)
+    app.state.tracking_limiter = RateLimiter(settings.tracking_requests_per_minute, 60.0)
+    app.state.photos = PhotoStore(settings.data_dir / "photos")
+    app.state.relay = relay
+    app.state.listener = listener
+    app.state.metrics = app_metrics
     install_problem_handlers(app)
     app.add_middleware(
         BodySizeLimit,
         json_limit=settings.max_json_bytes,
         upload_limit=settings.max_photo_bytes + UPLOAD_OVERHEAD,
     )
+    app.add_middleware(RequestMetrics, counter=app_metrics.http_requests)
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, zones, installers, me, policy, orders, offers, alerts, events):
+    for module in (auth, zones, installers, me, policy, orders, jobs, offers, alerts, events):
         api.include_router(module.router)
+    api.include_router(track.api_router)
     app.include_router(api)
+    app.include_router(track.page_router)
     app.include_router(health.router)
-    return app
+    app.include_router(metrics.router)
+    return install_web_clients(app, API_PREFIX, settings.map_tile_url)
+
+
+def _default_clock(settings: Settings, database: Database) -> Clock:
+    """The database's clock when processes share PostgreSQL, else the system's."""
+    return DatabaseClock(database.now) if settings.uses_database_clock() else SystemClock()

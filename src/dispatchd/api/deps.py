@@ -49,15 +49,38 @@ async def idempotency_request(request: Request) -> IdempotencyRequest | None:
             "invalid-input",
             [FieldError("Idempotency-Key", "is malformed")],
         )
-    body = await request.body()
-    content_type = request.headers.get("content-type", "")
-    if content_type.startswith("application/json") and body:
-        with contextlib.suppress(ValueError):
-            body = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
     digest = hashlib.sha256()
-    for part in (request.method.encode(), request.url.path.encode(), body):
+    for part in (
+        request.method.encode(),
+        request.url.path.encode(),
+        await _canonical_body(request),
+    ):
         digest.update(len(part).to_bytes(8, "big") + part)
     return IdempotencyRequest(key, digest.hexdigest())
+
+
+async def _canonical_body(request: Request) -> bytes:
+    """The body in a form that is the same for every retry of the same request.
+
+    JSON is re-serialised with sorted keys; multipart forms (whose boundary changes on every
+    send) become their fields in order, files by the SHA-256 of their content.
+    """
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        parts = []
+        for name, value in (await request.form()).multi_items():
+            if isinstance(value, str):
+                parts.append(f"{name}={value}")
+            else:
+                content = await value.read()
+                await value.seek(0)
+                parts.append(f"{name}=sha256:{hashlib.sha256(content).hexdigest()}")
+        return "\n".join(parts).encode()
+    body = await request.body()
+    if content_type.startswith("application/json") and body:
+        with contextlib.suppress(ValueError):
+            return json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
+    return body
 
 
 DispatcherDep = Annotated[Dispatcher, Depends(get_dispatcher)]

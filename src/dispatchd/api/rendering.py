@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi.responses import JSONResponse, Response
 
+from dispatchd.api.problems import PROBLEM_JSON
 from dispatchd.api.views import order_view
 from dispatchd.domain.orders import Order
 from dispatchd.service.actors import Actor
@@ -23,7 +24,8 @@ def respond(outcome: Outcome) -> Response:
     """The HTTP response for an outcome (204 has no body)."""
     if outcome.status_code == 204:
         return Response(status_code=204)
-    return JSONResponse(outcome.body, outcome.status_code)
+    media_type = PROBLEM_JSON if outcome.status_code >= 400 else "application/json"
+    return JSONResponse(outcome.body, outcome.status_code, media_type=media_type)
 
 
 def as_order(actor: Actor, public_url: str, status_code: int = 200) -> Renderer:

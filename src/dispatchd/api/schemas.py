@@ -319,3 +319,23 @@ class LedgerOut(BaseModel):
     items: list[LedgerEntryOut]
     balance: int
     currency: str
+
+
+class FollowUpRequest(Request):
+    """``POST /orders/{id}/follow-up``."""
+
+    outcome: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    note: ShortText | None = None
+
+
+class TrackedOrder(BaseModel):
+    """What the customer's tracking link shows: status and, once accepted, who is coming."""
+
+    status: str
+    product: str
+    created_at: str
+    accepted_at: str | None
+    started_at: str | None
+    completed_at: str | None
+    cancelled_at: str | None
+    installer: dict[str, str] | None

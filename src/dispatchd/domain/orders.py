@@ -17,6 +17,7 @@ from dispatchd.domain.escalation import Ladder
 from dispatchd.domain.events import Event, EventName
 from dispatchd.domain.geo import Point
 from dispatchd.domain.offers import Offer, OfferStatus, StepTaken
+from dispatchd.domain.service_code import MAX_WRONG_CODES
 from dispatchd.domain.timefmt import rfc3339, rfc3339_or_none
 
 
@@ -45,6 +46,18 @@ OPEN_ORDER_STATUSES = frozenset(
     {OrderStatus.PENDING, OrderStatus.OFFERED, OrderStatus.ACCEPTED, OrderStatus.IN_PROGRESS}
 )
 LAPSED_OFFER_STATUSES = frozenset({OfferStatus.DECLINED, OfferStatus.REVOKED})
+MISSING_SERVICE_CODE = "missing_service_code"
+SERVICE_CODE_MISMATCH = "service_code_mismatch"
+
+
+@dataclass(frozen=True)
+class CompletionProof:
+    """What the installer sends at the end: a stored photo, notes, and whether the code matched."""
+
+    photo_key: str
+    photo_taken_at: datetime | None
+    notes: str | None
+    code_confirmed: bool
 
 
 @dataclass(frozen=True)
@@ -81,6 +94,12 @@ class Order:
     completed_at: datetime | None = None
     cancelled_at: datetime | None = None
     cancel_reason: str | None = None
+    service_code_hash: str | None = None
+    service_code_failures: int = 0
+    customer_notified_at: datetime | None = None
+    photo_key: str | None = None
+    photo_taken_at: datetime | None = None
+    completion_notes: str | None = None
     events: list[Event] = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
@@ -252,6 +271,83 @@ class Order:
         self._move_to(OrderStatus.IN_PROGRESS)
         self.started_at = now
         self._record(EventName.ORDER_STARTED, now, self.installer_id, {"status": self.status.value})
+
+    @property
+    def service_code_locked(self) -> bool:
+        """Five wrong codes lock the code: completion is then possible only without it."""
+        return self.service_code_failures >= MAX_WRONG_CODES
+
+    @property
+    def service_code_attempts_left(self) -> int:
+        """How many more wrong codes are forgiven before the code locks."""
+        return max(0, MAX_WRONG_CODES - self.service_code_failures)
+
+    def issue_service_code(self, code_hash: str, now: datetime, message_id: int) -> None:
+        """The customer has been sent a (new) code (S302); any earlier code stops counting."""
+        self.service_code_hash = code_hash
+        self.service_code_failures = 0
+        self.customer_notified_at = now
+        self._record(
+            EventName.CUSTOMER_NOTIFIED,
+            now,
+            self.installer_id or (self.current_offer.installer_id if self.current_offer else None),
+            {"channel": "sms", "message_id": message_id},
+        )
+
+    def record_wrong_service_code(self) -> int:
+        """Count a wrong code on a job in progress; returns the attempts left."""
+        self._ensure_can_move_to(OrderStatus.COMPLETED)
+        if self.service_code_locked:
+            raise IllegalTransition(
+                f"service code of order {self.id}",
+                "locked",
+                "checked",
+                "Complete without the code; the order is flagged for a manager's call.",
+            )
+        self.service_code_failures += 1
+        return self.service_code_attempts_left
+
+    def complete(self, now: datetime, proof: CompletionProof) -> str | None:
+        """The installer sends photo, completion and (maybe) the code (S304).
+
+        Without a confirmed code the completion is still stored but flagged ([0066]) so a
+        manager phones the customer; returns the flag raised, if any.
+        """
+        self._move_to(OrderStatus.COMPLETED)
+        self.completed_at = now
+        self.photo_key = proof.photo_key
+        self.photo_taken_at = proof.photo_taken_at
+        self.completion_notes = proof.notes
+        flag = None
+        if not proof.code_confirmed:
+            flag = SERVICE_CODE_MISMATCH if self.service_code_locked else MISSING_SERVICE_CODE
+            self.flags.append(flag)
+        self._record(
+            EventName.ORDER_COMPLETED,
+            now,
+            self.installer_id,
+            {"status": self.status.value, "flags": list(self.flags), "has_photo": True},
+        )
+        if flag is not None:
+            self._record(EventName.ORDER_FLAGGED, now, self.installer_id, {"flag": flag})
+        return flag
+
+    def resolve_follow_up(self, now: datetime, outcome: str, note: str | None, by: str) -> None:
+        """A manager has called the customer about a flagged completion."""
+        if not self.needs_follow_up:
+            raise IllegalTransition(
+                f"order {self.id}",
+                "not awaiting a follow-up" if not self.flags else "already followed up",
+                "followed up",
+                "Only a flagged completion needs a follow-up.",
+            )
+        self.follow_up = {"outcome": outcome, "note": note, "at": rfc3339(now), "by": by}
+        self._record(
+            EventName.ORDER_FOLLOW_UP_RESOLVED,
+            now,
+            None,
+            {"outcome": outcome, "flags": list(self.flags)},
+        )
 
     def cancel(self, now: datetime, reason: str) -> None:
         """Call the job off; an active offer is withdrawn and the installer's app told."""

@@ -2,8 +2,11 @@
 
 One pump reads new events from the log once and hands each to the subscribers allowed to see
 it, so a thousand open phones cost one query per batch of events, not a thousand. Commits in
-this process wake the pump at once; a slow poll catches what other processes wrote. The log
-stays the truth: a subscriber that falls behind is dropped and replays on reconnect.
+this process wake the pump at once, commits in other processes through PostgreSQL ``NOTIFY``
+(:mod:`dispatchd.engine.listener`); a slow poll catches whatever a lost hint left behind. The
+log stays the truth: a subscriber that falls behind is dropped and replays on reconnect.
+Tailing ``id > last`` is safe because ids are in commit order (see
+:func:`dispatchd.store.event_log.write_events`).
 """
 
 from __future__ import annotations
@@ -99,8 +102,14 @@ class EventHub:
         return [event for event in events if event.id <= up_to]
 
     def _on_commit(self, summary: CommitSummary) -> None:
-        if summary.events and self._loop is not None and self._wake is not None:
-            self._loop.call_soon_threadsafe(self._wake.set)
+        if summary.events:
+            self.wake()
+
+    def wake(self) -> None:
+        """New events were committed somewhere: read the log now (safe from any thread)."""
+        if self._loop is not None and self._wake is not None:
+            with contextlib.suppress(RuntimeError):
+                self._loop.call_soon_threadsafe(self._wake.set)
 
     def _last_id(self) -> int:
         with self._dispatcher.reading() as conn:

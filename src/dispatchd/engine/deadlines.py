@@ -4,6 +4,11 @@ Due deadlines are claimed in batches and run in one transaction, each command in
 savepoint, so the commit cost is shared by the batch while one failing step can neither block
 nor undo the others. A deadline row is deleted in the transaction that carries out its
 effect: a crash before the commit leaves it due, a commit leaves nothing to repeat.
+
+Any number of engines may run against one PostgreSQL: each claims with ``SKIP LOCKED``, and
+a step that PostgreSQL aborts to break a deadlock is left due for the next round instead of
+being counted as a failure. Engines sleep until the earliest deadline; a nearer one committed
+here wakes them through a commit listener, one committed elsewhere through ``NOTIFY``.
 """
 
 from __future__ import annotations
@@ -18,11 +23,13 @@ from dispatchd.service.actors import SYSTEM
 from dispatchd.service.commands import Command, RunEscalationStep
 from dispatchd.service.dispatcher import Dispatcher
 from dispatchd.service.unit_of_work import CommitSummary, UnitOfWork
+from dispatchd.store.database import is_transient
 from dispatchd.store.deadlines import Deadline, DeadlineKind
 
 log = structlog.get_logger(__name__)
 
 MAX_RETRY_DELAY_S = 300
+IDLE_PAUSE_S = 0.05
 
 
 def command_for(deadline: Deadline) -> Command:
@@ -46,10 +53,13 @@ class DeadlineEngine:
         dispatcher.on_commit(self._on_commit)
 
     def _on_commit(self, summary: CommitSummary) -> None:
+        if summary.earliest_deadline is not None:
+            self.notice_deadline(summary.earliest_deadline)
+
+    def notice_deadline(self, due_at: datetime) -> None:
+        """A deadline due at ``due_at`` was committed: wake up if it is nearer than planned."""
         until = self._sleeping_until
-        if summary.earliest_deadline is not None and (
-            until is None or summary.earliest_deadline < until
-        ):
+        if until is None or due_at < until:
             self._wake.set()
 
     def run_due(self, now: datetime | None = None) -> int:
@@ -61,34 +71,42 @@ class DeadlineEngine:
         moment = now or self._dispatcher.clock.now()
         total = 0
         while True:
-            ran = self.run_batch(moment)
+            claimed, ran = self.run_batch(moment)
             total += ran
-            if ran < self._batch_size:
+            if claimed < self._batch_size:
                 return total
 
-    def run_batch(self, now: datetime) -> int:
-        """Claim up to one batch of due deadlines and run them in one transaction."""
+    def run_batch(self, now: datetime) -> tuple[int, int]:
+        """Claim up to one batch of due deadlines and run them in one transaction.
+
+        Returns how many were claimed and how many of those ran (the rest stay due).
+        """
+        ran = 0
         with self._dispatcher.transaction() as uow:
             due = uow.deadlines.claim_due(now, self._batch_size)
             for deadline in due:
-                self._run_one(uow, deadline, now)
+                ran += self._run_one(uow, deadline, now)
             if due:
                 crash_point("deadlines.before_commit")
-        self.fired += len(due)
-        return len(due)
+        self.fired += ran
+        return len(due), ran
 
-    def _run_one(self, uow: UnitOfWork, deadline: Deadline, now: datetime) -> None:
+    def _run_one(self, uow: UnitOfWork, deadline: Deadline, now: datetime) -> int:
         ctx = self._dispatcher.context(SYSTEM, now)
         try:
-            with uow.conn.begin_nested():
-                unit = uow.fresh()
+            with uow.savepoint() as unit:
                 self._dispatcher.handle(unit, command_for(deadline), ctx)
                 unit.check_all_saved()
                 unit.deadlines.done(deadline)
-        except Exception:
+            return 1
+        except Exception as exc:
+            if is_transient(exc):
+                log.info("deadline step lost a lock race", subject=deadline.subject_id)
+                return 0
             log.exception("deadline failed", kind=deadline.kind.value, subject=deadline.subject_id)
             delay = min(MAX_RETRY_DELAY_S, 5 * 2**deadline.failures)
             uow.fresh().deadlines.retry_later(deadline, now + timedelta(seconds=delay))
+            return 0
 
     def next_due_at(self) -> datetime | None:
         """When the earliest pending deadline comes due."""
@@ -101,20 +119,22 @@ class DeadlineEngine:
         try:
             while not stop.is_set():
                 try:
-                    self.run_due()
-                    self._sleep(stop)
+                    ran = self.run_due()
+                    self._sleep(stop, made_progress=ran > 0)
                 except Exception:
                     log.exception("deadline engine iteration failed; retrying")
                     stop.wait(self._poll_s)
         finally:
             self.running = False
 
-    def _sleep(self, stop: threading.Event) -> None:
+    def _sleep(self, stop: threading.Event, made_progress: bool) -> None:
         now = self._dispatcher.clock.now()
         next_due = self.next_due_at()
         timeout = self._poll_s
         if next_due is not None:
             timeout = max(0.0, min(timeout, (next_due - now).total_seconds()))
+        if not made_progress:
+            timeout = max(timeout, IDLE_PAUSE_S)
         self._sleeping_until = now + timedelta(seconds=timeout)
         if timeout > 0 and not stop.is_set():
             self._wake.wait(timeout)

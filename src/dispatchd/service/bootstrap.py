@@ -1,4 +1,7 @@
-"""First start and every start: schema up to date, a policy in force, an admin who can log in."""
+"""First start and every start: schema up to date, a policy in force, an admin who can log in.
+
+The VAPID key pair that phones subscribe to Web Push against is made here too, once.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from dispatchd.domain.escalation import DEFAULT_POLICY
 from dispatchd.service.actors import SYSTEM, Role
 from dispatchd.service.dispatcher import Dispatcher
 from dispatchd.service.handlers.accounts import new_user
+from dispatchd.service.handlers.push import ensure_vapid_keys
 from dispatchd.store.migrate import upgrade
 
 ADMIN_USERNAME = "admin"
@@ -30,4 +34,5 @@ def bootstrap(dispatcher: Dispatcher) -> str | None:
             if not password:
                 password = generated = secrets.token_urlsafe(12)
             new_user(uow, ctx, ADMIN_USERNAME, password, Role.ADMIN)
+        ensure_vapid_keys(uow, ctx.now)
     return generated

@@ -12,6 +12,7 @@ from typing import Any
 
 from dispatchd.domain.escalation import Policy
 from dispatchd.domain.geo import Point
+from dispatchd.store.photos import StoredPhoto
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,25 @@ class StartJob(Command):
 
 
 @dataclass(frozen=True)
+class CompleteJob(Command):
+    """The installer sends the photo, the completion and the customer's code (S304)."""
+
+    order_id: str
+    photo: StoredPhoto
+    service_code: str | None = None
+    notes: str | None = None
+
+
+@dataclass(frozen=True)
+class ResolveFollowUp(Command):
+    """A manager records the outcome of the call about a flagged completion."""
+
+    order_id: str
+    outcome: str
+    note: str | None = None
+
+
+@dataclass(frozen=True)
 class RunEscalationStep(Command):
     """The deadline engine fires a ladder rung of an unanswered offer."""
 
@@ -179,3 +199,21 @@ class AcknowledgeAlert(Command):
     """A manager has dealt with an alert."""
 
     alert_id: str
+
+
+@dataclass(frozen=True)
+class SubscribePush(Command):
+    """An installer's phone asks for Web Push, so alerts reach it with the app closed."""
+
+    installer_id: str
+    endpoint: str
+    p256dh: str
+    auth: str
+
+
+@dataclass(frozen=True)
+class UnsubscribePush(Command):
+    """An installer's phone no longer wants Web Push."""
+
+    installer_id: str
+    subscription_id: str

@@ -23,9 +23,10 @@ from dispatchd.service.clock import Clock
 from dispatchd.service.commands import Command
 from dispatchd.service.context import Context
 from dispatchd.service.handlers import HANDLERS
+from dispatchd.service.keys import load_deployment_key
 from dispatchd.service.outcome import IdempotencyRequest, Outcome
 from dispatchd.service.unit_of_work import CommitSummary, UnitOfWork
-from dispatchd.store.database import Database
+from dispatchd.store.database import Database, retrying
 from dispatchd.store.idempotency import StoredResponse
 
 CommitListener = Callable[[CommitSummary], None]
@@ -43,6 +44,7 @@ class Dispatcher:
         self.clock = clock
         self.settings = settings
         self.zone_map = ZoneMap()
+        self.key = load_deployment_key(settings.secret_key, settings.data_dir)
         self._listeners: list[CommitListener] = []
 
     def on_commit(self, listener: CommitListener) -> None:
@@ -56,6 +58,7 @@ class Dispatcher:
             uow = UnitOfWork(conn)
             yield uow
             uow.check_all_saved()
+            uow.before_commit()
         summary = uow.summary()
         for listener in self._listeners:
             listener(summary)
@@ -68,7 +71,7 @@ class Dispatcher:
 
     def context(self, actor: Actor, now: datetime | None = None) -> Context:
         """The handler context for an actor at a moment (now, by default)."""
-        return Context(actor, now or self.clock.now(), self.settings, self.zone_map)
+        return Context(actor, now or self.clock.now(), self.settings, self.zone_map, self.key)
 
     def handle(self, uow: UnitOfWork, command: Command, ctx: Context) -> Any:
         """Run one command's handler inside an open unit of work."""
@@ -76,8 +79,12 @@ class Dispatcher:
 
     def execute(self, command: Command, actor: Actor) -> Any:
         """Run a command in its own transaction and return the handler's result."""
-        with self.transaction() as uow:
-            return self.handle(uow, command, self.context(actor))
+
+        def run() -> Any:
+            with self.transaction() as uow:
+                return self.handle(uow, command, self.context(actor))
+
+        return retrying(run)
 
     def execute_rendered(
         self,
@@ -90,25 +97,30 @@ class Dispatcher:
 
         With an idempotency key, the answer is stored with the change; a retry with the same
         key and request gets it back without running anything, one with another request is
-        refused.
+        refused. Concurrent requests with one key wait for each other (see
+        :meth:`IdempotencyRepository.get`), so the second gets the first one's answer.
         """
-        with self.transaction() as uow:
-            if idempotency is not None:
-                stored = uow.idempotency.get(actor.user_id, idempotency.key)
-                if stored is not None:
-                    return self._replay(stored, idempotency)
-            ctx = self.context(actor)
-            outcome = render(uow, self.handle(uow, command, ctx))
-            if idempotency is not None:
-                uow.idempotency.save(
-                    actor.user_id,
-                    idempotency.key,
-                    StoredResponse(
-                        idempotency.request_hash, outcome.status_code, json.dumps(outcome.body)
-                    ),
-                    ctx.now,
-                )
-            return outcome
+
+        def run() -> Outcome:
+            with self.transaction() as uow:
+                if idempotency is not None:
+                    stored = uow.idempotency.get(actor.user_id, idempotency.key)
+                    if stored is not None:
+                        return self._replay(stored, idempotency)
+                ctx = self.context(actor)
+                outcome = render(uow, self.handle(uow, command, ctx))
+                if idempotency is not None:
+                    uow.idempotency.save(
+                        actor.user_id,
+                        idempotency.key,
+                        StoredResponse(
+                            idempotency.request_hash, outcome.status_code, json.dumps(outcome.body)
+                        ),
+                        ctx.now,
+                    )
+                return outcome
+
+        return retrying(run)
 
     @staticmethod
     def _replay(stored: StoredResponse, idempotency: IdempotencyRequest) -> Outcome:

@@ -7,12 +7,13 @@ an installer becomes available (on duty, capacity freed), so no order waits unno
 from __future__ import annotations
 
 from dispatchd.domain.assignment import OrderNeeds, choose_installer
-from dispatchd.domain.escalation import DEFAULT_POLICY, Policy
+from dispatchd.domain.escalation import DEFAULT_POLICY, CustomerNotice, Policy
 from dispatchd.domain.events import Event, EventName
 from dispatchd.domain.ids import new_id
 from dispatchd.domain.offers import Offer
 from dispatchd.domain.orders import Order
 from dispatchd.service.context import Context
+from dispatchd.service.customer_notice import tell_customer_who_is_coming
 from dispatchd.service.unit_of_work import UnitOfWork
 from dispatchd.store.alerts import Alert, AlertType
 from dispatchd.store.deadlines import DeadlineKind
@@ -68,6 +69,8 @@ def send_offer(
     offer = order.offer_to(new_id("ofr"), installer_id, policy.escalation, ctx.now, version)
     uow.orders.save(order)
     schedule_next_step(uow, offer)
+    if policy.customer_notice is CustomerNotice.ON_OFFER:
+        tell_customer_who_is_coming(uow, order, installer_id, ctx)
     return offer
 
 
@@ -88,6 +91,13 @@ def dispatch_waiting_orders(uow: UnitOfWork, zone_ids: list[str], ctx: Context) 
         return
     for order in uow.orders.waiting_for_dispatch(zone_ids, WAITING_ORDERS_PER_TRIGGER):
         dispatch(uow, order, ctx)
+
+
+def offer_waiting_orders_to_freed(uow: UnitOfWork, installer_id: str, ctx: Context) -> None:
+    """An installer has room again: orders waiting in their zones may now go to them."""
+    installer = uow.installers.get(installer_id)
+    if installer is not None and installer.on_duty:
+        dispatch_waiting_orders(uow, installer.zone_ids, ctx)
 
 
 def raise_alert(

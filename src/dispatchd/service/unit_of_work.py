@@ -7,21 +7,27 @@ outbox relay), so nobody ever acts on a change that could still roll back.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection
 
+from dispatchd.service.phone_alerts import queue_phone_pushes
 from dispatchd.store.alerts import AlertRepository
 from dispatchd.store.deadlines import DeadlineRepository
-from dispatchd.store.event_log import EventLog
+from dispatchd.store.event_log import EventLog, write_events
 from dispatchd.store.idempotency import IdempotencyRepository
 from dispatchd.store.installers import InstallerRepository
 from dispatchd.store.ledger import Ledger
 from dispatchd.store.orders import OrderRepository
 from dispatchd.store.outbox import Outbox
 from dispatchd.store.policies import PolicyRepository
+from dispatchd.store.types import to_micros
 from dispatchd.store.users import UserRepository
+from dispatchd.store.wakeups import DEADLINES_CHANNEL, announce
 from dispatchd.store.zones import ZoneRepository
 
 
@@ -41,10 +47,20 @@ class CommitSummary:
 class UnitOfWork:
     """Repositories sharing one connection and one transaction."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(
+        self, conn: Connection, pending_events: list[dict[str, Any]] | None = None
+    ) -> None:
         self.conn = conn
         self._children: list[UnitOfWork] = []
-        self.events = EventLog(conn)
+        self._pending_events: list[dict[str, Any]] = (
+            [] if pending_events is None else pending_events
+        )
+        self.outbox = Outbox(conn)
+        self.events = EventLog(
+            conn,
+            lambda events: queue_phone_pushes(conn, self.outbox, events),
+            self._pending_events,
+        )
         self.orders = OrderRepository(conn, self.events)
         self.installers = InstallerRepository(conn)
         self.zones = ZoneRepository(conn)
@@ -53,7 +69,6 @@ class UnitOfWork:
         self.ledger = Ledger(conn)
         self.alerts = AlertRepository(conn)
         self.deadlines = DeadlineRepository(conn)
-        self.outbox = Outbox(conn)
         self.idempotency = IdempotencyRepository(conn)
 
     def fresh(self) -> UnitOfWork:
@@ -61,9 +76,32 @@ class UnitOfWork:
 
         Used after a savepoint rolls back, when the cached rows no longer match the database.
         """
-        child = UnitOfWork(self.conn)
+        child = UnitOfWork(self.conn, self._pending_events)
         self._children.append(child)
         return child
+
+    @contextmanager
+    def savepoint(self) -> Iterator[UnitOfWork]:
+        """A fresh unit of work inside a savepoint, for one step that may fail on its own.
+
+        If the block raises, its rows and its not-yet-written events are undone together and
+        the transaction goes on with the other steps.
+        """
+        mark = len(self._pending_events)
+        try:
+            with self.conn.begin_nested():
+                yield self.fresh()
+        except BaseException:
+            del self._pending_events[mark:]
+            raise
+
+    def before_commit(self) -> None:
+        """The transaction's last writes: its events, then the hint that a deadline is near."""
+        write_events(self.conn, self._pending_events)
+        self._pending_events.clear()
+        earliest = self.summary().earliest_deadline
+        if earliest is not None:
+            announce(self.conn, DEADLINES_CHANNEL, str(to_micros(earliest)))
 
     def check_all_saved(self) -> None:
         """Refuse to commit when an order still holds events nobody wrote to the log."""

@@ -3,21 +3,65 @@
 SQLite allows one writer at a time, so write transactions start with ``BEGIN IMMEDIATE`` (the
 lock is taken up front, never upgraded mid-transaction) and are serialised in-process by a
 lock, which keeps threads from spinning on ``SQLITE_BUSY``. PostgreSQL runs writers
-concurrently; commands lock the rows they change.
+concurrently; commands lock the rows they change, and the rare transaction PostgreSQL aborts to
+break a deadlock is simply run again (:func:`retrying`).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, create_engine, event
+import structlog
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
+log = structlog.get_logger(__name__)
+
 _WRITE = "dispatchd_write"
+T = TypeVar("T")
+MAX_ATTEMPTS = 5
+TRANSIENT_SQLSTATES = frozenset(
+    {
+        "40001",  # serialization_failure
+        "40P01",  # deadlock_detected
+        "55P03",  # lock_not_available
+    }
+)
+
+
+class RetryableConflict(Exception):
+    """A transaction lost a race that it wins by being run again (e.g. a duplicate key)."""
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether the database aborted a transaction for a reason that a new attempt resolves.
+
+    Only errors raised before anything was committed count: a connection lost during
+    ``COMMIT`` is not transient, because the commit may have happened.
+    """
+    if isinstance(exc, RetryableConflict):
+        return True
+    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    return isinstance(exc, DBAPIError) and sqlstate in TRANSIENT_SQLSTATES
+
+
+def retrying(run: Callable[[], T], attempts: int = MAX_ATTEMPTS) -> T:
+    """Run a whole transaction, and again when it was aborted for a transient reason."""
+    attempt = 1
+    while True:
+        try:
+            return run()
+        except Exception as exc:
+            if attempt >= attempts or not is_transient(exc):
+                raise
+            log.info("transaction aborted; running it again", attempt=attempt, error=str(exc))
+            attempt += 1
 
 
 def sqlite_url(data_dir: Path) -> str:
@@ -71,6 +115,17 @@ class Database:
         """A read-only snapshot: everything read in the block is mutually consistent."""
         with self.engine.connect() as conn, conn.begin():
             yield conn
+
+    def now(self) -> datetime:
+        """The database server's clock (PostgreSQL), read fresh, as an aware UTC datetime."""
+        with self.engine.connect() as conn:
+            moment = conn.execute(text("SELECT clock_timestamp()")).scalar_one()
+        assert isinstance(moment, datetime)
+        return moment.astimezone(UTC)
+
+    def listen_url(self) -> str:
+        """A libpq connection string for a plain psycopg connection (``LISTEN`` needs one)."""
+        return self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
 
     def dispose(self) -> None:
         """Close every pooled connection (at shutdown, and before a forked child runs)."""

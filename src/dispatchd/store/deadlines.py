@@ -2,6 +2,9 @@
 
 Because a deadline is deleted in the same transaction as its effect, a crash before the
 commit leaves it to fire again, and a commit leaves nothing to fire twice.
+
+On PostgreSQL every process claims with ``FOR UPDATE SKIP LOCKED``: two engines never hold
+the same deadline, and neither waits for the other.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, Select, delete, func, select, update
 
 from dispatchd.store import tables as t
 from dispatchd.store.sql import upsert
@@ -69,15 +72,22 @@ class DeadlineRepository:
 
     def claim_due(self, now: datetime, limit: int) -> list[Deadline]:
         """Due deadlines, oldest first, locked so no other engine runs them concurrently."""
-        query = (
-            select(t.deadlines)
-            .where(t.deadlines.c.due_at <= now)
-            .order_by(t.deadlines.c.due_at, t.deadlines.c.id)
-            .limit(limit)
-        )
-        if self._conn.dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        rows = self._conn.execute(query).mappings()
+        if self._conn.dialect.name != "postgresql":
+            return self._claim(select(t.deadlines).where(t.deadlines.c.due_at <= now), limit)
+        claimed = self._claim(_offer_steps_with_their_orders(now), limit)
+        other_kinds = [kind.value for kind in DeadlineKind if kind is not DeadlineKind.OFFER_STEP]
+        if other_kinds and len(claimed) < limit:
+            others = (
+                select(t.deadlines)
+                .where(t.deadlines.c.kind.in_(other_kinds), t.deadlines.c.due_at <= now)
+                .with_for_update(skip_locked=True)
+            )
+            claimed += self._claim(others, limit - len(claimed))
+        return claimed
+
+    def _claim(self, query: Select[tuple[object, ...]], limit: int) -> list[Deadline]:
+        ordered = query.order_by(t.deadlines.c.due_at, t.deadlines.c.id).limit(limit)
+        rows = self._conn.execute(ordered).mappings()
         return [
             Deadline(
                 id=row["id"],
@@ -115,3 +125,24 @@ class DeadlineRepository:
     def pending(self) -> int:
         """How many deadlines wait (for metrics and tests)."""
         return int(self._conn.execute(select(func.count()).select_from(t.deadlines)).scalar_one())
+
+
+def _offer_steps_with_their_orders(now: datetime) -> Select[tuple[object, ...]]:
+    """Due offer steps locked together with their orders, skipping any row someone holds.
+
+    An accept locks its order and then deletes the offer's deadline; a step locks its
+    deadline and then the order. Claimed one by one, the two could wait for each other until
+    PostgreSQL breaks the deadlock. Taking both locks in the claim, and skipping the pair when
+    either is held, means the engine never waits for an order a command is busy with; the
+    step is claimed on the next round, by which time the command has committed.
+    """
+    return (
+        select(t.deadlines)
+        .join(t.offers, t.offers.c.id == t.deadlines.c.subject_id)
+        .join(t.orders, t.orders.c.id == t.offers.c.order_id)
+        .where(
+            t.deadlines.c.kind == DeadlineKind.OFFER_STEP.value,
+            t.deadlines.c.due_at <= now,
+        )
+        .with_for_update(skip_locked=True, of=[t.deadlines, t.orders])
+    )

@@ -6,7 +6,7 @@ everything after it that it may see.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,6 +15,8 @@ from sqlalchemy import ColumnElement, Connection, and_, false, select, true
 
 from dispatchd.domain.events import Event
 from dispatchd.store import tables as t
+from dispatchd.store.sql import AdvisoryLock, advisory_xact_lock
+from dispatchd.store.wakeups import EVENTS_CHANNEL, announce
 
 
 @dataclass(frozen=True)
@@ -64,12 +66,24 @@ EVERYONE = Audience()
 class EventLog:
     """Appends events and reads them back in id order."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        on_append: Callable[[list[Event]], None] | None = None,
+        pending: list[dict[str, Any]] | None = None,
+    ) -> None:
         self._conn = conn
+        self._on_append = on_append
+        self.pending: list[dict[str, Any]] = [] if pending is None else pending
         self.appended = 0
 
     def append(self, events: Iterable[Event]) -> None:
-        """Write events in the caller's transaction, keeping their order."""
+        """Add events to the caller's transaction, keeping their order.
+
+        They are held back and inserted by :func:`write_events` as the transaction's last
+        writes, which is what keeps ids in commit order.
+        """
+        batch = list(events)
         rows = [
             {
                 "name": event.name.value,
@@ -79,11 +93,12 @@ class EventLog:
                 "data": event.data,
                 "at": event.at,
             }
-            for event in events
+            for event in batch
         ]
-        for row in rows:
-            self._conn.execute(t.events.insert().values(row))
+        self.pending.extend(rows)
         self.appended += len(rows)
+        if self._on_append is not None:
+            self._on_append(batch)
 
     def after(self, last_id: int, audience: Audience, limit: int = 500) -> list[LoggedEvent]:
         """Events with id greater than ``last_id`` that the audience may see, oldest first."""
@@ -108,6 +123,31 @@ class EventLog:
         """The newest event id, 0 on an empty log."""
         value = self._conn.execute(select(t.events.c.id).order_by(t.events.c.id.desc()).limit(1))
         return int(value.scalar() or 0)
+
+
+def write_events(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Insert a transaction's events just before it commits, so ids follow commit order.
+
+    Event ids come from a sequence. On PostgreSQL, transactions that draw ids concurrently
+    may commit out of id order: a reader tailing ``id > last`` could read id 8 while id 7 is
+    still uncommitted, move on, and never see 7 — and neither would a client replaying from
+    ``Last-Event-ID``. Readers cannot tell such a gap from a rolled-back one, so the fix is
+    on the writing side: a transaction-level advisory lock, taken as the last step before
+    commit, serialises "draw ids, insert, commit" across every process. Whoever holds it has
+    no other lock left to wait for (all row locks were taken earlier), so it cannot deadlock;
+    and it is released only after the commit became visible, so the next holder's ids are
+    both larger and later. The price is that commits which append events run one at a time
+    for the span of an insert and a commit — the deadline engine's batches share one.
+
+    The alternative, reading only up to a "safe horizon" (below the oldest in-flight
+    transaction), would make every reader guess how long to wait for a gap to fill. SQLite
+    has a single writer, so ids there are in commit order already.
+    """
+    if not rows:
+        return
+    advisory_xact_lock(conn, AdvisoryLock.EVENT_APPEND)
+    conn.execute(t.events.insert(), rows)
+    announce(conn, EVENTS_CHANNEL)
 
 
 def _logged(row: Any) -> LoggedEvent:

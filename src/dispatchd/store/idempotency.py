@@ -1,7 +1,8 @@
 """Stored first responses, so a retried request with the same ``Idempotency-Key`` does nothing.
 
 The record is written in the same transaction as the change it answers for: either both
-exist or neither does.
+exist or neither does. Requests with the same key are serialised by a lock on the key, so a
+concurrent duplicate waits for the first request and then replays its answer.
 """
 
 from __future__ import annotations
@@ -10,8 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, delete, select
+from sqlalchemy.exc import IntegrityError
 
 from dispatchd.store import tables as t
+from dispatchd.store.database import RetryableConflict
+from dispatchd.store.sql import AdvisoryLock, advisory_xact_lock
 
 
 @dataclass(frozen=True)
@@ -23,6 +27,10 @@ class StoredResponse:
     body: str
 
 
+class DuplicateIdempotencyKey(RetryableConflict):
+    """Another transaction stored an answer for this key first: look it up again."""
+
+
 class IdempotencyRepository:
     """Looks up and records keyed responses per user."""
 
@@ -30,7 +38,12 @@ class IdempotencyRepository:
         self._conn = conn
 
     def get(self, user_id: str, key: str) -> StoredResponse | None:
-        """The stored answer for this user's key, or None."""
+        """The stored answer for this user's key, or None.
+
+        On PostgreSQL the key is locked for the rest of the transaction first: a concurrent
+        request with the same key waits here until this one has committed its answer.
+        """
+        advisory_xact_lock(self._conn, AdvisoryLock.IDEMPOTENCY_KEY, f"{user_id}\n{key}")
         row = self._conn.execute(
             select(
                 t.idempotency_keys.c.request_hash,
@@ -41,17 +54,24 @@ class IdempotencyRepository:
         return None if row is None else StoredResponse(row[0], row[1], row[2])
 
     def save(self, user_id: str, key: str, response: StoredResponse, now: datetime) -> None:
-        """Record the answer (a concurrent duplicate fails on the primary key and rolls back)."""
-        self._conn.execute(
-            t.idempotency_keys.insert().values(
-                user_id=user_id,
-                key=key,
-                request_hash=response.request_hash,
-                status_code=response.status_code,
-                response=response.body,
-                created_at=now,
+        """Record the answer; if another transaction got there first, this one must retry.
+
+        The lock taken in :meth:`get` makes that nearly impossible, but the primary key is
+        what guarantees it: the duplicate rolls back and its retry replays the stored answer.
+        """
+        try:
+            self._conn.execute(
+                t.idempotency_keys.insert().values(
+                    user_id=user_id,
+                    key=key,
+                    request_hash=response.request_hash,
+                    status_code=response.status_code,
+                    response=response.body,
+                    created_at=now,
+                )
             )
-        )
+        except IntegrityError as exc:
+            raise DuplicateIdempotencyKey(f"idempotency key {key!r} was stored meanwhile") from exc
 
     def purge_older_than(self, cutoff: datetime) -> None:
         """Forget keys past their retention (clients retry within hours, not weeks)."""

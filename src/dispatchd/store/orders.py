@@ -226,6 +226,12 @@ def _order_from_row(row: RowMapping, offers: list[Offer]) -> Order:
         completed_at=row["completed_at"],
         cancelled_at=row["cancelled_at"],
         cancel_reason=row["cancel_reason"],
+        service_code_hash=row["service_code_hash"],
+        service_code_failures=row["service_code_failures"],
+        customer_notified_at=row["customer_notified_at"],
+        photo_key=row["photo_key"],
+        photo_taken_at=row["photo_taken_at"],
+        completion_notes=row["completion_notes"],
     )
 
 
@@ -259,6 +265,12 @@ def _order_row(order: Order) -> dict[str, Any]:
         "completed_at": order.completed_at,
         "cancelled_at": order.cancelled_at,
         "cancel_reason": order.cancel_reason,
+        "service_code_hash": order.service_code_hash,
+        "service_code_failures": order.service_code_failures,
+        "customer_notified_at": order.customer_notified_at,
+        "photo_key": order.photo_key,
+        "photo_taken_at": order.photo_taken_at,
+        "completion_notes": order.completion_notes,
     }
 
 

@@ -6,7 +6,7 @@ its reference, so a receiver can drop a redelivery after a crash.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -94,25 +94,49 @@ class Outbox:
             query = query.with_for_update(skip_locked=True)
         return [_message(row) for row in self._conn.execute(query).mappings()]
 
-    def mark_sent(self, message_id: int, now: datetime) -> None:
-        """Record a delivery."""
+    def lease(self, message: OutgoingMessage, until: datetime) -> OutgoingMessage:
+        """Count an attempt and hide the message until ``until`` while it is being delivered.
+
+        If the deliverer dies, the lease runs out and the message is tried again.
+        """
         self._conn.execute(
             update(t.outbox)
-            .where(t.outbox.c.id == message_id)
-            .values(status=MessageStatus.SENT.value, sent_at=now, attempts=t.outbox.c.attempts + 1)
+            .where(t.outbox.c.id == message.id)
+            .values(next_attempt_at=until, attempts=t.outbox.c.attempts + 1)
+        )
+        return replace(message, attempts=message.attempts + 1, next_attempt_at=until)
+
+    def mark_sent(self, message: OutgoingMessage, now: datetime) -> None:
+        """Record a delivery and forget any secret the payload carried."""
+        self._conn.execute(
+            update(t.outbox)
+            .where(t.outbox.c.id == message.id)
+            .values(
+                status=MessageStatus.SENT.value,
+                sent_at=now,
+                payload={**message.payload, "sealed": None},
+                last_error=None,
+            )
         )
 
-    def mark_failed(self, message_id: int, error: str, retry_at: datetime | None) -> None:
+    def mark_failed(self, message: OutgoingMessage, error: str, retry_at: datetime | None) -> None:
         """Record a failed attempt: retry at ``retry_at``, or dead-letter when None."""
-        status = MessageStatus.PENDING if retry_at is not None else MessageStatus.DEAD
-        values: dict[str, Any] = {
-            "status": status.value,
-            "attempts": t.outbox.c.attempts + 1,
-            "last_error": error[:2000],
-        }
-        if retry_at is not None:
+        values: dict[str, Any] = {"last_error": error[:2000]}
+        if retry_at is None:
+            values["status"] = MessageStatus.DEAD.value
+            values["payload"] = {**message.payload, "sealed": None}
+        else:
             values["next_attempt_at"] = retry_at
-        self._conn.execute(update(t.outbox).where(t.outbox.c.id == message_id).values(values))
+        self._conn.execute(update(t.outbox).where(t.outbox.c.id == message.id).values(values))
+
+    def get(self, message_id: int) -> OutgoingMessage | None:
+        """One message, or None."""
+        found = (
+            self._conn.execute(select(t.outbox).where(t.outbox.c.id == message_id))
+            .mappings()
+            .first()
+        )
+        return None if found is None else _message(found)
 
     def backlog(self) -> int:
         """How many messages wait for delivery."""

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+from enum import IntEnum
 from typing import Any
 
-from sqlalchemy import Connection, Insert, Table
+from sqlalchemy import Connection, Insert, Table, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 
@@ -40,3 +42,26 @@ def upsert(
                 index_elements=keys, set_={name: lite.excluded[name] for name in update}
             )
         )
+
+
+class AdvisoryLock(IntEnum):
+    """Namespaces of PostgreSQL advisory locks, so unrelated locks never collide."""
+
+    SCHEMA = 1
+    EVENT_APPEND = 2
+    IDEMPOTENCY_KEY = 3
+    INSTALLER_WORKLOAD = 4
+
+
+def advisory_xact_lock(conn: Connection, lock: AdvisoryLock, key: str = "") -> None:
+    """Hold a PostgreSQL advisory lock until this transaction ends (no-op on SQLite).
+
+    SQLite needs none: its writers are already serialised by ``BEGIN IMMEDIATE``.
+    """
+    if conn.dialect.name != "postgresql":
+        return
+    digest = hashlib.blake2b(key.encode(), digest_size=4).digest()
+    conn.execute(
+        text("SELECT pg_advisory_xact_lock(:space, :key)"),
+        {"space": int(lock), "key": int.from_bytes(digest, "big", signed=True)},
+    )

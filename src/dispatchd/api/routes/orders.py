@@ -12,14 +12,13 @@ from dispatchd.api.deps import (
     CurrentActor,
     DispatcherDep,
     Idempotency,
-    InstallerActor,
     OrderWriter,
 )
 from dispatchd.api.rendering import as_order, respond
 from dispatchd.api.schemas import AssignRequest, CancelRequest, OrderCreate, OrderOut, OrderPage
 from dispatchd.api.views import order_view
 from dispatchd.domain.geo import Point
-from dispatchd.service.commands import AssignOrder, CancelOrder, CreateOrder, StartJob
+from dispatchd.service.commands import AssignOrder, CancelOrder, CreateOrder
 from dispatchd.service.errors import NotFound
 from dispatchd.service.handlers.orders import may_see_order
 from dispatchd.service.unit_of_work import UnitOfWork
@@ -120,14 +119,4 @@ def cancel_order(
     """Cancel the order; an active offer is withdrawn and the installer's app told."""
     public_url = dispatcher.settings.resolved_public_url()
     command = CancelOrder(order_id, body.reason)
-    return respond(dispatcher.execute_rendered(command, actor, as_order(actor, public_url), idem))
-
-
-@router.post("/orders/{order_id}/start", response_model=OrderOut)
-def start_job(
-    order_id: str, actor: InstallerActor, dispatcher: DispatcherDep, idem: Idempotency
-) -> Response:
-    """The assigned installer reports the start of installation (S303)."""
-    public_url = dispatcher.settings.resolved_public_url()
-    command = StartJob(order_id)
     return respond(dispatcher.execute_rendered(command, actor, as_order(actor, public_url), idem))

@@ -6,7 +6,17 @@ from collections.abc import Callable
 from typing import Any
 
 from dispatchd.service import commands as c
-from dispatchd.service.handlers import accounts, alerts, installers, offers, orders, policy, zones
+from dispatchd.service.handlers import (
+    accounts,
+    alerts,
+    installers,
+    jobs,
+    offers,
+    orders,
+    policy,
+    push,
+    zones,
+)
 
 Handler = Callable[[Any, Any, Any], Any]
 
@@ -27,7 +37,11 @@ HANDLERS: dict[type[c.Command], Handler] = {
     c.CancelOrder: orders.cancel_order,
     c.AcceptOffer: offers.accept_offer,
     c.DeclineOffer: offers.decline_offer,
-    c.StartJob: offers.start_job,
+    c.StartJob: jobs.start_job,
+    c.CompleteJob: jobs.complete_job,
+    c.ResolveFollowUp: jobs.resolve_follow_up,
     c.RunEscalationStep: offers.run_escalation_step,
     c.AcknowledgeAlert: alerts.acknowledge_alert,
+    c.SubscribePush: push.subscribe_push,
+    c.UnsubscribePush: push.unsubscribe_push,
 }

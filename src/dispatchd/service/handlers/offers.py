@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from dispatchd.domain.escalation import StepAction
+from dispatchd.domain.escalation import CustomerNotice, StepAction
 from dispatchd.domain.ids import new_id
 from dispatchd.domain.offers import Offer
 from dispatchd.domain.orders import Order
-from dispatchd.service.commands import AcceptOffer, DeclineOffer, RunEscalationStep, StartJob
+from dispatchd.service.commands import AcceptOffer, DeclineOffer, RunEscalationStep
 from dispatchd.service.context import Context
+from dispatchd.service.customer_notice import tell_customer_who_is_coming
 from dispatchd.service.dispatching import (
+    current_policy,
     dispatch,
-    dispatch_waiting_orders,
+    offer_waiting_orders_to_freed,
     raise_alert,
     schedule_next_step,
     stop_escalation,
 )
 from dispatchd.service.errors import NotFound
-from dispatchd.service.handlers.orders import visible_order
 from dispatchd.service.unit_of_work import UnitOfWork
 from dispatchd.store.alerts import AlertType
 from dispatchd.store.ledger import LATE_ACCEPTANCE_PENALTY, LedgerEntry
@@ -28,6 +29,9 @@ def accept_offer(cmd: AcceptOffer, uow: UnitOfWork, ctx: Context) -> Order:
     order.accept_offer(offer.id, ctx.now)
     uow.orders.save(order)
     stop_escalation(uow, offer)
+    _version, policy = current_policy(uow)
+    if policy.customer_notice is CustomerNotice.ON_ACCEPT or order.service_code_hash is None:
+        tell_customer_who_is_coming(uow, order, offer.installer_id, ctx)
     return order
 
 
@@ -38,17 +42,7 @@ def decline_offer(cmd: DeclineOffer, uow: UnitOfWork, ctx: Context) -> Order:
     uow.orders.save(order)
     stop_escalation(uow, offer)
     dispatch(uow, order, ctx)
-    _offer_freed_installer(uow, offer, ctx)
-    return order
-
-
-def start_job(cmd: StartJob, uow: UnitOfWork, ctx: Context) -> Order:
-    """The assigned installer reports the start of installation (S303)."""
-    order = visible_order(uow, ctx.actor, cmd.order_id)
-    if order.installer_id != ctx.actor.installer_id:
-        raise NotFound("order", cmd.order_id)
-    order.start(ctx.now)
-    uow.orders.save(order)
+    offer_waiting_orders_to_freed(uow, offer.installer_id, ctx)
     return order
 
 
@@ -83,17 +77,10 @@ def run_escalation_step(cmd: RunEscalationStep, uow: UnitOfWork, ctx: Context) -
     if taken.action is StepAction.REVOKE:
         raise_alert(uow, AlertType.OFFER_REVOKED, order, ctx, offer)
         dispatch(uow, order, ctx)
-        _offer_freed_installer(uow, offer, ctx)
+        offer_waiting_orders_to_freed(uow, offer.installer_id, ctx)
     else:
         schedule_next_step(uow, offer)
     return order
-
-
-def _offer_freed_installer(uow: UnitOfWork, offer: Offer, ctx: Context) -> None:
-    """The offer's installer has room again: orders waiting in their zones may now fit."""
-    installer = uow.installers.get(offer.installer_id)
-    if installer is not None and installer.on_duty:
-        dispatch_waiting_orders(uow, installer.zone_ids, ctx)
 
 
 def _own_offer(uow: UnitOfWork, ctx: Context, offer_id: str) -> tuple[Order, Offer]:

@@ -11,7 +11,7 @@ from dispatchd.service.context import Context
 from dispatchd.service.dispatching import (
     current_policy,
     dispatch,
-    dispatch_waiting_orders,
+    offer_waiting_orders_to_freed,
     resolve_dispatch_alerts,
     send_offer,
     stop_escalation,
@@ -72,6 +72,8 @@ def assign_order(cmd: AssignOrder, uow: UnitOfWork, ctx: Context) -> Order:
     version, policy = current_policy(uow)
     send_offer(uow, order, installer.id, ctx, version, policy)
     resolve_dispatch_alerts(uow, order, ctx)
+    if previous is not None and previous.installer_id != installer.id:
+        offer_waiting_orders_to_freed(uow, previous.installer_id, ctx)
     return order
 
 
@@ -85,9 +87,7 @@ def cancel_order(cmd: CancelOrder, uow: UnitOfWork, ctx: Context) -> Order:
     if offer is not None:
         stop_escalation(uow, offer)
     if holder is not None:
-        installer = uow.installers.get(holder)
-        if installer is not None and installer.on_duty:
-            dispatch_waiting_orders(uow, installer.zone_ids, ctx)
+        offer_waiting_orders_to_freed(uow, holder, ctx)
     return order
 
 

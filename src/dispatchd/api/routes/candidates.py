@@ -1,0 +1,58 @@
+"""Manual assignment's shortlist: every installer a manager may choose, ranked by the rules.
+
+The ranking is the automatic dispatcher's own (``domain.assignment.rank``), so the console
+shows why the server would or would not pick someone; the manager may still choose anyone.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query
+
+from dispatchd.api.client_schemas import CandidateOut, CandidatesOut
+from dispatchd.api.deps import ConsoleActor, DispatcherDep
+from dispatchd.domain.assignment import rank
+from dispatchd.service.dispatching import order_needs
+from dispatchd.service.errors import NotFound
+from dispatchd.service.handlers.orders import may_see_order
+from dispatchd.service.unit_of_work import UnitOfWork
+
+router = APIRouter(tags=["orders"])
+
+
+@router.get("/orders/{order_id}/candidates", response_model=CandidatesOut)
+def list_candidates(
+    order_id: str,
+    actor: ConsoleActor,
+    dispatcher: DispatcherDep,
+    limit: int = Query(default=50, ge=1, le=500),
+) -> CandidatesOut:
+    """Installers for the order: eligible first, then nearest, then least loaded, with reasons."""
+    with dispatcher.reading() as conn:
+        uow = UnitOfWork(conn)
+        order = uow.orders.get(order_id, for_update=False)
+        if order is None or not may_see_order(actor, order):
+            raise NotFound("order", order_id)
+        needs = order_needs(uow, order, dispatcher.context(actor))
+        zones = sorted(actor.zone_ids) if actor.zone_ids is not None else None
+        records = {record.id: record for record in uow.installers.find(zone_ids=zones)}
+        workload = uow.installers.active_jobs(records)
+    ranked = rank(needs, (r.as_candidate(workload[r.id]) for r in records.values()))
+    items = []
+    for entry in ranked[:limit]:
+        record = records[entry.installer_id]
+        items.append(
+            CandidateOut(
+                installer_id=record.id,
+                name=record.name,
+                phone=record.phone,
+                on_duty=record.on_duty,
+                active_jobs=entry.candidate.active_jobs,
+                capacity=record.capacity,
+                zone_ids=record.zone_ids,
+                serves_order_zone=bool(needs.zone_ids & set(record.zone_ids)),
+                distance_m=None if entry.distance_m is None else round(entry.distance_m, 1),
+                eligible=entry.eligible,
+                why_not=list(entry.why_not),
+            )
+        )
+    return CandidatesOut(order_id=order.id, items=items)

@@ -1,0 +1,175 @@
+"""The installer's job on site: start, completion with photo and code; the manager's follow-up."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, File, Form, Response, UploadFile
+from fastapi.responses import FileResponse
+from starlette.requests import Request
+
+from dispatchd.api.deps import (
+    ConsoleActor,
+    CurrentActor,
+    DispatcherDep,
+    Idempotency,
+    InstallerActor,
+)
+from dispatchd.api.problems import TYPE_BASE, Problem
+from dispatchd.api.rendering import Renderer, as_order, respond
+from dispatchd.api.schemas import FollowUpRequest, OrderOut
+from dispatchd.domain.orders import Order
+from dispatchd.service.actors import Actor
+from dispatchd.service.commands import CompleteJob, ResolveFollowUp, StartJob
+from dispatchd.service.errors import NotFound
+from dispatchd.service.handlers.jobs import ServiceCodeRejected
+from dispatchd.service.handlers.orders import may_see_order
+from dispatchd.service.outcome import Outcome
+from dispatchd.service.unit_of_work import UnitOfWork
+from dispatchd.store.photos import ImageTooLarge, NotAnImage, PhotoStore
+
+router = APIRouter(tags=["jobs"])
+
+READ_CHUNK = 1024 * 1024
+
+
+@router.post("/orders/{order_id}/start", response_model=OrderOut)
+def start_job(
+    order_id: str, actor: InstallerActor, dispatcher: DispatcherDep, idem: Idempotency
+) -> Response:
+    """The assigned installer reports the start of installation (S303)."""
+    public_url = dispatcher.settings.resolved_public_url()
+    command = StartJob(order_id)
+    return respond(dispatcher.execute_rendered(command, actor, as_order(actor, public_url), idem))
+
+
+@router.post(
+    "/orders/{order_id}/complete",
+    response_model=OrderOut,
+    responses={413: {"description": "photo too large"}, 415: {"description": "not an image"}},
+)
+def complete_job(
+    order_id: str,
+    request: Request,
+    actor: InstallerActor,
+    dispatcher: DispatcherDep,
+    idem: Idempotency,
+    photo: Annotated[UploadFile, File(description="JPEG, PNG, WebP or HEIC photo of the work")],
+    service_code: Annotated[str | None, Form(max_length=32)] = None,
+    notes: Annotated[str | None, Form(max_length=2000)] = None,
+) -> Response:
+    """Send the photo, the completion and the customer's service code (S304).
+
+    No code: completed and flagged for a manager's call. Wrong code: 422 with the attempts
+    left; after five the code locks and a completion without it is flagged as a mismatch.
+    """
+    photos: PhotoStore = request.app.state.photos
+    upload = _read_limited(photo, dispatcher.settings.max_photo_bytes)
+    try:
+        stored = photos.store(upload)
+    except NotAnImage as exc:
+        raise Problem(
+            415, f"photo: {exc}; send a JPEG, PNG, WebP or HEIC photo", "not-an-image"
+        ) from exc
+    except ImageTooLarge as exc:
+        raise Problem(413, f"photo: {exc}; send a smaller photo", "too-large") from exc
+    code = service_code.strip() if service_code and service_code.strip() else None
+    command = CompleteJob(order_id, stored, code, notes.strip() if notes else None)
+    public_url = dispatcher.settings.resolved_public_url()
+    return respond(
+        dispatcher.execute_rendered(command, actor, _completion(actor, public_url), idem)
+    )
+
+
+def _read_limited(photo: UploadFile, limit: int) -> bytes:
+    chunks = []
+    size = 0
+    while chunk := photo.file.read(READ_CHUNK):
+        size += len(chunk)
+        if size > limit:
+            raise Problem(
+                413,
+                f"photo is larger than {limit // (1024 * 1024)} MiB; send a smaller one",
+                "too-large",
+            )
+        chunks.append(chunk)
+    if not size:
+        raise Problem(415, "photo is empty; send a JPEG, PNG, WebP or HEIC photo", "not-an-image")
+    return b"".join(chunks)
+
+
+def _completion(actor: Actor, public_url: str) -> Renderer:
+    render_order = as_order(actor, public_url)
+
+    def render(uow: UnitOfWork, result: Order | ServiceCodeRejected) -> Outcome:
+        if isinstance(result, ServiceCodeRejected):
+            return Outcome(422, _wrong_code_problem(result.attempts_left))
+        return render_order(uow, result)
+
+    return render
+
+
+def _wrong_code_problem(attempts_left: int) -> dict[str, Any]:
+    if attempts_left:
+        detail = (
+            f"the service code is wrong; {attempts_left} attempts left — ask the customer for "
+            "the code in their SMS, or complete without it"
+        )
+    else:
+        detail = (
+            "the service code is wrong and is now locked; complete without it and a manager "
+            "will call the customer"
+        )
+    return {
+        "type": TYPE_BASE + "wrong-service-code",
+        "title": "Invalid input",
+        "status": 422,
+        "detail": detail,
+        "errors": [{"field": "service_code", "message": "does not match the customer's code"}],
+        "attempts_left": attempts_left,
+    }
+
+
+@router.get(
+    "/orders/{order_id}/photo",
+    response_class=FileResponse,
+    responses={200: {"content": {"image/jpeg": {}}}},
+)
+def get_photo(
+    order_id: str,
+    request: Request,
+    actor: CurrentActor,
+    dispatcher: DispatcherDep,
+    size: Literal["full", "thumb"] = "full",
+) -> FileResponse:
+    """The completion photo, for managers of the zone and the installer who took it."""
+    with dispatcher.reading() as conn:
+        order = UnitOfWork(conn).orders.get(order_id, for_update=False)
+    allowed = order is not None and (
+        (actor.is_console and may_see_order(actor, order))
+        or (actor.installer_id is not None and order.installer_id == actor.installer_id)
+    )
+    if order is None or not allowed:
+        raise NotFound("order", order_id)
+    if order.photo_key is None:
+        raise Problem(404, f"order {order_id} has no photo yet", "no-photo")
+    photos: PhotoStore = request.app.state.photos
+    return FileResponse(
+        photos.path(order.photo_key, thumb=size == "thumb"),
+        media_type="image/jpeg",
+        headers={"Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"},
+    )
+
+
+@router.post("/orders/{order_id}/follow-up", response_model=OrderOut)
+def resolve_follow_up(
+    order_id: str,
+    body: FollowUpRequest,
+    actor: ConsoleActor,
+    dispatcher: DispatcherDep,
+    idem: Idempotency,
+) -> Response:
+    """Record the outcome of the call to the customer; the flag is resolved."""
+    public_url = dispatcher.settings.resolved_public_url()
+    command = ResolveFollowUp(order_id, body.outcome, body.note)
+    return respond(dispatcher.execute_rendered(command, actor, as_order(actor, public_url), idem))

@@ -1,0 +1,68 @@
+"""Web Push from the phone's side: the key to subscribe with, subscribing, unsubscribing."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from dispatchd.api.client_schemas import PushSubscriptionIn, PushSubscriptionOut, VapidPublicKey
+from dispatchd.api.deps import DispatcherDep, Idempotency, InstallerActor
+from dispatchd.api.rendering import no_content, respond
+from dispatchd.domain.timefmt import rfc3339
+from dispatchd.notify.webpush import public_key_of
+from dispatchd.service.actors import Actor
+from dispatchd.service.commands import SubscribePush, UnsubscribePush
+from dispatchd.service.handlers.push import VAPID_PRIVATE_KEY, ensure_vapid_keys
+from dispatchd.service.outcome import Outcome
+from dispatchd.service.unit_of_work import UnitOfWork
+from dispatchd.store.push import DeploymentSecrets, PushSubscription
+
+router = APIRouter(tags=["web push"])
+
+
+@router.get("/push/vapid-public-key", response_model=VapidPublicKey)
+def vapid_public_key(dispatcher: DispatcherDep) -> VapidPublicKey:
+    """The deployment's VAPID public key: the browser's ``applicationServerKey``.
+
+    Public by nature, so no login is needed to read it.
+    """
+    with dispatcher.reading() as conn:
+        private = DeploymentSecrets(conn).get(VAPID_PRIVATE_KEY)
+    if private is not None:
+        return VapidPublicKey(public_key=public_key_of(private))
+    with dispatcher.transaction() as uow:
+        keys = ensure_vapid_keys(uow, dispatcher.clock.now())
+    return VapidPublicKey(public_key=keys.public_key)
+
+
+@router.post("/me/push-subscriptions", status_code=201, response_model=PushSubscriptionOut)
+def subscribe(
+    body: PushSubscriptionIn, actor: InstallerActor, dispatcher: DispatcherDep, idem: Idempotency
+) -> Response:
+    """Register this phone for Web Push, so alerts ring even with the app closed."""
+    command = SubscribePush(_me(actor), body.endpoint, body.keys.p256dh, body.keys.auth)
+    return respond(dispatcher.execute_rendered(command, actor, _subscription_view, idem))
+
+
+@router.delete("/me/push-subscriptions/{subscription_id}", status_code=204)
+def unsubscribe(
+    subscription_id: str, actor: InstallerActor, dispatcher: DispatcherDep, idem: Idempotency
+) -> Response:
+    """Stop pushing to that phone."""
+    command = UnsubscribePush(_me(actor), subscription_id)
+    return respond(dispatcher.execute_rendered(command, actor, no_content, idem))
+
+
+def _me(actor: Actor) -> str:
+    assert actor.installer_id is not None
+    return actor.installer_id
+
+
+def _subscription_view(_uow: UnitOfWork, subscription: PushSubscription) -> Outcome:
+    return Outcome(
+        201,
+        {
+            "id": subscription.id,
+            "endpoint": subscription.endpoint,
+            "created_at": rfc3339(subscription.created_at),
+        },
+    )

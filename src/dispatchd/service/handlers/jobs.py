@@ -1,0 +1,91 @@
+"""The job itself: start, completion with proof, and the manager's follow-up call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dispatchd.domain.errors import FieldError, InvalidInput
+from dispatchd.domain.orders import CompletionProof, Order
+from dispatchd.domain.service_code import normalize_service_code, service_code_matches
+from dispatchd.service.commands import CompleteJob, ResolveFollowUp, StartJob
+from dispatchd.service.context import Context
+from dispatchd.service.dispatching import offer_waiting_orders_to_freed, raise_alert
+from dispatchd.service.errors import NotFound
+from dispatchd.service.handlers.orders import visible_order
+from dispatchd.service.unit_of_work import UnitOfWork
+from dispatchd.store.alerts import AlertType
+
+
+@dataclass(frozen=True)
+class ServiceCodeRejected:
+    """A wrong code: counted against the order, so the answer is an error that still commits."""
+
+    order: Order
+    attempts_left: int
+
+
+def start_job(cmd: StartJob, uow: UnitOfWork, ctx: Context) -> Order:
+    """The assigned installer reports the start of installation (S303)."""
+    order = held_order(uow, ctx, cmd.order_id)
+    order.start(ctx.now)
+    uow.orders.save(order)
+    return order
+
+
+def complete_job(cmd: CompleteJob, uow: UnitOfWork, ctx: Context) -> Order | ServiceCodeRejected:
+    """Store the completion with its photo (S304); a missing or locked code flags it ([0066]).
+
+    A wrong code is counted and refused with the attempts left — typos are forgiven until the
+    fifth, after which the code locks and only a completion without it (flagged) is taken.
+    """
+    order = held_order(uow, ctx, cmd.order_id)
+    confirmed = False
+    if cmd.service_code is not None:
+        code = normalize_service_code(cmd.service_code)
+        if code is None:
+            raise InvalidInput([FieldError("service_code", "must be the customer's 6 digits")])
+        if order.service_code_locked:
+            raise InvalidInput(
+                [
+                    FieldError(
+                        "service_code",
+                        "is locked after 5 wrong codes; complete without it and a manager will "
+                        "call the customer",
+                    )
+                ]
+            )
+        confirmed = order.service_code_hash is not None and service_code_matches(
+            order.service_code_hash, code, ctx.key.service_code_pepper
+        )
+        if not confirmed:
+            left = order.record_wrong_service_code()
+            uow.orders.save(order)
+            return ServiceCodeRejected(order, left)
+    flag = order.complete(
+        ctx.now,
+        CompletionProof(cmd.photo.key, cmd.photo.taken_at, cmd.notes, code_confirmed=confirmed),
+    )
+    uow.orders.save(order)
+    if flag is not None:
+        raise_alert(uow, AlertType.FOLLOW_UP_REQUIRED, order, ctx, detail=flag)
+    offer_waiting_orders_to_freed(uow, order.installer_id or "", ctx)
+    return order
+
+
+def resolve_follow_up(cmd: ResolveFollowUp, uow: UnitOfWork, ctx: Context) -> Order:
+    """Record the call's outcome; the flag is resolved and its alert closed."""
+    order = visible_order(uow, ctx.actor, cmd.order_id)
+    order.resolve_follow_up(ctx.now, cmd.outcome, cmd.note, ctx.actor.user_id)
+    uow.orders.save(order)
+    alert = uow.alerts.open_for_order(order.id, AlertType.FOLLOW_UP_REQUIRED)
+    if alert is not None:
+        uow.alerts.acknowledge(alert.id, ctx.actor.user_id, ctx.now)
+    return order
+
+
+def held_order(uow: UnitOfWork, ctx: Context, order_id: str) -> Order:
+    """The order if the calling installer holds the job; anyone else gets 404."""
+    order = visible_order(uow, ctx.actor, order_id)
+    if order.installer_id is None or order.installer_id != ctx.actor.installer_id:
+        raise NotFound("order", order_id)
+    return order

@@ -1,0 +1,107 @@
+"""Installers' phones subscribing to Web Push, and the deployment's VAPID key behind it.
+
+The server will later POST to whatever endpoint a phone registers, so an endpoint must be a
+public ``https`` URL and the keys must have the sizes RFC 8291 gives them; anything else is
+refused here, before it is stored.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import ipaddress
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from dispatchd.domain.errors import FieldError, InvalidInput
+from dispatchd.domain.ids import new_id
+from dispatchd.notify.webpush import VapidKeys, new_vapid_keys, public_key_of
+from dispatchd.service.commands import SubscribePush, UnsubscribePush
+from dispatchd.service.context import Context
+from dispatchd.service.errors import NotFound
+from dispatchd.service.unit_of_work import UnitOfWork
+from dispatchd.store.push import DeploymentSecrets, PushSubscription, PushSubscriptions
+
+VAPID_PRIVATE_KEY = "vapid_private_key"
+MAX_ENDPOINT = 1000
+P256DH_BYTES = 65
+AUTH_BYTES = 16
+
+
+def ensure_vapid_keys(uow: UnitOfWork, now: datetime) -> VapidKeys:
+    """The deployment's VAPID key pair, made at first start and the same ever after."""
+    candidate = new_vapid_keys()
+    private = DeploymentSecrets(uow.conn).get_or_create(
+        VAPID_PRIVATE_KEY, candidate.private_key, now
+    )
+    return VapidKeys(private, public_key_of(private))
+
+
+def subscribe_push(cmd: SubscribePush, uow: UnitOfWork, ctx: Context) -> PushSubscription:
+    """Remember where to push the installer's alerts; a known endpoint changes hands."""
+    errors = subscription_errors(cmd.endpoint, cmd.p256dh, cmd.auth)
+    if errors:
+        raise InvalidInput(errors)
+    return PushSubscriptions(uow.conn).save(
+        PushSubscription(
+            id=new_id("psb"),
+            installer_id=cmd.installer_id,
+            endpoint=cmd.endpoint,
+            p256dh=cmd.p256dh,
+            auth=cmd.auth,
+            created_at=ctx.now,
+        )
+    )
+
+
+def unsubscribe_push(cmd: UnsubscribePush, uow: UnitOfWork, _ctx: Context) -> None:
+    """Stop pushing to that phone (only the installer's own subscriptions can be removed)."""
+    if not PushSubscriptions(uow.conn).remove(cmd.subscription_id, cmd.installer_id):
+        raise NotFound("push subscription", cmd.subscription_id)
+
+
+def subscription_errors(endpoint: str, p256dh: str, auth: str) -> list[FieldError]:
+    """Every reason a browser's subscription cannot be used, named by its JSON field."""
+    errors = []
+    problem = _endpoint_problem(endpoint)
+    if problem:
+        errors.append(FieldError("endpoint", problem))
+    key = _decoded(p256dh)
+    if key is None or len(key) != P256DH_BYTES or key[0] != 4:
+        errors.append(
+            FieldError("keys.p256dh", "must be an uncompressed P-256 point (65 bytes, base64url)")
+        )
+    secret = _decoded(auth)
+    if secret is None or len(secret) != AUTH_BYTES:
+        errors.append(FieldError("keys.auth", "must be 16 bytes, base64url-encoded"))
+    return errors
+
+
+def _endpoint_problem(endpoint: str) -> str | None:
+    if len(endpoint) > MAX_ENDPOINT:
+        return f"is longer than {MAX_ENDPOINT} characters"
+    try:
+        parts = urlsplit(endpoint)
+        host = parts.hostname or ""
+    except ValueError:
+        return "is not a URL"
+    if parts.scheme != "https" or not host:
+        return "must be an https:// URL given by the browser's push service"
+    if parts.username or parts.password:
+        return "must not carry a user name or password"
+    if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
+        return "must be a public push service, not a local host"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return None if "." in host else "must name a public push service host"
+    if not address.is_global:
+        return "must be a public push service, not a private address"
+    return None
+
+
+def _decoded(value: str) -> bytes | None:
+    try:
+        return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    except (binascii.Error, ValueError):
+        return None
