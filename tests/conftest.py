@@ -1,7 +1,9 @@
 """Shared fixtures: a fake clock, a fresh migrated database per test, an API client.
 
 Each test gets its own SQLite file copied from a template migrated once per session, so the
-schema is real and the cost of a fresh database is a file copy.
+schema is real and the cost of a fresh database is a file copy. Every test that takes the
+``settings`` fixture runs twice, on SQLite and on PostgreSQL (a fresh database cloned from a
+migrated template, see ``tests/postgres.py``); ``-m "not postgresql"`` runs SQLite alone.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import hypothesis
 import pytest
 
 from dispatchd.config import Settings
@@ -18,10 +21,13 @@ from dispatchd.service.clock import FakeClock
 from dispatchd.service.dispatcher import Dispatcher
 from dispatchd.store.database import Database, sqlite_url
 from dispatchd.store.migrate import upgrade
+from tests.postgres import PgServer, find_or_start_server, unique_name
 
 ADMIN_PASSWORD = "admin-password-for-tests"
 
 configure_logging()
+hypothesis.settings.register_profile("deterministic", derandomize=True, database=None)
+hypothesis.settings.load_profile("deterministic")
 DB_FILE = "dispatchd.sqlite3"
 
 
@@ -35,6 +41,70 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return directory / DB_FILE
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """``--chaos-full``: the full chaos run and the 1,000-round accept race."""
+    parser.addoption(
+        "--chaos-full",
+        action="store_true",
+        help="run the chaos test and the accept race at full size (minutes, not seconds)",
+    )
+
+
+_postgres_story: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say which PostgreSQL the session used, so a skipped or borrowed one is noticed."""
+    for story in _postgres_story:
+        terminalreporter.write_line(f"PostgreSQL for tests: {story}")
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """A PostgreSQL server for the session: the local one, or a throwaway cluster."""
+    server, cluster, story = find_or_start_server()
+    if server is None:
+        pytest.skip(f"PostgreSQL tests SKIPPED — {story}")
+    server.drop_leftovers()
+    _postgres_story.append(story)
+    yield server
+    if cluster is not None:
+        cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_server: PgServer) -> Iterator[str]:
+    """The name of a database with every migration applied, cloned by each test."""
+    name = unique_name("template")
+    database = Database(pg_server.create_database(name))
+    upgrade(database)
+    database.dispose()
+    yield name
+    pg_server.drop_database(name)
+
+
+@pytest.fixture
+def postgres_url(pg_server: PgServer, pg_template: str) -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for one test, dropped afterwards."""
+    name = unique_name("test")
+    yield pg_server.create_database(name, template=pg_template)
+    pg_server.drop_database(name)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+def store(request: pytest.FixtureRequest) -> str:
+    """Which store the test runs on; every test using ``settings`` runs on both."""
+    return str(request.param)
+
+
+@pytest.fixture
+def database_url(store: str, request: pytest.FixtureRequest) -> str | None:
+    """The test's own PostgreSQL database, or None for SQLite in the data directory."""
+    if store == "postgresql":
+        return str(request.getfixturevalue("postgres_url"))
+    return None
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     """Time that moves only when the test says so."""
@@ -42,14 +112,16 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, template_db: Path) -> Settings:
+def settings(tmp_path: Path, template_db: Path, database_url: str | None) -> Settings:
     """Settings for a test: own data directory with a fresh database, no background engine."""
     data_dir = tmp_path / "data"
     data_dir.mkdir()
-    shutil.copy(template_db, data_dir / DB_FILE)
+    if database_url is None:
+        shutil.copy(template_db, data_dir / DB_FILE)
     return Settings(
         environment="test",
         data_dir=data_dir,
+        database_url=database_url,
         admin_password=ADMIN_PASSWORD,
         run_engine=False,
         public_url="http://dispatchd.test",

@@ -233,8 +233,12 @@ def main(argv: list[str] | None = None) -> int:
         except (Exception, KeyboardInterrupt) as exc:
             signal.alarm(0)
             exit_code = 130 if isinstance(exc, KeyboardInterrupt) else 1
-            kind = "timeout" if isinstance(exc, HardTimeout) else type(exc).__name__
-            result["error"] = f"{kind}: {exc}"
+            if isinstance(exc, KeyboardInterrupt):
+                result["error"] = "interrupted (SIGINT)"
+            elif isinstance(exc, HardTimeout):
+                result["error"] = f"timeout: {exc}"
+            else:
+                result["error"] = f"{type(exc).__name__}: {exc}"
             if state.worker is not None:
                 result["worker_log_tail"] = state.worker.log_tail()
         finally:

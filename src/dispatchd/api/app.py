@@ -8,7 +8,8 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from dispatchd import __version__
-from dispatchd.api.limits import BodySizeLimit
+from dispatchd.api.limits import BodySizeLimit, CleanUrl
+from dispatchd.api.openapi import PROBLEM_RESPONSES, install_openapi
 from dispatchd.api.metrics import Metrics, RequestMetrics
 from dispatchd.api.problems import install_problem_handlers
 from dispatchd.api.ratelimit import RateLimiter
@@ -102,13 +103,15 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.listener = listener
     app.state.metrics = app_metrics
     install_problem_handlers(app)
+    install_openapi(app)
     app.add_middleware(
         BodySizeLimit,
         json_limit=settings.max_json_bytes,
         upload_limit=settings.max_photo_bytes + UPLOAD_OVERHEAD,
     )
     app.add_middleware(RequestMetrics, counter=app_metrics.http_requests)
-    api = APIRouter(prefix=API_PREFIX)
+    app.add_middleware(CleanUrl)
+    api = APIRouter(prefix=API_PREFIX, responses=PROBLEM_RESPONSES)
     for module in (auth, zones, installers, me, policy, orders, jobs, offers, alerts, events):
         api.include_router(module.router)
     api.include_router(track.api_router)

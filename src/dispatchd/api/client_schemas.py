@@ -23,6 +23,7 @@ class SessionOut(BaseModel):
     installer_id: str | None
     zone_ids: list[str] | None
     expires_at: str
+    now: str
 
 
 class VapidPublicKey(BaseModel):

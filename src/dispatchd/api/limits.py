@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import unquote_to_bytes
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dispatchd.api.problems import Problem, problem_response
@@ -57,3 +59,40 @@ class BodySizeLimit:
             )
         )
         await response(scope, receive, send)
+
+
+class CleanUrl:
+    """ASGI middleware: a URL with NUL or undecodable characters is a 400, never a 500.
+
+    No database stores NUL in text, so such a path or query could only fail deeper down.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Refuse requests whose decoded path or query string cannot be stored."""
+        if scope["type"] == "http" and not _storable_url(scope):
+            response = problem_response(
+                Problem(
+                    400,
+                    "the URL contains NUL or invalid characters; remove them",
+                    "bad-url",
+                )
+            )
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def _storable_url(scope: Scope) -> bool:
+    path: str = scope.get("path", "")
+    query = unquote_to_bytes(scope.get("query_string", b"").replace(b"+", b" "))
+    if "\x00" in path or b"\x00" in query:
+        return False
+    try:
+        path.encode("utf-8")
+        query.decode("utf-8")
+    except UnicodeError:
+        return False
+    return True

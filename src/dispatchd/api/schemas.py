@@ -9,20 +9,50 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+ID_PATTERN = r"^[A-Za-z0-9_-]+$"
+
+
+def _storable(value: str) -> str:
+    """Refuse text no database can store faithfully (NUL, unpaired UTF-16 surrogates)."""
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("contains an unpaired surrogate; send valid UTF-8 text") from None
+    return value
+
+
+Storable = AfterValidator(_storable)
+
+
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), Storable
+]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), Storable]
 Username = Annotated[
     str,
     StringConstraints(
         strip_whitespace=True, min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$"
     ),
 ]
-Password = Annotated[str, StringConstraints(min_length=8, max_length=256)]
-Skill = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-Identifier = Annotated[str, StringConstraints(min_length=1, max_length=64)]
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=32)]
+Password = Annotated[str, StringConstraints(min_length=8, max_length=256), Storable]
+Skill = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), Storable
+]
+Identifier = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=ID_PATTERN)]
+Phone = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=3, max_length=32), Storable
+]
 
 
 class Request(BaseModel):
@@ -41,8 +71,8 @@ class Location(Request):
 class TokenRequest(Request):
     """``POST /auth/token``."""
 
-    username: Annotated[str, StringConstraints(min_length=1, max_length=64)]
-    password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+    username: Annotated[str, StringConstraints(min_length=1, max_length=64), Storable]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=256), Storable]
 
 
 class TokenResponse(BaseModel):
@@ -201,13 +231,15 @@ class OrderCreate(Request):
     """``POST /orders``."""
 
     customer: CustomerIn
-    address: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    address: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), Storable
+    ]
     location: Location
     product: Name
     skills: list[Skill] = Field(default_factory=list, max_length=20)
     notes: ShortText | None = None
     external_ref: (
-        Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), Storable] | None
     ) = None
 
 
@@ -220,7 +252,9 @@ class AssignRequest(Request):
 class CancelRequest(Request):
     """``POST /orders/{id}/cancel``."""
 
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+    reason: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000), Storable
+    ]
 
 
 class DeclineRequest(Request):
@@ -324,7 +358,9 @@ class LedgerOut(BaseModel):
 class FollowUpRequest(Request):
     """``POST /orders/{id}/follow-up``."""
 
-    outcome: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    outcome: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), Storable
+    ]
     note: ShortText | None = None
 
 

@@ -14,6 +14,7 @@ here wakes them through a commit listener, one committed elsewhere through ``NOT
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import structlog
@@ -50,6 +51,7 @@ class DeadlineEngine:
         self._sleeping_until: datetime | None = None
         self.fired = 0
         self.running = False
+        self.on_batch: Callable[[list[Deadline]], None] | None = None
         dispatcher.on_commit(self._on_commit)
 
     def _on_commit(self, summary: CommitSummary) -> None:
@@ -89,6 +91,8 @@ class DeadlineEngine:
             if due:
                 crash_point("deadlines.before_commit")
         self.fired += ran
+        if self.on_batch is not None and due:
+            self.on_batch(due)
         return len(due), ran
 
     def _run_one(self, uow: UnitOfWork, deadline: Deadline, now: datetime) -> int:

@@ -73,6 +73,7 @@ def who_am_i(request: Request, actor: CurrentActor, dispatcher: DispatcherDep) -
         installer_id=actor.installer_id,
         zone_ids=sorted(actor.zone_ids) if actor.zone_ids is not None else None,
         expires_at=rfc3339(record.expires_at),
+        now=rfc3339(dispatcher.clock.now()),
     )
 
 

@@ -1,0 +1,1 @@
+"""``dispatchd bench``: dispatchd's own workloads, measured the way the peers are measured."""

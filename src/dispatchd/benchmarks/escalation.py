@@ -1,0 +1,243 @@
+"""The escalation-deadline workload, run by dispatchd's own engine.
+
+N offers, each with a 3-step ladder (remind, penalize, revoke, one second apart), sent so
+that their steps come due evenly at ``rate`` steps per second over ``duration`` seconds. The
+offers are seeded in bulk (as the peers' tasks are enqueued before their window), then the
+real engine fires every step through the service layer — state, event, ledger entry, alert,
+next deadline — and each step's lateness is measured from its due time to the commit that
+carried it out.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from dispatchd.benchmarks.stats import summary
+from dispatchd.config import Settings
+from dispatchd.domain.escalation import EscalationStep, Ladder, StepAction
+from dispatchd.domain.ids import new_id, new_secret_token
+from dispatchd.engine.deadlines import DeadlineEngine
+from dispatchd.service.bootstrap import bootstrap
+from dispatchd.service.clock import SystemClock
+from dispatchd.service.dispatcher import Dispatcher
+from dispatchd.store import tables as t
+from dispatchd.store.database import Database
+from dispatchd.store.deadlines import Deadline
+
+STEPS_PER_OFFER = 3
+PERIOD_S = 1
+LEAD_S = 2.0
+INSTALLERS = 200
+SEED_CHUNK = 5_000
+SQUARE = {
+    "type": "Polygon",
+    "coordinates": [[[121.0, 31.0], [122.0, 31.0], [122.0, 32.0], [121.0, 32.0], [121.0, 31.0]]],
+}
+LADDER = Ladder(
+    (
+        EscalationStep(PERIOD_S, StepAction.REMIND),
+        EscalationStep(PERIOD_S, StepAction.PENALIZE, 100),
+        EscalationStep(PERIOD_S, StepAction.REVOKE),
+    )
+)
+
+
+@dataclass(frozen=True)
+class EscalationResult:
+    """What one run measured."""
+
+    store: str
+    rate: float
+    duration: float
+    scheduled: int
+    fired: int
+    fired_per_s: float
+    lateness: dict[str, float]
+    wall_s: float
+    seeded_in_s: float
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready figures."""
+        return {
+            "store": self.store,
+            "rate": self.rate,
+            "duration": self.duration,
+            "scheduled": self.scheduled,
+            "fired": self.fired,
+            "fired_per_s": round(self.fired_per_s, 1),
+            **self.lateness,
+            "kept_up": self.lateness["lateness_p99_s"] < 1.0 and self.fired == self.scheduled,
+            "wall_s": round(self.wall_s, 2),
+            "seeded_in_s": round(self.seeded_in_s, 2),
+        }
+
+
+def run_escalation(
+    rate: float,
+    duration: float,
+    database_url: str | None = None,
+    batch_size: int = 500,
+    data_dir: Path | None = None,
+) -> EscalationResult:
+    """Seed the offers, run the engine in real time until every step fired, and measure."""
+    directory = data_dir or Path(tempfile.mkdtemp(prefix="dispatchd-bench-"))
+    settings = Settings(
+        environment="test", data_dir=directory, database_url=database_url, admin_password="x" * 12
+    )
+    database = Database(settings.resolved_database_url())
+    dispatcher = Dispatcher(database, SystemClock(), settings)
+    bootstrap(dispatcher)
+    offers = max(1, round(rate * duration / STEPS_PER_OFFER))
+    started = time.perf_counter()
+    first_due = datetime.now(UTC) + timedelta(seconds=LEAD_S + offers / 50_000)
+    _seed(dispatcher, offers, rate, first_due)
+    seeded_in = time.perf_counter() - started
+
+    lateness: list[float] = []
+    engine = DeadlineEngine(dispatcher, batch_size=batch_size, poll_s=0.2)
+
+    def observe(batch: list[Deadline]) -> None:
+        committed = datetime.now(UTC)
+        lateness.extend((committed - d.due_at).total_seconds() for d in batch)
+
+    engine.on_batch = observe
+    stop = threading.Event()
+    worker = threading.Thread(target=engine.run_forever, args=(stop,), daemon=True)
+    wall = time.perf_counter()
+    worker.start()
+    total = offers * STEPS_PER_OFFER
+    deadline = time.monotonic() + duration + LEAD_S + 120
+    last_commit = datetime.now(UTC)
+    while time.monotonic() < deadline and engine.fired < total:
+        time.sleep(0.05)
+        last_commit = datetime.now(UTC)
+    stop.set()
+    engine.wake()
+    worker.join(30)
+    fired = _fired_steps(dispatcher)
+    span = max(1e-6, (last_commit - first_due).total_seconds())
+    database.dispose()
+    return EscalationResult(
+        store="postgresql" if database_url else "sqlite",
+        rate=rate,
+        duration=duration,
+        scheduled=total,
+        fired=fired,
+        fired_per_s=fired / span,
+        lateness=summary(lateness),
+        wall_s=time.perf_counter() - wall,
+        seeded_in_s=seeded_in,
+    )
+
+
+def _seed(dispatcher: Dispatcher, offers: int, rate: float, first_due: datetime) -> None:
+    """Bulk-insert a zone, off-duty installers, and offered orders with their first deadline."""
+    now = datetime.now(UTC)
+    spacing = timedelta(seconds=STEPS_PER_OFFER / rate)
+    ladder = LADDER.as_list()
+    with dispatcher.transaction() as uow:
+        zone_id = new_id("zon")
+        uow.conn.execute(
+            t.zones.insert().values(
+                id=zone_id,
+                name="Bench",
+                boundary=SQUARE,
+                revision=1,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        installers = [new_id("ins") for _ in range(INSTALLERS)]
+        uow.conn.execute(
+            t.installers.insert(),
+            [
+                {
+                    "id": i,
+                    "name": i,
+                    "phone": "+8613800138000",
+                    "capacity": 1_000_000,
+                    "skills": [],
+                    "on_duty": False,
+                    "created_at": now,
+                }
+                for i in installers
+            ],
+        )
+        uow.conn.execute(
+            t.installer_zones.insert(),
+            [{"installer_id": i, "zone_id": zone_id} for i in installers],
+        )
+    for start in range(0, offers, SEED_CHUNK):
+        orders, offer_rows, deadlines = [], [], []
+        for n in range(start, min(offers, start + SEED_CHUNK)):
+            due = first_due + spacing * n
+            sent = due - timedelta(seconds=PERIOD_S)
+            order_id, offer_id = new_id("ord"), new_id("ofr")
+            installer = installers[n % INSTALLERS]
+            orders.append(_order_row(order_id, zone_id, sent))
+            offer_rows.append(
+                {
+                    "id": offer_id,
+                    "order_id": order_id,
+                    "installer_id": installer,
+                    "status": "sent",
+                    "attempt": 1,
+                    "ladder": ladder,
+                    "policy_version": 1,
+                    "next_step": 0,
+                    "next_step_at": due,
+                    "sent_at": sent,
+                }
+            )
+            deadlines.append(
+                {
+                    "kind": "offer_step",
+                    "subject_id": offer_id,
+                    "step": 0,
+                    "due_at": due,
+                    "failures": 0,
+                }
+            )
+        with dispatcher.transaction() as uow:
+            uow.conn.execute(t.orders.insert(), orders)
+            uow.conn.execute(t.offers.insert(), offer_rows)
+            uow.conn.execute(t.deadlines.insert(), deadlines)
+
+
+def _order_row(order_id: str, zone_id: str, created: datetime) -> dict[str, Any]:
+    return {
+        "id": order_id,
+        "status": "offered",
+        "zone_id": zone_id,
+        "customer_name": "Bench",
+        "customer_phone": "+8613912345678",
+        "address": "1 Bench Road",
+        "lat": 31.5,
+        "lon": 121.5,
+        "product": "Air conditioner",
+        "skills": [],
+        "awaiting_dispatcher": False,
+        "flags": [],
+        "needs_follow_up": False,
+        "tracking_token": new_secret_token(),
+        "created_at": created,
+        "service_code_failures": 0,
+    }
+
+
+def _fired_steps(dispatcher: Dispatcher) -> int:
+    names = ("offer.reminded", "offer.penalized", "offer.revoked")
+    with dispatcher.reading() as conn:
+        return int(
+            conn.execute(
+                select(func.count()).select_from(t.events).where(t.events.c.name.in_(names))
+            ).scalar_one()
+        )

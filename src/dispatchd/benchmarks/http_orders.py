@@ -1,0 +1,153 @@
+"""Orders created and offered, and offers accepted, over HTTP against a live server process.
+
+The server runs as ``dispatchd serve`` on a fresh data directory; the load comes from another
+process on loopback. The same run measures a trivial endpoint of the same server, so the
+ratio shows how close the order path gets to the framework's own ceiling.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from dispatchd.benchmarks.loadgen import http_request, run_load
+
+ADMIN_PASSWORD = "bench-admin-password"
+SQUARE = {
+    "type": "Polygon",
+    "coordinates": [[[121.0, 31.0], [122.0, 31.0], [122.0, 32.0], [121.0, 32.0], [121.0, 31.0]]],
+}
+
+
+class Server:
+    """A ``dispatchd serve`` process for the benchmark."""
+
+    def __init__(self, database_url: str | None = None) -> None:
+        self.data_dir = Path(tempfile.mkdtemp(prefix="dispatchd-bench-http-"))
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {
+            **os.environ,
+            "DISPATCHD_DATA_DIR": str(self.data_dir),
+            "DISPATCHD_ADMIN_PASSWORD": ADMIN_PASSWORD,
+            "DISPATCHD_ENVIRONMENT": "test",
+            "DISPATCHD_LOGIN_ATTEMPTS_PER_MINUTE": "100000",
+        }
+        if database_url:
+            env["DISPATCHD_DATABASE_URL"] = database_url
+        self.log = (self.data_dir / "server.log").open("wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "dispatchd", "serve", "--port", str(self.port)],
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        self._wait_ready()
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        raise RuntimeError("benchmark server did not start")
+
+    def stop(self) -> None:
+        """Stop the server."""
+        self.process.terminate()
+        try:
+            self.process.wait(15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _setup_city(http: httpx.Client, installers: int) -> tuple[dict[str, str], list[dict[str, str]]]:
+    token = http.post(
+        "/api/v1/auth/token", json={"username": "admin", "password": ADMIN_PASSWORD}
+    ).json()["access_token"]
+    admin = {"Authorization": f"Bearer {token}"}
+    zone = http.post("/api/v1/zones", json={"name": "Bench", "boundary": SQUARE}, headers=admin)
+    zone_id = zone.json()["id"]
+    people = []
+    for n in range(installers):
+        http.post(
+            "/api/v1/installers",
+            json={
+                "name": f"Installer {n}",
+                "phone": f"+8613800{n:06d}",
+                "zone_ids": [zone_id],
+                "capacity": 100,
+                "username": f"bench{n}",
+                "password": "bench-password",
+            },
+            headers=admin,
+        ).raise_for_status()
+        login = http.post(
+            "/api/v1/auth/token", json={"username": f"bench{n}", "password": "bench-password"}
+        ).json()
+        headers = {"Authorization": f"Bearer {login['access_token']}"}
+        http.post(
+            "/api/v1/me/location", json={"lat": 31.2 + n * 0.001, "lon": 121.4}, headers=headers
+        )
+        http.put("/api/v1/me/duty", json={"on_duty": True}, headers=headers)
+        people.append({"id": login["installer_id"], **headers})
+    return admin, people
+
+
+def run_http_orders(
+    orders: int = 3000, concurrency: int = 32, database_url: str | None = None
+) -> dict[str, Any]:
+    """Measure the trivial endpoint, order creation, and accepts, on one live server."""
+    server = Server(database_url)
+    try:
+        host = f"127.0.0.1:{server.port}"
+        with httpx.Client(base_url=server.url, timeout=30) as http:
+            admin, people = _setup_city(http, installers=max(40, orders // 90))
+        health = [http_request("GET", "/healthz", host, {}) for _ in range(orders)]
+        baseline = run_load("127.0.0.1", server.port, health, concurrency)
+        body = {
+            "customer": {"name": "Li Lei", "phone": "+8613912345678"},
+            "address": "1 Bench Road",
+            "location": {"lat": 31.23, "lon": 121.47},
+            "product": "Air conditioner",
+        }
+        creates = [http_request("POST", "/api/v1/orders", host, admin, body) for _ in range(orders)]
+        created = run_load("127.0.0.1", server.port, creates, concurrency)
+        with httpx.Client(base_url=server.url, timeout=60) as http:
+            accepts = []
+            for person in people:
+                headers = {"Authorization": person["Authorization"]}
+                for offer in http.get("/api/v1/me/offers", headers=headers).json()["items"]:
+                    path = f"/api/v1/offers/{offer['id']}/accept"
+                    accepts.append(http_request("POST", path, host, headers))
+        accepted = run_load("127.0.0.1", server.port, accepts, concurrency)
+        orders_per_s = created.as_dict()["requests_per_s"]
+        ceiling = baseline.as_dict()["requests_per_s"]
+        return {
+            "store": "postgresql" if database_url else "sqlite",
+            "concurrency": concurrency,
+            "trivial_endpoint": baseline.as_dict(),
+            "create_order": created.as_dict(),
+            "accept_offer": accepted.as_dict(),
+            "orders_vs_trivial": round(orders_per_s / max(ceiling, 1e-9), 3),
+        }
+    finally:
+        server.stop()

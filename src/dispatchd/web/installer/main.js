@@ -1,0 +1,351 @@
+// The installer's phone app: log in, go on duty, answer offers live, do the job, prove it.
+
+import "/web/strings.js";
+import "./strings.js";
+import { alarm, unlockAudio } from "./alarm.js";
+import { ApiError, NetworkError, clientConfig, get, logIn, logOut, newKey, session } from "/web/api.js";
+import { money, observeServerTime, resetServerTime, setCurrency } from "/web/format.js";
+import { mountLanguageSwitch, t, translatePage } from "/web/i18n.js";
+import { LiveEvents } from "/web/live.js";
+import { toast } from "/web/toast.js";
+import { renderJobs } from "./jobs.js";
+import { startSharing, stopSharing } from "./location.js";
+import { notice } from "./notices.js";
+import { renderOffers, tickCountdowns } from "./offers.js";
+import { flush, onChange, pending, perform } from "./outbox.js";
+import { downscale, multipart } from "./photo.js";
+import { disablePush, enablePush, pushEnabled, pushSupported } from "./push.js";
+
+const $ = (id) => document.getElementById(id);
+const state = {
+  me: null,
+  offers: [],
+  jobs: [],
+  penalties: new Map(),
+  busy: new Map(),
+  openForms: new Set(),
+  formState: new Map(),
+  signatures: { offers: "", jobs: "" },
+};
+let live = null;
+let refreshing = null;
+let refreshAgain = false;
+
+boot();
+
+async function boot() {
+  translatePage();
+  mountLanguageSwitch($("lang"));
+  window.addEventListener("languagechange-app", () => render(true));
+  document.addEventListener("pointerdown", unlockAudio, { passive: true });
+  if ("serviceWorker" in navigator) navigator.serviceWorker.register("/app/sw.js", { scope: "/app/" }).catch(() => {});
+  clientConfig().then((config) => setCurrency(config.currency));
+  $("login-form").addEventListener("submit", onLogin);
+  $("duty").addEventListener("click", toggleDuty);
+  $("logout").addEventListener("click", onLogout);
+  $("push").addEventListener("click", onEnablePush);
+  window.addEventListener("unauthenticated", () => showLogin());
+  window.addEventListener("offline", updateQueueNote);
+  window.addEventListener("online", () => {
+    updateQueueNote();
+    flush();
+  });
+  onChange(onQueueChange);
+  setInterval(() => tickCountdowns($("offers")), 1000);
+  let who = null;
+  try {
+    who = await session();
+  } catch {
+    who = null;
+  }
+  if (who && who.role === "installer") startApp(who);
+  else showLogin();
+}
+
+function showLogin() {
+  live?.stop();
+  stopSharing();
+  $("app-view").hidden = true;
+  $("conn").hidden = true;
+  $("login-view").hidden = false;
+  $("login-username").focus();
+}
+
+async function onLogin(event) {
+  event.preventDefault();
+  unlockAudio();
+  const error = $("login-error");
+  error.hidden = true;
+  const button = event.submitter || event.target.querySelector("button[type=submit]");
+  button.disabled = true;
+  button.textContent = t("logging_in");
+  try {
+    await logIn($("login-username").value.trim(), $("login-password").value);
+    const who = await session();
+    if (!who || who.role !== "installer") throw new ApiError(403, { detail: t("bad_login") });
+    $("login-password").value = "";
+    startApp(who);
+  } catch (failure) {
+    error.textContent = failure instanceof NetworkError ? t("network_down") : failure.status === 401 ? t("bad_login") : failure.message;
+    error.hidden = false;
+  } finally {
+    button.disabled = false;
+    button.textContent = t("log_in");
+  }
+}
+
+async function onLogout() {
+  await disablePush();
+  await logOut();
+  state.me = null;
+  showLogin();
+}
+
+function startApp(who) {
+  resetServerTime(who.now);
+  $("login-view").hidden = true;
+  $("app-view").hidden = false;
+  $("conn").hidden = false;
+  $("push").hidden = !pushSupported() || pushEnabled();
+  live?.stop();
+  live = new LiveEvents(onEvent, onConnection);
+  live.start();
+  refresh();
+  flush();
+  updateQueueNote();
+}
+
+function onConnection(connection) {
+  const conn = $("conn");
+  conn.className = `conn ${connection}`;
+  conn.textContent = t(`conn_${connection}`);
+  if (connection === "live") {
+    refresh();
+    flush();
+  }
+}
+
+/** Reload the installer's profile, offers and jobs (coalescing overlapping calls). */
+function refresh() {
+  if (refreshing) {
+    refreshAgain = true;
+    return refreshing;
+  }
+  refreshing = (async () => {
+    try {
+      const [me, offers, jobs] = await Promise.all([get("me"), get("me/offers"), get("me/jobs")]);
+      state.me = me;
+      state.offers = offers.items;
+      state.jobs = jobs.items;
+      if (state.offers.some((o) => o.status === "penalized")) await loadPenalties();
+      render();
+    } catch (error) {
+      if (!(error instanceof NetworkError)) console.warn(error);
+    } finally {
+      refreshing = null;
+      if (refreshAgain) {
+        refreshAgain = false;
+        refresh();
+      }
+    }
+  })();
+  return refreshing;
+}
+
+async function loadPenalties() {
+  const ledger = await get(`installers/${encodeURIComponent(state.me.id)}/ledger`);
+  const byOffer = new Map();
+  for (const entry of ledger.items) {
+    if (entry.offer_id && entry.amount < 0) byOffer.set(entry.offer_id, (byOffer.get(entry.offer_id) || 0) - entry.amount);
+  }
+  state.penalties = byOffer;
+}
+
+function render(force = false) {
+  const me = state.me;
+  if (!me) return;
+  $("me-name").textContent = me.name;
+  $("me-balance").textContent = money(me.balance);
+  $("me-balance").classList.toggle("negative", me.balance < 0);
+  const duty = $("duty");
+  duty.setAttribute("aria-checked", String(me.on_duty));
+  duty.classList.toggle("on", me.on_duty);
+  $("duty-label").textContent = me.on_duty ? t("on_duty") : t("off_duty");
+  if (me.on_duty) startSharing();
+  else stopSharing();
+  const offersSig = JSON.stringify([state.offers, [...state.penalties], [...state.busy]]);
+  if (force || offersSig !== state.signatures.offers) {
+    state.signatures.offers = offersSig;
+    renderOffers($("offers"), state.offers, {
+      penalties: state.penalties,
+      busy: state.busy,
+      onAccept: accept,
+      onDecline: decline,
+    });
+  }
+  $("no-offers").hidden = state.offers.length > 0;
+  renderJobsNow(force);
+}
+
+function renderJobsNow(force = false) {
+  const sig = JSON.stringify([state.jobs, [...state.busy], [...state.openForms]]);
+  if (!force && sig === state.signatures.jobs) return;
+  state.signatures.jobs = sig;
+  renderJobs($("jobs"), state.jobs, {
+    busy: state.busy,
+    openForms: state.openForms,
+    formState: state.formState,
+    onStart: start,
+    onComplete: complete,
+    rerender: () => renderJobsNow(true),
+  });
+  $("no-jobs").hidden = state.jobs.length > 0;
+}
+
+function onEvent(name, data) {
+  observeServerTime(data.at);
+  const offer = state.offers.find((o) => o.id === data.offer_id);
+  const product = offer?.order?.product || "";
+  switch (name) {
+    case "offer.sent":
+      alarm("offer");
+      break;
+    case "offer.reminded":
+      alarm("reminder");
+      break;
+    case "offer.penalized":
+      state.penalties.set(data.offer_id, (state.penalties.get(data.offer_id) || 0) + Number(data.amount || 0));
+      alarm("penalty");
+      break;
+    case "offer.revoked":
+    case "offer.withdrawn":
+      // S406: the phone stops waiting for this offer at once.
+      state.offers = state.offers.filter((o) => o.id !== data.offer_id);
+      state.busy.delete(data.offer_id);
+      notice($("notices"), t(name === "offer.revoked" ? "offer_revoked" : "offer_withdrawn", { product }));
+      render();
+      break;
+    case "order.cancelled": {
+      const job = state.jobs.find((j) => j.id === data.order_id);
+      notice($("notices"), t("order_cancelled", { product: job?.product || product }));
+      break;
+    }
+    default:
+      break;
+  }
+  refresh();
+}
+
+async function act(id, busyState, action, onDone) {
+  unlockAudio();
+  state.busy.set(id, busyState);
+  render();
+  try {
+    const result = await perform(action);
+    if (result.status === "queued") {
+      state.busy.set(id, "queued");
+      toast(t("queued"), "warn");
+    } else {
+      state.busy.delete(id);
+      onDone?.(result.data);
+    }
+  } catch (error) {
+    state.busy.delete(id);
+    if (error instanceof ApiError && [404, 409].includes(error.status)) toast(t("offer_gone"), "warn");
+    else toast(error.message, "danger");
+    throw error;
+  } finally {
+    render();
+    updateQueueNote();
+    refresh();
+  }
+}
+
+function accept(offer) {
+  const path = `/api/v1/offers/${encodeURIComponent(offer.id)}/accept`;
+  return act(offer.id, "accepting", { method: "POST", path, label: "accept", meta: { offerId: offer.id } }, () =>
+    toast(t("accepted_job"), "ok"),
+  ).catch(() => {});
+}
+
+function decline(offer) {
+  const path = `/api/v1/offers/${encodeURIComponent(offer.id)}/decline`;
+  const action = { method: "POST", path, json: {}, label: "decline", meta: { offerId: offer.id } };
+  return act(offer.id, "declining", action, () => toast(t("declined_job"))).catch(() => {});
+}
+
+function start(job) {
+  const path = `/api/v1/orders/${encodeURIComponent(job.id)}/start`;
+  return act(job.id, "starting", { method: "POST", path, label: "start", meta: { orderId: job.id } }).catch(() => {});
+}
+
+async function complete(job, form) {
+  if (!form.file) {
+    Object.assign(form, { message: t("photo_required"), messageKind: "danger" });
+    renderJobsNow(true);
+    return;
+  }
+  const key = newKey();
+  const photo = await downscale(form.file);
+  const { body, contentType } = multipart({ service_code: form.code?.trim(), notes: form.notes?.trim() }, photo, key);
+  const path = `/api/v1/orders/${encodeURIComponent(job.id)}/complete`;
+  const action = { key, method: "POST", path, body, contentType, label: "complete", meta: { orderId: job.id } };
+  try {
+    await act(job.id, "completing", action, (order) => {
+      toast(order?.flags?.length ? t("completed_flagged") : t("completed_ok"), order?.flags?.length ? "warn" : "ok");
+      state.openForms.delete(job.id);
+      state.formState.delete(job.id);
+    });
+  } catch (error) {
+    if (!(error instanceof ApiError)) return;
+    const left = error.problem?.attempts_left;
+    if (error.status === 422 && left != null) {
+      Object.assign(form, {
+        message: left > 0 ? t("wrong_code", { n: left }) : t("code_locked"),
+        messageKind: "danger",
+        codeInvalid: true,
+        code: left > 0 ? form.code : "",
+      });
+    } else {
+      Object.assign(form, { message: error.message, messageKind: "danger" });
+    }
+    state.formState.set(job.id, form);
+    renderJobsNow(true);
+  }
+}
+
+async function toggleDuty() {
+  if (!state.me) return;
+  const wanted = !state.me.on_duty;
+  const action = { method: "PUT", path: "/api/v1/me/duty", json: { on_duty: wanted }, label: "duty" };
+  await act("duty", "switching", action, (me) => {
+    state.me = me;
+  }).catch(() => {});
+}
+
+async function onEnablePush() {
+  unlockAudio();
+  $("push-state").textContent = await enablePush();
+  $("push").hidden = pushEnabled();
+}
+
+function onQueueChange(change) {
+  updateQueueNote();
+  if (change.type !== "answered" || !change.late) return;
+  const id = change.item.meta.offerId || change.item.meta.orderId;
+  if (id) state.busy.delete(id);
+  const labels = { accept: t("accept"), decline: t("decline"), start: t("start"), complete: t("complete") };
+  const outcome = change.result.status === "done" ? "✓" : change.result.error.message;
+  const what = `${labels[change.item.label] || change.item.label} ${outcome}`;
+  toast(t("sent_after_offline", { what }), change.result.status === "done" ? "ok" : "warn");
+  refresh();
+}
+
+async function updateQueueNote() {
+  const note = $("queue-note");
+  const count = (await pending().catch(() => [])).length;
+  const offline = navigator.onLine === false;
+  note.hidden = !offline && count === 0;
+  note.textContent = offline ? t("offline_now") : t("queued_count", { n: count });
+  note.classList.toggle("offline", offline);
+}

@@ -1,0 +1,85 @@
+// Numbers, money, times and durations in the page's language.
+import { language, t } from "./i18n.js";
+
+let currency = "CNY";
+let serverOffsetMs = 0;
+
+export function setCurrency(code) {
+  currency = code || "CNY";
+}
+
+/** Money is stored in minor units (fen, cents). */
+export function money(minor) {
+  const value = Number(minor || 0) / 100;
+  return new Intl.NumberFormat(language(), { style: "currency", currency }).format(value);
+}
+
+export function time(iso) {
+  if (!iso) return "";
+  return new Date(iso).toLocaleTimeString(language(), { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+}
+
+export function dateTime(iso) {
+  if (!iso) return "";
+  return new Date(iso).toLocaleString(language(), {
+    month: "short",
+    day: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+  });
+}
+
+/** "4:05" or "1:02:03" for a number of seconds (never negative). */
+export function clock(seconds) {
+  const s = Math.max(0, Math.round(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const rest = String(s % 60).padStart(2, "0");
+  return h ? `${h}:${String(m).padStart(2, "0")}:${rest}` : `${m}:${rest}`;
+}
+
+/** "12 s", "3 min", "2 h" for a duration in seconds. */
+export function duration(seconds) {
+  if (seconds == null) return "–";
+  if (seconds < 90) return t("unit_seconds", { n: Math.round(seconds) });
+  if (seconds < 5400) return t("unit_minutes", { n: Math.round(seconds / 60) });
+  return t("unit_hours", { n: (seconds / 3600).toFixed(1) });
+}
+
+export function distance(metres) {
+  if (metres == null) return "–";
+  return metres < 1000 ? `${Math.round(metres)} m` : `${(metres / 1000).toFixed(1)} km`;
+}
+
+/**
+ * The server's clock, as best the page knows it. Tests run the server on a fake clock, and
+ * phones' clocks drift, so countdowns use the server's time: every event carries its time,
+ * and server time only moves forward, so the largest offset seen is the best estimate.
+ */
+export function observeServerTime(iso) {
+  if (!iso) return;
+  const offset = Date.parse(iso) - Date.now();
+  if (!Number.isNaN(offset) && (offset > serverOffsetMs || !observeServerTime.seen)) {
+    serverOffsetMs = offset;
+    observeServerTime.seen = true;
+  }
+}
+
+export function resetServerTime(iso) {
+  observeServerTime.seen = false;
+  observeServerTime(iso);
+}
+
+export function serverNow() {
+  return Date.now() + serverOffsetMs;
+}
+
+/** Seconds from the server's now until an RFC 3339 moment. */
+export function secondsUntil(iso) {
+  return (Date.parse(iso) - serverNow()) / 1000;
+}
+
+export function secondsSince(iso) {
+  return (serverNow() - Date.parse(iso)) / 1000;
+}

@@ -1,0 +1,91 @@
+// Language for every page: zh-CN or en, chosen from the browser, switchable, remembered.
+// Pages register their dictionaries; text in the HTML is marked with data-i18n attributes.
+
+const STORAGE_KEY = "dispatchd.lang";
+export const LANGUAGES = ["zh-CN", "en"];
+const dictionaries = { "zh-CN": {}, en: {} };
+let current = chooseLanguage();
+
+/** Add strings for both languages (later registrations override earlier keys). */
+export function register(strings) {
+  for (const lang of LANGUAGES) Object.assign(dictionaries[lang], strings[lang] || {});
+}
+
+/** The browser's preferred supported language, unless the user picked one before. */
+export function chooseLanguage() {
+  const stored = safeStorage()?.getItem(STORAGE_KEY);
+  if (LANGUAGES.includes(stored)) return stored;
+  for (const tag of navigator.languages || [navigator.language || ""]) {
+    const lower = String(tag).toLowerCase();
+    if (lower.startsWith("zh")) return "zh-CN";
+    if (lower.startsWith("en")) return "en";
+  }
+  return "en";
+}
+
+export function language() {
+  return current;
+}
+
+/** Translate a key, filling {name} placeholders; unknown keys show themselves (easy to spot). */
+export function t(key, params = {}) {
+  const text = dictionaries[current][key] ?? dictionaries.en[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => (name in params ? String(params[name]) : `{${name}}`));
+}
+
+/** Switch language, remember it, re-translate the page and tell the views to re-render. */
+export function setLanguage(lang) {
+  if (!LANGUAGES.includes(lang)) return;
+  current = lang;
+  safeStorage()?.setItem(STORAGE_KEY, lang);
+  translatePage();
+  window.dispatchEvent(new CustomEvent("languagechange-app", { detail: lang }));
+}
+
+/** Fill every data-i18n* attribute under root with the current language's text. */
+export function translatePage(root = document) {
+  document.documentElement.lang = current;
+  for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+  for (const [attr, data] of [
+    ["placeholder", "i18nPlaceholder"],
+    ["aria-label", "i18nAriaLabel"],
+    ["title", "i18nTitle"],
+    ["alt", "i18nAlt"],
+  ]) {
+    for (const el of root.querySelectorAll(`[data-${kebab(data)}]`)) el.setAttribute(attr, t(el.dataset[data]));
+  }
+  const title = document.querySelector("meta[name=i18n-title]");
+  if (title) document.title = t(title.content);
+}
+
+/** A button that toggles between the two languages; it names the language it switches to. */
+export function mountLanguageSwitch(button) {
+  const render = () => {
+    const other = current === "en" ? "zh-CN" : "en";
+    button.textContent = other === "en" ? "English" : "中文";
+    button.setAttribute("lang", other);
+    button.setAttribute("aria-label", t("switch_language"));
+  };
+  button.addEventListener("click", () => {
+    setLanguage(current === "en" ? "zh-CN" : "en");
+    render();
+  });
+  render();
+}
+
+function kebab(name) {
+  return name.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase());
+}
+
+function safeStorage() {
+  try {
+    return window.localStorage;
+  } catch {
+    return null;
+  }
+}
+
+register({
+  "zh-CN": { switch_language: "切换语言" },
+  en: { switch_language: "Switch language" },
+});
