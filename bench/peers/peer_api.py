@@ -1,4 +1,4 @@
-"""The contract between the harness (run_peer.py) and one peer runner module, plus shared service helpers.
+"""The contract between the harness (run_peer.py) and a peer runner module, plus service helpers.
 
 Each peer module subclasses `Peer`; the harness drives every peer through the same
 phases (prepare, start worker, warm up, enqueue, wait, read results, clean up), so a
@@ -22,7 +22,7 @@ from workload import ResultsStore, Task
 PEERS_DIR = Path(__file__).resolve().parent
 
 #: Environment variables through which the harness configures the peer modules, in the
-#: producer (this process) and in the worker processes alike.
+#: producer (the harness process) and in the worker processes alike.
 ENV_DSN = "BENCH_PEERS_DSN"
 ENV_RESULTS_DSN = "BENCH_PEERS_RESULTS_DSN"
 ENV_RESULTS_SQLITE = "BENCH_PEERS_RESULTS_SQLITE"
@@ -31,9 +31,14 @@ ENV_REDIS_URL = "BENCH_PEERS_REDIS_URL"
 ENV_REDIS_PREFIX = "BENCH_PEERS_REDIS_PREFIX"
 
 
+def database_name(system: str) -> str:
+    """A peer's scratch database; a fixed name, so a crashed run's leftover gets replaced."""
+    return f"bench_peers_{system}"
+
+
 @dataclass
 class RunContext:
-    """Where one run keeps its state: a scratch directory and connection settings for the services."""
+    """Where one run keeps its state: a scratch directory and the services' addresses."""
 
     system: str
     workdir: Path
@@ -50,10 +55,11 @@ class RunContext:
         return sys.executable
 
     def service_env(self) -> dict[str, str]:
-        """The settings every peer module reads from its environment, in producer and worker alike."""
+        """The settings that peer modules read from their environment."""
+        dsn = self.pg_dsn(database_name(self.system))
         return {
-            ENV_DSN: self.pg_dsn(database_name(self.system)),
-            ENV_RESULTS_DSN: self.pg_dsn(database_name(self.system)),
+            ENV_DSN: dsn,
+            ENV_RESULTS_DSN: dsn,
             ENV_RESULTS_SQLITE: str(self.workdir / "results.sqlite"),
             ENV_WORKDIR: str(self.workdir),
             ENV_REDIS_URL: self.redis_url,
@@ -61,23 +67,22 @@ class RunContext:
         }
 
     def worker_env(self) -> dict[str, str]:
-        """The environment of worker processes: ours, the run's settings, and the peers dir on the path."""
-        env = dict(os.environ)
-        env.update(self.service_env())
-        env["PYTHONPATH"] = os.pathsep.join(
-            p for p in (str(PEERS_DIR), env.get("PYTHONPATH", "")) if p
+        """A worker's environment: ours, the run's settings, and the peers dir on the path."""
+        worker = dict(os.environ)
+        worker.update(self.service_env())
+        worker["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(PEERS_DIR), worker.get("PYTHONPATH", "")) if p
         )
-        env["PYTHONUNBUFFERED"] = "1"
-        env["_TYPER_STANDARD_TRACEBACK"] = "1"
-        return env
+        worker["PYTHONUNBUFFERED"] = "1"
+        return worker
 
 
 class Peer(abc.ABC):
     """One system under test.
 
     `worker_first` says whether its worker runs while the producer enqueues (as in a
-    deployment), or has to be started after the enqueue because the system's worker
-    only reads the schedule when it starts.
+    deployment), or has to start after the enqueue because the system's worker reads
+    its schedule only when it starts.
     """
 
     system: ClassVar[str]
@@ -88,7 +93,7 @@ class Peer(abc.ABC):
         self.ctx = ctx
 
     def version(self) -> str:
-        """The installed version of the peer's distribution (the Python version for the bare loop)."""
+        """The peer's installed version (the Python version for the bare loop)."""
         if self.distribution is None:
             return f"python {platform.python_version()}"
         return metadata.version(self.distribution)
@@ -107,16 +112,33 @@ class Peer(abc.ABC):
 
     @abc.abstractmethod
     def enqueue(self, tasks: Sequence[Task]) -> None:
-        """Enqueue `tasks` as delayed tasks, each due at its `due_at`, from this (producer) process."""
+        """Enqueue `tasks` from this (the producer's) process, each due at its `due_at`."""
 
     def after_enqueue(self) -> None:
-        """Anything the peer's docs recommend once a large batch has been enqueued."""
+        """What the peer needs once a large batch has been enqueued (nothing by default)."""
+        return
 
     def close_producer(self) -> None:
-        """Close the producer's connections; the harness calls it after the enqueue and on teardown."""
+        """Close the producer's connections; called after the enqueue and on teardown."""
+        return
 
     def cleanup(self) -> None:
         """Remove what `prepare` created outside the run's work directory."""
+        return
+
+
+def env(name: str) -> str:
+    """A setting the harness passed to peer code (see `RunContext.service_env`)."""
+    try:
+        return os.environ[name]
+    except KeyError:
+        raise RuntimeError(f"{name} is not set: peer modules run under run_peer.py") from None
+
+
+def chunked(items: Sequence[Task], size: int) -> Iterator[Sequence[Task]]:
+    """Consecutive slices of at most `size` tasks, for peers with a batch enqueue."""
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
 
 
 # ---------------------------------------------------------------------------------------
@@ -142,21 +164,8 @@ def drop_database(ctx: RunContext, dbname: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
 
 
-def env(name: str) -> str:
-    """A setting the harness passed to peer code (see `RunContext.service_env`)."""
-    try:
-        return os.environ[name]
-    except KeyError:
-        raise RuntimeError(f"{name} is not set: peer modules run under run_peer.py") from None
-
-
-def database_name(system: str) -> str:
-    """The scratch database of one peer; fixed so that a crashed run's leftovers get replaced next time."""
-    return f"bench_peers_{system}"
-
-
 def pg_uri(conninfo: str) -> str:
-    """The conninfo as a postgresql:// URI, for clients (asyncpg, pgqueuer's CLI) that only take URIs."""
+    """The conninfo as a postgresql:// URI, for clients that take only URIs (asyncpg)."""
     from urllib.parse import quote
 
     from psycopg.conninfo import conninfo_to_dict
@@ -167,9 +176,3 @@ def pg_uri(conninfo: str) -> str:
     host = params.get("host", "127.0.0.1")
     port = params.get("port", 5432)
     return f"postgresql://{user}{password}@{host}:{port}/{params.get('dbname', 'postgres')}"
-
-
-def chunked(items: Sequence[Task], size: int) -> Iterator[Sequence[Task]]:
-    """Consecutive slices of at most `size` tasks, for peers with a batch enqueue."""
-    for i in range(0, len(items), size):
-        yield items[i : i + size]

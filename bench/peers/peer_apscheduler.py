@@ -3,29 +3,30 @@
 Every task is a one-off `date` job. `misfire_grace_time=None` is essential: with the
 default of 1 s, jobs that the scheduler reaches more than a second late are silently
 dropped (PEERS.md saw 91% skipped), which would flatter its lateness and hide the loss.
-An APScheduler 3 scheduler only re-reads its job store at its own wake-ups, so the
+An APScheduler 3 scheduler re-reads its job store only at its own wake-ups, so the
 producer fills the store first and the worker starts afterwards.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
-from sqlalchemy import create_engine, event
-
 from peer_api import ENV_RESULTS_SQLITE, ENV_WORKDIR, Peer, RunContext, env
+from sqlalchemy import create_engine, event
+from sqlalchemy.pool import ConnectionPoolEntry
 from workload import SQLITE_SYNCHRONOUS, ResultsStore, SqliteResults, SqliteRowWriter, Task
 
 THREADS = 10
 JOBS_FILE = "apscheduler_jobs.sqlite"
+#: SQLite's default rollback journal costs several fsyncs per add_job and per job removal.
 JOBSTORE_JOURNAL_MODE = "WAL"
 FIRE_REF = f"{__name__}:fire"
 
@@ -38,11 +39,11 @@ def fire(task_id: int, due_at: float) -> None:
 
 
 def _jobstore() -> SQLAlchemyJobStore:
-    """The SQLite job store, in WAL mode (SQLite's recommendation for concurrent readers and a writer)."""
+    """The SQLite job store, in WAL mode."""
     engine = create_engine(f"sqlite:///{Path(env(ENV_WORKDIR)) / JOBS_FILE}")
 
     @event.listens_for(engine, "connect")
-    def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+    def _pragmas(dbapi_conn: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
         dbapi_conn.execute(f"PRAGMA journal_mode={JOBSTORE_JOURNAL_MODE}")
 
     return SQLAlchemyJobStore(engine=engine)
@@ -54,12 +55,12 @@ def _configure(scheduler: BaseScheduler) -> BaseScheduler:
         jobstores={"default": _jobstore()},
         executors={"default": ThreadPoolExecutor(THREADS)},
         job_defaults={"misfire_grace_time": None, "coalesce": False, "max_instances": 1},
-        timezone=timezone.utc,
+        timezone=UTC,
     )
     return scheduler
 
 
-class _StoreOnlyScheduler(BackgroundScheduler):
+class _StoreOnlyScheduler(BackgroundScheduler):  # type: ignore[misc]
     """The producer's scheduler: `add_job` writes to the store, and no job ever runs here.
 
     APScheduler 3 writes jobs to a store only once its scheduler has started, and even a
@@ -72,7 +73,7 @@ class _StoreOnlyScheduler(BackgroundScheduler):
 
 
 class ApschedulerPeer(Peer):
-    """Producer: `add_job(fire, 'date', run_date=due)` per task via a store-only scheduler; worker: BlockingScheduler."""
+    """Producer: one `add_job(fire, "date", run_date=due)` per task; worker: BlockingScheduler."""
 
     system = "apscheduler"
     distribution = "APScheduler"
@@ -84,11 +85,12 @@ class ApschedulerPeer(Peer):
 
     def settings(self) -> str:
         return (
-            f"BlockingScheduler, SQLAlchemyJobStore on SQLite (journal_mode={JOBSTORE_JOURNAL_MODE}), "
-            f"ThreadPoolExecutor({THREADS}), misfire_grace_time=None, coalesce=False; one "
-            "add_job(trigger='date', run_date=due_at) per task from a scheduler that never runs jobs, worker "
-            "started after the enqueue; results committed one row per task to a separate SQLite "
-            f"file (WAL, synchronous={SQLITE_SYNCHRONOUS})"
+            f"BlockingScheduler, SQLAlchemyJobStore on SQLite (journal_mode="
+            f"{JOBSTORE_JOURNAL_MODE}), ThreadPoolExecutor({THREADS}), misfire_grace_time=None, "
+            "coalesce=False; one add_job(trigger='date', run_date=due_at) per task from a "
+            "scheduler that never runs jobs, worker started after the enqueue; results "
+            f"committed one row per task to a separate SQLite file (WAL, synchronous="
+            f"{SQLITE_SYNCHRONOUS})"
         )
 
     def prepare(self) -> ResultsStore:
@@ -107,7 +109,7 @@ class ApschedulerPeer(Peer):
             self._producer.add_job(
                 FIRE_REF,
                 trigger="date",
-                run_date=datetime.fromtimestamp(t.due_at, tz=timezone.utc),
+                run_date=datetime.fromtimestamp(t.due_at, tz=UTC),
                 args=(t.task_id, t.due_at),
                 id=str(t.task_id),
             )

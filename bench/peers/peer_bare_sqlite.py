@@ -1,4 +1,4 @@
-"""Baseline: a bare timer loop (heap + sleep) that commits one SQLite transaction per batch of due tasks.
+"""Baseline: a bare timer loop (heap + sleep), one SQLite commit per batch of tasks due together.
 
 It has no queue, no retries and no durability of the pending tasks; it shows what the
 timer and the durable result write alone allow on this machine, i.e. the ceiling the
@@ -20,7 +20,7 @@ TASKS_FILE = "bare_tasks.txt"
 
 
 class BareSqlitePeer(Peer):
-    """The producer writes the task list to a file; the worker loads it into a heap when it starts."""
+    """The producer writes the task list to a file; the worker heapifies it when it starts."""
 
     system = "bare_sqlite"
     worker_first = False
@@ -62,8 +62,8 @@ def serve(tasks_path: Path, results_path: str) -> None:
             continue
         batch: list[Task] = []
         while heap and heap[0][0] <= now:
-            due_at, task_id = heapq.heappop(heap)
-            batch.append(Task(task_id, due_at))
+            due, tid = heapq.heappop(heap)
+            batch.append(Task(tid, due))
         writer.record_batch(batch)
 
 

@@ -1,24 +1,33 @@
 """Peer: Celery with the Redis broker, delayed tasks sent with `apply_async(eta=...)`.
 
 The worker is Celery's own CLI, `celery worker -P prefork -c 8`. With Redis, eta tasks
-are delivered to the worker at once and held in its memory until due, which is why
-the worker's memory is sampled. Results go to PostgreSQL (one connection per pool
-process, one commit per task): with eight writer processes, a SQLite file would
-measure SQLite's single-writer lock rather than Celery.
+are delivered to the worker at once and held in its memory until due, which is why the
+worker's memory is sampled. Results go to PostgreSQL (one connection per pool process,
+one commit per task): with eight writer processes, a SQLite file would measure SQLite's
+single-writer lock rather than Celery.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import psycopg
 import redis
 from celery import Celery
-
-from peer_api import ENV_REDIS_PREFIX, ENV_REDIS_URL, ENV_RESULTS_DSN, Peer, database_name, drop_database, env, recreate_database
+from peer_api import (
+    ENV_REDIS_PREFIX,
+    ENV_REDIS_URL,
+    ENV_RESULTS_DSN,
+    Peer,
+    database_name,
+    drop_database,
+    env,
+    recreate_database,
+)
 from workload import INSERT_PG, PostgresResults, ResultsStore, Task
 
 CONCURRENCY = 8
@@ -30,28 +39,21 @@ app.conf.update(
     task_default_queue=QUEUE,
     broker_transport_options={"global_keyprefix": env(ENV_REDIS_PREFIX)},
     broker_connection_retry_on_startup=True,
-    worker_hijack_root_logger=False,
     enable_utc=True,
 )
 
-_conn: psycopg.Connection | None = None
-_conn_pid = 0
+
+@functools.cache
+def _results(pid: int) -> psycopg.Connection:
+    """The results connection of pool process `pid` (a forked child must not share its parent's)."""
+    return psycopg.connect(env(ENV_RESULTS_DSN), autocommit=True)
 
 
-def _results() -> psycopg.Connection:
-    """This pool process's results connection (reconnecting after a fork)."""
-    global _conn, _conn_pid
-    if _conn is None or _conn_pid != os.getpid():
-        _conn = psycopg.connect(env(ENV_RESULTS_DSN), autocommit=True)
-        _conn_pid = os.getpid()
-    return _conn
-
-
-@app.task(name="fire")
+@app.task(name="fire")  # type: ignore[untyped-decorator]
 def fire(task_id: int, due_at: float) -> None:
     """The delayed task: commit its results row."""
     fired_at = time.time()
-    _results().execute(INSERT_PG, (task_id, due_at, fired_at))
+    _results(os.getpid()).execute(INSERT_PG, (task_id, due_at, fired_at))
 
 
 class CeleryPeer(Peer):
@@ -62,13 +64,13 @@ class CeleryPeer(Peer):
 
     def settings(self) -> str:
         return (
-            f"celery worker -P prefork -c {CONCURRENCY} (Redis broker, default prefetch; "
+            f"celery worker -P prefork -c {CONCURRENCY} (Redis broker, default prefetch, "
             "results ignored); one apply_async(eta=due_at) per task; results committed one row "
-            "per task to PostgreSQL (autocommit connection per pool process)"
+            "per task to PostgreSQL (one autocommit connection per pool process)"
         )
 
     def prepare(self) -> ResultsStore:
-        self._clear_redis()
+        _clear_redis()
         recreate_database(self.ctx, database_name(self.system))
         store = PostgresResults(env(ENV_RESULTS_DSN))
         store.create()
@@ -78,29 +80,30 @@ class CeleryPeer(Peer):
         return [
             self.ctx.python, "-m", "celery", "-A", __name__, "worker",
             "-P", "prefork", "-c", str(CONCURRENCY), "-Q", QUEUE, "-l", "WARNING",
-        ]
+        ]  # fmt: skip
 
     def enqueue(self, tasks: Sequence[Task]) -> None:
         for t in tasks:
-            fire.apply_async((t.task_id, t.due_at), eta=datetime.fromtimestamp(t.due_at, tz=timezone.utc))
+            eta = datetime.fromtimestamp(t.due_at, tz=UTC)
+            fire.apply_async((t.task_id, t.due_at), eta=eta)
 
     def close_producer(self) -> None:
         app.close()
 
     def cleanup(self) -> None:
-        self._clear_redis()
+        _clear_redis()
         drop_database(self.ctx, database_name(self.system))
 
-    @staticmethod
-    def _clear_redis() -> None:
-        """Delete this run's broker keys (and only those: they carry the run's key prefix)."""
-        client = redis.Redis.from_url(env(ENV_REDIS_URL))
-        try:
-            keys = list(client.scan_iter(match=f"{env(ENV_REDIS_PREFIX)}*", count=1000))
-            for i in range(0, len(keys), 500):
-                client.delete(*keys[i : i + 500])
-        finally:
-            client.close()
+
+def _clear_redis() -> None:
+    """Delete this run's broker keys, and only those: they all carry the run's key prefix."""
+    client = redis.Redis.from_url(env(ENV_REDIS_URL))
+    try:
+        keys = list(client.scan_iter(match=f"{env(ENV_REDIS_PREFIX)}*", count=1000))
+        for i in range(0, len(keys), 500):
+            client.delete(*keys[i : i + 500])
+    finally:
+        client.close()
 
 
 PEER_CLASS = CeleryPeer

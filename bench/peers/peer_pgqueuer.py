@@ -1,14 +1,15 @@
 """Peer: pgqueuer (PostgreSQL, LISTEN/NOTIFY + SKIP LOCKED), delayed tasks via `execute_after`.
 
-The worker runs `pgqueuer.run(factory, batch_size=10)` on uvloop, which is what `pgq run`
-does (the 1.6.0 CLI's `run` command crashes in its log setup with current typer); each
-job commits its results row through an asyncpg pool passed as a shared resource, in
-the same database as the queue.
+The worker runs `pgqueuer.run(factory, batch_size=10)` on uvloop, which is exactly what
+`pgq run` does: the 1.6.0 CLI's `run` command crashes in its logging setup with the
+typer release it resolves to. Each job commits its results row through an asyncpg pool
+passed as a shared resource, in the same database as the queue.
 """
 
 from __future__ import annotations
 
 import asyncio
+import subprocess
 import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -18,12 +19,22 @@ from pathlib import Path
 import asyncpg
 import pgqueuer
 import uvloop
+from peer_api import (
+    ENV_DSN,
+    ENV_RESULTS_DSN,
+    Peer,
+    RunContext,
+    chunked,
+    database_name,
+    drop_database,
+    env,
+    pg_uri,
+    recreate_database,
+)
 from pgqueuer import PgQueuer
 from pgqueuer.db import AsyncpgDriver
 from pgqueuer.models import Job
 from pgqueuer.queries import Queries
-
-from peer_api import ENV_DSN, RunContext, ENV_RESULTS_DSN, Peer, chunked, database_name, drop_database, env, pg_uri, recreate_database
 from workload import INSERT_PG_NUMBERED, PostgresResults, ResultsStore, Task
 
 ENTRYPOINT = "fire"
@@ -32,7 +43,7 @@ ENQUEUE_CHUNK = 1000
 
 
 class PgqueuerPeer(Peer):
-    """Producer: batched `Queries.enqueue` with per-task `execute_after`; worker: `pgqueuer.run`."""
+    """Producer: batched `Queries.enqueue` with per-task `execute_after`; worker: `pgq run`."""
 
     system = "pgqueuer"
     distribution = "pgqueuer"
@@ -44,17 +55,18 @@ class PgqueuerPeer(Peer):
 
     def settings(self) -> str:
         return (
-            f"pgqueuer.run batch_size={BATCH_SIZE} (as `pgq run`; asyncpg driver, uvloop, one worker "
-            f"process); tasks enqueued "
-            f"in batches of {ENQUEUE_CHUNK} with execute_after = due_at - now, then ANALYZE of the "
-            "queue table (what autovacuum does in steady state; without it the dequeue plan is "
-            "made for an empty table and throughput drops ~40%); results committed one row per "
-            "job through an asyncpg pool to PostgreSQL"
+            f"pgqueuer.run(batch_size={BATCH_SIZE}), i.e. `pgq run` defaults (asyncpg driver, "
+            f"uvloop, one worker process); enqueue in batches of {ENQUEUE_CHUNK} with "
+            "execute_after = due_at - now, then ANALYZE; results committed one row per job "
+            "through an asyncpg pool to PostgreSQL"
         )
 
     def prepare(self) -> ResultsStore:
         dsn = recreate_database(self.ctx, database_name(self.system))
-        _run_cli(self.ctx.python, ["--pg-dsn", pg_uri(dsn), "install"])
+        cli = [self.ctx.python, "-m", "pgqueuer", "--pg-dsn", pg_uri(dsn), "install"]
+        proc = subprocess.run(cli, check=False, capture_output=True, text=True, timeout=60)
+        if proc.returncode != 0:
+            raise RuntimeError(f"pgq install failed: {proc.stderr[-1000:]}")
         store = PostgresResults(env(ENV_RESULTS_DSN))
         store.create()
         return store
@@ -70,27 +82,26 @@ class PgqueuerPeer(Peer):
         self._producer.run(_enqueue(Queries(AsyncpgDriver(self._conn)), tasks))
 
     def after_enqueue(self) -> None:
-        assert self._conn is not None and self._producer is not None
+        """Refresh planner statistics, as autovacuum keeps them in steady state.
+
+        Right after tens of thousands of rows land in a just-created queue table the
+        dequeue query is planned for an empty table, and runs ~40% slower.
+        """
+        assert self._producer is not None
+        assert self._conn is not None
         self._producer.run(self._conn.execute("ANALYZE"))
 
     def close_producer(self) -> None:
-        if self._producer is not None:
-            if self._conn is not None:
-                self._producer.run(self._conn.close())
-            self._producer.close()
-            self._producer = self._conn = None
+        if self._producer is None:
+            return
+        if self._conn is not None:
+            self._producer.run(self._conn.close())
+        self._producer.close()
+        self._producer = None
+        self._conn = None
 
     def cleanup(self) -> None:
         drop_database(self.ctx, database_name(self.system))
-
-
-def _run_cli(python: str, args: list[str]) -> None:
-    """Run pgqueuer's CLI (`python -m pgqueuer ...`) and fail loudly if it fails."""
-    import subprocess
-
-    proc = subprocess.run([python, "-m", "pgqueuer", *args], capture_output=True, text=True, timeout=60)
-    if proc.returncode != 0:
-        raise RuntimeError(f"pgq {args[-1]} failed: {proc.stderr[-1000:]}")
 
 
 async def _enqueue(queries: Queries, tasks: Sequence[Task]) -> None:
@@ -108,7 +119,9 @@ async def _enqueue(queries: Queries, tasks: Sequence[Task]) -> None:
 async def create_pgqueuer() -> AsyncIterator[PgQueuer]:
     """Worker factory: the queue on one asyncpg connection, results written through a pool."""
     conn = await asyncpg.connect(pg_uri(env(ENV_DSN)))
-    results = await asyncpg.create_pool(pg_uri(env(ENV_RESULTS_DSN)), min_size=2, max_size=BATCH_SIZE)
+    results = await asyncpg.create_pool(
+        pg_uri(env(ENV_RESULTS_DSN)), min_size=2, max_size=BATCH_SIZE
+    )
     pgq = PgQueuer.from_asyncpg_connection(conn, resources={"results": results})
 
     @pgq.entrypoint(ENTRYPOINT)
@@ -126,7 +139,7 @@ async def create_pgqueuer() -> AsyncIterator[PgQueuer]:
 
 
 def main() -> None:
-    """Worker entry point, equivalent to `pgq run peer_pgqueuer:create_pgqueuer --batch-size 10`."""
+    """Worker entry point, equivalent to `pgq run peer_pgqueuer:create_pgqueuer`."""
     uvloop.run(pgqueuer.run(create_pgqueuer, batch_size=BATCH_SIZE))
 
 

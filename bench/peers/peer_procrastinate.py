@@ -10,13 +10,22 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import procrastinate
+from peer_api import (
+    ENV_DSN,
+    ENV_RESULTS_DSN,
+    Peer,
+    RunContext,
+    chunked,
+    database_name,
+    drop_database,
+    env,
+    recreate_database,
+)
 from procrastinate.jobs import Job
 from psycopg_pool import AsyncConnectionPool
-
-from peer_api import ENV_DSN, ENV_RESULTS_DSN, Peer, RunContext, chunked, database_name, drop_database, env, recreate_database
 from workload import INSERT_PG, PostgresResults, ResultsStore, Task
 
 CONCURRENCY = 10
@@ -25,32 +34,39 @@ ENQUEUE_CHUNK = 1000
 
 app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=env(ENV_DSN)))
 
-_results_pool: AsyncConnectionPool | None = None
-_results_lock = asyncio.Lock()
 
-
-async def _results() -> AsyncConnectionPool:
+class _LazyPool:
     """The worker's results pool, opened on first use inside the worker's event loop."""
-    global _results_pool
-    async with _results_lock:
-        if _results_pool is None:
-            pool = AsyncConnectionPool(env(ENV_RESULTS_DSN), min_size=1, max_size=CONCURRENCY, open=False)
-            await pool.open()
-            _results_pool = pool
-    return _results_pool
+
+    def __init__(self) -> None:
+        self._pool: AsyncConnectionPool | None = None
+        self._lock = asyncio.Lock()
+
+    async def get(self) -> AsyncConnectionPool:
+        async with self._lock:
+            if self._pool is None:
+                pool = AsyncConnectionPool(
+                    env(ENV_RESULTS_DSN), min_size=1, max_size=CONCURRENCY, open=False
+                )
+                await pool.open()
+                self._pool = pool
+        return self._pool
+
+
+_results = _LazyPool()
 
 
 @app.task(name="fire", queue=QUEUE)
 async def fire(task_id: int, due_at: float) -> None:
     """The delayed task: commit its results row."""
     fired_at = time.time()
-    pool = await _results()
+    pool = await _results.get()
     async with pool.connection() as conn:
         await conn.execute(INSERT_PG, (task_id, due_at, fired_at))
 
 
 class ProcrastinatePeer(Peer):
-    """Producer: jobs with per-job `scheduled_at`, inserted in batches; worker: `procrastinate worker -c 10`."""
+    """Producer: jobs with their own `scheduled_at`, inserted in batches; worker: its CLI."""
 
     system = "procrastinate"
     distribution = "procrastinate"
@@ -61,9 +77,9 @@ class ProcrastinatePeer(Peer):
 
     def settings(self) -> str:
         return (
-            f"procrastinate worker --concurrency {CONCURRENCY} (psycopg connector, listen/notify on, "
-            "default 5 s fetch polling); jobs deferred with schedule_at through "
-            f"JobManager.batch_defer_jobs_async in batches of {ENQUEUE_CHUNK}, then ANALYZE; "
+            f"procrastinate worker --concurrency {CONCURRENCY} (psycopg connector, "
+            "listen/notify on, default 5 s fetch polling); jobs deferred with schedule_at "
+            f"by JobManager.batch_defer_jobs_async in batches of {ENQUEUE_CHUNK}, then ANALYZE; "
             "results committed one row per job through a psycopg pool to PostgreSQL"
         )
 
@@ -76,8 +92,14 @@ class ProcrastinatePeer(Peer):
 
     def worker_argv(self) -> list[str]:
         return [
-            self.ctx.python, "-m", "procrastinate", f"--app={__name__}.app", "--log-level=warning",
-            "worker", f"--concurrency={CONCURRENCY}", f"--queues={QUEUE}",
+            self.ctx.python,
+            "-m",
+            "procrastinate",
+            f"--app={__name__}.app",
+            "--log-level=warning",
+            "worker",
+            f"--concurrency={CONCURRENCY}",
+            f"--queues={QUEUE}",
         ]
 
     def enqueue(self, tasks: Sequence[Task]) -> None:
@@ -87,6 +109,7 @@ class ProcrastinatePeer(Peer):
         self._producer.run(_defer(tasks))
 
     def after_enqueue(self) -> None:
+        """Refresh planner statistics, as autovacuum keeps them in steady state."""
         assert self._producer is not None
         self._producer.run(app.connector.execute_query_async("ANALYZE"))
 
@@ -110,8 +133,8 @@ async def _apply_schema() -> None:
 
 
 def _job(task: Task) -> Job:
-    schedule_at = datetime.fromtimestamp(task.due_at, tz=timezone.utc)
-    return fire.configure(schedule_at=schedule_at).make_new_job(task_id=task.task_id, due_at=task.due_at)
+    deferrer = fire.configure(schedule_at=datetime.fromtimestamp(task.due_at, tz=UTC))
+    return deferrer.make_new_job(task_id=task.task_id, due_at=task.due_at)
 
 
 async def _defer(tasks: Sequence[Task]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import typer
 import uvicorn
@@ -19,6 +20,9 @@ console = Console()
 def serve(
     host: str = typer.Option(None, help="address to listen on (default 127.0.0.1)"),
     port: int = typer.Option(None, help="port to listen on (default 8000)"),
+    demo: bool = typer.Option(
+        False, "--demo", help="seed a demo city (own database) and simulate its installers"
+    ),
 ) -> None:
     """Run the API, the deadline engine and the event stream in one process."""
     overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
@@ -26,10 +30,34 @@ def serve(
     from dispatchd.api.app import create_app
     from dispatchd.service.bootstrap import bootstrap
 
+    if demo:
+        from dispatchd import demo as demo_city
+
+        settings = demo_city.demo_settings(settings)
     application = create_app(settings)
     generated = bootstrap(application.state.dispatcher)
-    _print_banner(settings, generated)
+    if demo:
+        _start_demo(application.state.dispatcher, settings)
+    else:
+        _print_banner(settings, generated)
     uvicorn.run(application, host=settings.host, port=settings.port, log_level="info")
+
+
+def _start_demo(dispatcher: Any, settings: Settings) -> None:
+    """Seed the demo city and let its simulated installers loose once the server listens."""
+    from pathlib import Path
+
+    from dispatchd import demo as demo_city
+
+    city = demo_city.seed_city(dispatcher)
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host  # noqa: S104
+    assert settings.sms_url is not None
+    sms_file = Path(settings.sms_url.removeprefix("file://"))
+    demo_city.Simulation(city, f"http://{host}:{settings.port}", sms_file).start()
+    banner = demo_city.banner(city, settings.resolved_public_url())
+    console.print(
+        Panel.fit(f"{banner}\ndatabase: {settings.resolved_database_url()}", title="demo")
+    )
 
 
 @app.command()

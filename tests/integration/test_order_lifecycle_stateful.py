@@ -91,7 +91,8 @@ POLICIES = [
     ),
 ]
 # Clock moves that land on, just before and just after the rungs of those ladders.
-LADDER_MOMENTS = [1, 119, 120, 121, 240, 299, 300, 301, 480, 600, 900, 1200, 1300]
+# The first is what Hypothesis tries first (the project derandomizes Hypothesis): a full rung.
+LADDER_MOMENTS = [300, 600, 1200, 120, 240, 299, 301, 119, 121, 480, 900, 1300, 1]
 
 # The test city: installers of different reach, capacity and skills inside the CENTRE zone.
 CREW = [
@@ -171,14 +172,22 @@ class OrderLifecycle(RuleBasedStateMachine):
         self.order_ids: list[str] = []
         self.manual_offer_ids: set[str] = set()
         self.seen_offer_ids: set[str] = set()
-        self.reassigned_an_offer = False
         self.ran_due_at: datetime | None = None
 
     # -- set-up ---------------------------------------------------------------------------
 
-    @initialize(policy=st.sampled_from(POLICIES))
-    def open_the_city(self, policy: Policy) -> None:
-        """One zone, four installers on duty (one whose phone never reported a position)."""
+    @initialize(
+        policy=st.sampled_from(POLICIES),
+        first_orders=st.lists(
+            st.tuples(latitudes, longitudes, st.booleans()), min_size=1, max_size=3
+        ),
+    )
+    def open_the_city(self, policy: Policy, first_orders: list[tuple[float, float, bool]]) -> None:
+        """A zone, four installers on duty, and the day's first requests.
+
+        One installer's phone never reported a position; the first requests make sure every
+        run has offers to answer or let lapse.
+        """
         self.policy = self.dispatcher.execute(SetPolicy(policy), MANAGER)
         zone = self.dispatcher.execute(CreateZone("Centre", CENTRE), MANAGER)
         self.zone_id = zone.id
@@ -200,6 +209,8 @@ class OrderLifecycle(RuleBasedStateMachine):
             if where is not None:
                 self.dispatcher.execute(ReportLocation(record.id, where), actor)
             self.dispatcher.execute(SetDuty(record.id, True), actor)
+        for lat, lon, needs_gas in first_orders:
+            self.create_order(lat, lon, needs_gas)
 
     def teardown(self) -> None:
         """Close the database and remove the example's files."""
@@ -347,7 +358,6 @@ class OrderLifecycle(RuleBasedStateMachine):
             assert order.current_offer is not None
             assert order.current_offer.installer_id == installer_id
             self.manual_offer_ids.add(order.current_offer.id)
-            self.reassigned_an_offer |= status == "offered"
         else:
             assert isinstance(refused, Conflict), f"a {status} order was reassigned"
 

@@ -9,8 +9,8 @@ from fastapi import APIRouter, FastAPI
 
 from dispatchd import __version__
 from dispatchd.api.limits import BodySizeLimit, CleanUrl
-from dispatchd.api.openapi import PROBLEM_RESPONSES, install_openapi
 from dispatchd.api.metrics import Metrics, RequestMetrics
+from dispatchd.api.openapi import PROBLEM_RESPONSES, install_openapi
 from dispatchd.api.problems import install_problem_handlers
 from dispatchd.api.ratelimit import RateLimiter
 from dispatchd.api.routes import (

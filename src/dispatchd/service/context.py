@@ -9,6 +9,7 @@ from dispatchd.config import Settings
 from dispatchd.domain.geo import Point
 from dispatchd.engine.zone_map import ZoneMap
 from dispatchd.service.actors import Actor
+from dispatchd.service.installer_map import InstallerMap
 from dispatchd.service.keys import DeploymentKey
 from dispatchd.service.unit_of_work import UnitOfWork
 
@@ -22,6 +23,7 @@ class Context:
     settings: Settings
     zone_map: ZoneMap
     key: DeploymentKey
+    installer_map: InstallerMap
 
     def zones_containing(self, uow: UnitOfWork, where: Point) -> list[str]:
         """Zones containing the point, most specific first, from an up-to-date zone map."""

@@ -23,6 +23,7 @@ from dispatchd.service.clock import Clock
 from dispatchd.service.commands import Command
 from dispatchd.service.context import Context
 from dispatchd.service.handlers import HANDLERS
+from dispatchd.service.installer_map import InstallerMap
 from dispatchd.service.keys import load_deployment_key
 from dispatchd.service.outcome import IdempotencyRequest, Outcome
 from dispatchd.service.unit_of_work import CommitSummary, UnitOfWork
@@ -44,8 +45,9 @@ class Dispatcher:
         self.clock = clock
         self.settings = settings
         self.zone_map = ZoneMap()
+        self.installer_map = InstallerMap()
         self.key = load_deployment_key(settings.secret_key, settings.data_dir)
-        self._listeners: list[CommitListener] = []
+        self._listeners: list[CommitListener] = [self._update_installer_map]
 
     def on_commit(self, listener: CommitListener) -> None:
         """Call ``listener`` after every commit (engine wake-ups, event fan-out, relay)."""
@@ -63,6 +65,12 @@ class Dispatcher:
         for listener in self._listeners:
             listener(summary)
 
+    def _update_installer_map(self, summary: CommitSummary) -> None:
+        if summary.installers:
+            with self.reading() as conn:
+                changed = UnitOfWork(conn).installers.by_ids(sorted(summary.installers))
+            self.installer_map.apply(changed)
+
     @contextmanager
     def reading(self) -> Iterator[Connection]:
         """A consistent read-only snapshot for queries."""
@@ -71,7 +79,14 @@ class Dispatcher:
 
     def context(self, actor: Actor, now: datetime | None = None) -> Context:
         """The handler context for an actor at a moment (now, by default)."""
-        return Context(actor, now or self.clock.now(), self.settings, self.zone_map, self.key)
+        return Context(
+            actor,
+            now or self.clock.now(),
+            self.settings,
+            self.zone_map,
+            self.key,
+            self.installer_map,
+        )
 
     def handle(self, uow: UnitOfWork, command: Command, ctx: Context) -> Any:
         """Run one command's handler inside an open unit of work."""

@@ -48,7 +48,7 @@ def dispatch(uow: UnitOfWork, order: Order, ctx: Context) -> Offer | None:
         raise_alert(uow, AlertType.NEEDS_DISPATCHER, order, ctx)
         return None
     needs = order_needs(uow, order, ctx)
-    installer_id = choose_installer(needs, uow.installers.candidates(needs.zone_ids))
+    installer_id = choose_installer(needs, ctx.installer_map.candidates(uow, needs, ctx.now))
     if installer_id is None:
         uow.orders.save(order)
         if uow.alerts.open_for_order(order.id, AlertType.NO_ELIGIBLE_INSTALLER) is None:

@@ -42,6 +42,7 @@ class CommitSummary:
     events: int
     earliest_deadline: datetime | None
     messages: int
+    installers: frozenset[str] = frozenset()
 
 
 class UnitOfWork:
@@ -120,6 +121,7 @@ class UnitOfWork:
             events=sum(u.events.appended for u in units),
             earliest_deadline=min(deadlines) if deadlines else None,
             messages=sum(u.outbox.enqueued for u in units),
+            installers=frozenset().union(*(u.installers.touched for u in units)),
         )
 
     def _units(self) -> list[UnitOfWork]:

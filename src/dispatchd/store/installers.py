@@ -53,6 +53,7 @@ class InstallerRepository:
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self.touched: set[str] = set()
 
     def add(self, record: InstallerRecord) -> None:
         """Insert an installer and link their zones."""
@@ -65,9 +66,11 @@ class InstallerRepository:
                 skills=record.skills,
                 on_duty=record.on_duty,
                 created_at=record.created_at,
+                changed_at=record.created_at,
             )
         )
         self._link_zones(record.id, record.zone_ids)
+        self.touched.add(record.id)
 
     def get(self, installer_id: str) -> InstallerRecord | None:
         """One installer, or None."""
@@ -88,13 +91,16 @@ class InstallerRepository:
             query = query.where(t.installers.c.on_duty.is_(on_duty))
         return self._load(query)
 
-    def update(self, installer_id: str, values: dict[str, Any]) -> None:
+    def update(self, installer_id: str, values: dict[str, Any], now: datetime) -> None:
         """Change stored fields; ``zone_ids`` replaces the installer's zones."""
+        values = dict(values)
         zone_ids = values.pop("zone_ids", None)
-        if values:
-            self._conn.execute(
-                update(t.installers).where(t.installers.c.id == installer_id).values(values)
-            )
+        self._conn.execute(
+            update(t.installers)
+            .where(t.installers.c.id == installer_id)
+            .values(**values, changed_at=now)
+        )
+        self.touched.add(installer_id)
         if zone_ids is not None:
             self._conn.execute(
                 delete(t.installer_zones).where(t.installer_zones.c.installer_id == installer_id)
@@ -102,7 +108,12 @@ class InstallerRepository:
             self._link_zones(installer_id, zone_ids)
 
     def set_location(
-        self, installer_id: str, where: Point, at: datetime, accuracy_m: float | None
+        self,
+        installer_id: str,
+        where: Point,
+        at: datetime,
+        accuracy_m: float | None,
+        now: datetime,
     ) -> bool:
         """Record a position unless a newer one is already known; True when stored."""
         result = self._conn.execute(
@@ -111,9 +122,28 @@ class InstallerRepository:
                 t.installers.c.id == installer_id,
                 (t.installers.c.location_at.is_(None)) | (t.installers.c.location_at <= at),
             )
-            .values(lat=where.lat, lon=where.lon, location_at=at, accuracy_m=accuracy_m)
+            .values(
+                lat=where.lat, lon=where.lon, location_at=at, accuracy_m=accuracy_m, changed_at=now
+            )
         )
+        self.touched.add(installer_id)
         return result.rowcount == 1
+
+    def changed_since(self, moment: datetime) -> list[InstallerRecord]:
+        """Installers changed at or after ``moment`` (how other processes' changes are seen)."""
+        return self._load(select(t.installers).where(t.installers.c.changed_at >= moment))
+
+    def by_ids(self, installer_ids: list[str]) -> list[InstallerRecord]:
+        """These installers, as stored now."""
+        if not installer_ids:
+            return []
+        return self._load(select(t.installers).where(t.installers.c.id.in_(installer_ids)))
+
+    def candidates_by_id(self, installer_ids: list[str]) -> list[Candidate]:
+        """These installers' work-state as stored now, in the order given."""
+        records = {record.id: record for record in self.by_ids(installer_ids)}
+        workload = self.active_jobs(records)
+        return [records[i].as_candidate(workload[i]) for i in installer_ids if i in records]
 
     def active_jobs(self, installer_ids: Iterable[str]) -> dict[str, int]:
         """Workload per installer: offers waiting for them plus jobs accepted or in progress."""

@@ -40,7 +40,7 @@ class CountedEvent:
 def events_between(
     conn: Connection, since: datetime, until: datetime, audience: Audience
 ) -> Iterator[CountedEvent]:
-    """KPI-relevant events in ``[since, until)``, oldest first, read in batches."""
+    """KPI-relevant events in ``[since, until]``, oldest first, read in batches."""
     last_id = 0
     names = [name.value for name in COUNTED_EVENTS]
     while True:
@@ -50,7 +50,7 @@ def events_between(
                 and_(
                     t.events.c.id > last_id,
                     t.events.c.at >= since,
-                    t.events.c.at < until,
+                    t.events.c.at <= until,
                     t.events.c.name.in_(names),
                     audience.condition(),
                 )

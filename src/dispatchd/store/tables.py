@@ -61,6 +61,7 @@ installers = Table(
     Column("accuracy_m", Float),
     Column("location_at", UtcTime),
     Column("created_at", UtcTime, nullable=False),
+    Column("changed_at", UtcTime, nullable=False, index=True),
 )
 
 installer_zones = Table(

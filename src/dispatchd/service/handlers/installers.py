@@ -48,7 +48,7 @@ def update_installer(cmd: UpdateInstaller, uow: UnitOfWork, ctx: Context) -> Ins
         changes["zone_ids"] = list(dict.fromkeys(changes["zone_ids"]))
     if "skills" in changes:
         changes["skills"] = sorted(set(changes["skills"]))
-    uow.installers.update(installer.id, changes)
+    uow.installers.update(installer.id, changes, ctx.now)
     updated = uow.installers.get(installer.id)
     assert updated is not None
     if updated.on_duty:
@@ -59,7 +59,7 @@ def update_installer(cmd: UpdateInstaller, uow: UnitOfWork, ctx: Context) -> Ins
 def set_duty(cmd: SetDuty, uow: UnitOfWork, ctx: Context) -> InstallerRecord:
     """On duty, the installer can be offered jobs at once; off duty, no new offers come."""
     installer = visible_installer(uow, ctx.actor, cmd.installer_id)
-    uow.installers.update(installer.id, {"on_duty": cmd.on_duty})
+    uow.installers.update(installer.id, {"on_duty": cmd.on_duty}, ctx.now)
     if cmd.on_duty:
         dispatch_waiting_orders(uow, installer.zone_ids, ctx)
     updated = uow.installers.get(installer.id)
@@ -75,7 +75,7 @@ def report_location(cmd: ReportLocation, uow: UnitOfWork, ctx: Context) -> None:
         raise InvalidInput([FieldError("at", "lies in the future; send the time of the fix")])
     if (ctx.now - at).total_seconds() > MAX_LOCATION_AGE_S:
         raise InvalidInput([FieldError("at", "is more than a day old; send a fresh position")])
-    uow.installers.set_location(installer.id, cmd.location, at, cmd.accuracy_m)
+    uow.installers.set_location(installer.id, cmd.location, at, cmd.accuracy_m, ctx.now)
 
 
 def check_zones(uow: UnitOfWork, actor: Actor, zone_ids: list[str]) -> None:

@@ -86,7 +86,7 @@ async function onLogin(event) {
     $("login-password").value = "";
     startApp(who);
   } catch (failure) {
-    error.textContent = failure instanceof NetworkError ? t("network_down") : failure.status === 401 ? t("bad_login") : failure.message;
+    error.textContent = failure instanceof NetworkError ? t("network_down") : [401, 403].includes(failure.status) ? t("bad_login") : failure.message;
     error.hidden = false;
   } finally {
     button.disabled = false;

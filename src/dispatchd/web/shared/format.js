@@ -30,6 +30,15 @@ export function dateTime(iso) {
   });
 }
 
+/** "09:20" today, "11/24 09:20" on another day: compact, for cards and lists. */
+export function shortTime(iso) {
+  if (!iso) return "";
+  const moment = new Date(iso);
+  const today = new Date(serverNow()).toDateString() === moment.toDateString();
+  const hm = moment.toLocaleTimeString(language(), { hour: "2-digit", minute: "2-digit" });
+  return today ? hm : `${moment.toLocaleDateString(language(), { month: "numeric", day: "numeric" })} ${hm}`;
+}
+
 /** "4:05" or "1:02:03" for a number of seconds (never negative). */
 export function clock(seconds) {
   const s = Math.max(0, Math.round(seconds));

@@ -23,6 +23,11 @@ export function chooseLanguage() {
   return "en";
 }
 
+/** Whether a key has a translation (to show machine words only when there is none). */
+export function has(key) {
+  return key in dictionaries[current] || key in dictionaries.en;
+}
+
 export function language() {
   return current;
 }

@@ -1,0 +1,78 @@
+"""Keeps this process's map of on-duty installers in step with the database.
+
+Changes made here are applied right after their commit; changes made by other processes are
+picked up by a cheap incremental query (installers changed since the last look, with some
+overlap) at most once a second, when a dispatch needs the map.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from dispatchd.domain.assignment import Candidate, OrderNeeds
+from dispatchd.engine.geo_index import IndexedInstaller, InstallerIndex
+from dispatchd.service.unit_of_work import UnitOfWork
+from dispatchd.store.installers import InstallerRecord
+
+SYNC_EVERY = timedelta(seconds=1)
+OVERLAP = timedelta(seconds=5)
+FIRST_LOOK = 16
+
+
+def indexed(record: InstallerRecord) -> IndexedInstaller:
+    """The index entry for an installer record."""
+    return IndexedInstaller(
+        record.id, record.location, frozenset(record.zone_ids), frozenset(record.skills)
+    )
+
+
+class InstallerMap:
+    """The in-memory index plus the bookkeeping that keeps it current."""
+
+    def __init__(self) -> None:
+        self.index = InstallerIndex()
+        self._lock = threading.Lock()
+        self._synced_at: datetime | None = None
+        self._checked_at: datetime | None = None
+
+    def apply(self, records: Iterable[InstallerRecord]) -> None:
+        """Put on-duty installers on the map and take the others off it."""
+        for record in records:
+            if record.on_duty:
+                self.index.put(indexed(record))
+            else:
+                self.index.discard(record.id)
+
+    def sync(self, uow: UnitOfWork, now: datetime) -> None:
+        """Load everyone on first use; afterwards, whatever changed since the last look."""
+        with self._lock:
+            if self._checked_at is not None and now - self._checked_at < SYNC_EVERY:
+                return
+            if self._synced_at is None:
+                self.index.replace_all(indexed(r) for r in uow.installers.find(on_duty=True))
+            else:
+                self.apply(uow.installers.changed_since(self._synced_at - OVERLAP))
+            self._synced_at = self._checked_at = now
+
+    def candidates(self, uow: UnitOfWork, needs: OrderNeeds, now: datetime) -> list[Candidate]:
+        """The nearest installers who might take the order, verified against the database.
+
+        The map proposes by distance; the database confirms duty, capacity and workload. If
+        none of the first few can take the order, the search widens until the map is empty.
+        """
+        self.sync(uow, now)
+        if uow.installers.touched:
+            self.apply(uow.installers.by_ids(sorted(uow.installers.touched)))
+        limit = FIRST_LOOK
+        while True:
+            near = self.index.nearest(
+                needs.location, needs.zone_ids, needs.skills, needs.excluded, limit
+            )
+            candidates = uow.installers.candidates_by_id([i for _, i in near])
+            if len(near) < limit or any(
+                c.on_duty and c.active_jobs < c.capacity for c in candidates
+            ):
+                return candidates
+            limit *= 8

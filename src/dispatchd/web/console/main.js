@@ -1,0 +1,213 @@
+// The dispatcher console: a live board, alerts, order details, map, installers, policy, KPIs.
+
+import "/web/strings.js";
+import "./strings.js";
+import { ApiError, NetworkError, clientConfig, logIn, logOut, session } from "/web/api.js";
+import { observeServerTime, resetServerTime, setCurrency } from "/web/format.js";
+import { mountLanguageSwitch, t, translatePage } from "/web/i18n.js";
+import { LiveEvents } from "/web/live.js";
+import { toast } from "/web/toast.js";
+import { alertFromEvent, renderAlerts } from "./alerts.js";
+import { renderBoard, tickBoard } from "./board.js";
+import { sizeLoadBars, renderInstallers } from "./installers.js";
+import { renderKpis } from "./kpis.js";
+import { renderMap } from "./map.js";
+import { openNewOrder, setUpNewOrder } from "./new-order.js";
+import { renderOrderDetail } from "./order-detail.js";
+import { renderPolicy, resetPolicyDraft } from "./policy.js";
+import {
+  changed,
+  installerName,
+  loadAll,
+  loadInstallers,
+  refreshInstallersSoon,
+  refreshOrder,
+  store,
+  subscribe,
+} from "./store.js";
+
+const $ = (id) => document.getElementById(id);
+const INSTALLER_EVENTS = new Set([
+  "offer.sent",
+  "offer.accepted",
+  "offer.declined",
+  "offer.revoked",
+  "offer.withdrawn",
+  "order.completed",
+  "order.cancelled",
+]);
+let live = null;
+let route = { name: "board" };
+let renderQueued = false;
+
+boot();
+
+async function boot() {
+  translatePage();
+  mountLanguageSwitch($("lang"));
+  window.addEventListener("languagechange-app", () => renderAll());
+  $("login-form").addEventListener("submit", onLogin);
+  $("logout").addEventListener("click", onLogout);
+  window.addEventListener("unauthenticated", showLogin);
+  window.addEventListener("hashchange", onRoute);
+  setUpNewOrder();
+  subscribe(onStoreChange);
+  setInterval(() => tickBoard($("view")), 1000);
+  setInterval(() => {
+    if (live && ["map", "installers"].includes(route.name)) loadInstallers().catch(() => {});
+  }, 30000);
+  store.config = await clientConfig();
+  setCurrency(store.config.currency);
+  let who = null;
+  try {
+    who = await session();
+  } catch {
+    who = null;
+  }
+  if (who && ["admin", "manager"].includes(who.role)) startConsole(who);
+  else showLogin();
+}
+
+function showLogin() {
+  live?.stop();
+  live = null;
+  for (const id of ["app-view", "nav", "conn", "who", "logout"]) $(id).hidden = true;
+  $("login-view").hidden = false;
+  $("login-username").focus();
+}
+
+async function onLogin(event) {
+  event.preventDefault();
+  const error = $("login-error");
+  error.hidden = true;
+  try {
+    await logIn($("login-username").value.trim(), $("login-password").value);
+    const who = await session();
+    if (!who || !["admin", "manager"].includes(who.role)) {
+      await logOut();
+      throw new ApiError(403, { detail: t("not_console_user") });
+    }
+    $("login-password").value = "";
+    startConsole(who);
+  } catch (failure) {
+    error.textContent =
+      failure instanceof NetworkError ? t("network_down") : [401, 403].includes(failure.status) ? t("bad_login") : failure.message;
+    error.hidden = false;
+  }
+}
+
+async function onLogout() {
+  await logOut();
+  showLogin();
+}
+
+async function startConsole(who) {
+  store.who = who;
+  resetServerTime(who.now);
+  $("login-view").hidden = true;
+  for (const id of ["app-view", "nav", "conn", "who", "logout"]) $(id).hidden = false;
+  $("who").textContent = t("user_role", { user: who.username, role: who.role });
+  live?.stop();
+  live = new LiveEvents(onEvent, onConnection);
+  live.start();
+  await loadAll().catch((error) => toast(error.message, "danger"));
+  onRoute();
+}
+
+function onConnection(state) {
+  $("conn").className = `conn ${state}`;
+  $("conn").textContent = t(`conn_${state}`);
+  if (state === "live" && store.who) loadAll().catch(() => {});
+}
+
+function onEvent(name, data) {
+  observeServerTime(data.at);
+  if (name === "alert.raised") {
+    const alert = alertFromEvent(data);
+    store.alerts.set(alert.id, alert);
+    changed("alerts");
+    if (alert.type === "offer_revoked") {
+      const order = store.orders.get(alert.order_id);
+      toast(t("alert_revoked_toast", { product: order?.product || "", installer: installerName(alert.installer_id) }), "warn");
+    }
+  }
+  if (data.order_id) refreshOrder(data.order_id);
+  if (INSTALLER_EVENTS.has(name)) refreshInstallersSoon();
+}
+
+function onRoute() {
+  const [name = "board", id] = location.hash.replace(/^#\/?/, "").split("/");
+  const next = { name: name === "orders" ? "order" : name || "board", id };
+  if (route.name === "policy" && next.name !== "policy") resetPolicyDraft();
+  route = next;
+  for (const link of $("nav").querySelectorAll("a")) {
+    const current = link.dataset.route === route.name || (route.name === "order" && link.dataset.route === "board");
+    if (current) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+  renderAll();
+  $("view").focus({ preventScroll: true });
+}
+
+function onStoreChange(topic) {
+  if (topic === "alerts") renderAlerts();
+  if (topic === "policy") return;
+  if (route.name === "policy" || route.name === "kpis") {
+    if (topic === "alerts" || topic === "orders") return;
+  }
+  if (route.name === "order" && topic === "installers") return;
+  scheduleRender();
+}
+
+function scheduleRender() {
+  if (renderQueued) return;
+  renderQueued = true;
+  requestAnimationFrame(() => {
+    renderQueued = false;
+    renderView();
+  });
+}
+
+function renderAll() {
+  renderAlerts();
+  renderView();
+}
+
+/** Re-render the current view, keeping what the user typed and where the focus was. */
+function renderView() {
+  if (!store.who) return;
+  const view = $("view");
+  const kept = new Map();
+  for (const input of view.querySelectorAll("input[id], select[id], textarea[id]")) {
+    if (input.type !== "file") kept.set(input.id, input.value);
+  }
+  const focused = document.activeElement?.id;
+  const scroll = window.scrollY;
+  view.replaceChildren();
+  switch (route.name) {
+    case "order":
+      renderOrderDetail(view, route.id);
+      break;
+    case "map":
+      renderMap(view);
+      break;
+    case "installers":
+      renderInstallers(view, route.id);
+      sizeLoadBars(view);
+      break;
+    case "policy":
+      renderPolicy(view);
+      break;
+    case "kpis":
+      renderKpis(view);
+      break;
+    default:
+      renderBoard(view, { onNewOrder: openNewOrder });
+  }
+  for (const [id, value] of kept) {
+    const input = document.getElementById(id);
+    if (input && view.contains(input) && input.value !== value && route.name !== "policy") input.value = value;
+  }
+  if (focused) document.getElementById(focused)?.focus({ preventScroll: true });
+  window.scrollTo(0, scroll);
+}
