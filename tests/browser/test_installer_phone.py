@@ -67,7 +67,7 @@ def test_an_unanswered_offer_reminds_then_penalizes_then_is_revoked_and_raised_i
     expect(card).to_have_class("offer-card state-reminded escalated")
     expect(card.locator(".offer-kind")).to_have_text("Reminder — please answer")
     expect(card.locator(".countdown")).to_contain_text("Penalty of CN¥20.00 in")
-    handset.wait_for_function(f"window.__vibrations.length > {rung}")
+    handset.wait_for_function("(rung) => window.__vibrations.length > rung", arg=rung)
     rung = len(vibrations(handset))
     expect(console.locator(".col-offered .order-card .badge.reminded")).to_be_visible()
 
@@ -75,7 +75,7 @@ def test_an_unanswered_offer_reminds_then_penalizes_then_is_revoked_and_raised_i
     engine.run_due()
     expect(card.locator(".penalty-note")).to_contain_text("CN¥20.00")
     expect(card.locator(".countdown")).to_contain_text("Offer expires in")
-    handset.wait_for_function(f"window.__vibrations.length > {rung}")
+    handset.wait_for_function("(rung) => window.__vibrations.length > rung", arg=rung)
     reminder, penalty = vibrations(handset)[rung - 1], vibrations(handset)[-1]
     assert sum(penalty) > sum(reminder), "the penalty step must be more insistent"
     expect(handset.locator("#me-balance")).to_have_text("-CN¥20.00")
@@ -101,7 +101,7 @@ def test_an_accept_tapped_offline_is_sent_once_when_the_phone_is_back_online(
     handset.locator(".offer-card").wait_for()
 
     phone.set_offline(True)
-    handset.wait_for_function("navigator.onLine === false")
+    handset.wait_for_function("() => navigator.onLine === false")
     handset.click(".offer-card .accept")
     expect(handset.locator(".offer-card .queued-note")).to_be_visible()
     expect(handset.locator("#queue-note")).to_contain_text("offline")
