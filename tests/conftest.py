@@ -21,7 +21,7 @@ from dispatchd.service.clock import FakeClock
 from dispatchd.service.dispatcher import Dispatcher
 from dispatchd.store.database import Database, sqlite_url
 from dispatchd.store.migrate import upgrade
-from tests.postgres import PgServer, find_or_start_server, unique_name
+from tests.postgres import DatabaseSupply, PgServer, find_or_start_server, unique_name
 
 ADMIN_PASSWORD = "admin-password-for-tests"
 
@@ -73,22 +73,24 @@ def pg_server() -> Iterator[PgServer]:
 
 
 @pytest.fixture(scope="session")
-def pg_template(pg_server: PgServer) -> Iterator[str]:
-    """The name of a database with every migration applied, cloned by each test."""
+def pg_template(pg_server: PgServer) -> Iterator[DatabaseSupply]:
+    """Clones of a database with every migration applied, one for each test."""
     name = unique_name("template")
     database = Database(pg_server.create_database(name))
     upgrade(database)
     database.dispose()
-    yield name
+    supply = DatabaseSupply(pg_server, name)
+    yield supply
+    supply.close()
     pg_server.drop_database(name)
 
 
 @pytest.fixture
-def postgres_url(pg_server: PgServer, pg_template: str) -> Iterator[str]:
+def postgres_url(pg_server: PgServer, pg_template: DatabaseSupply) -> Iterator[str]:
     """A fresh, migrated PostgreSQL database for one test, dropped afterwards."""
-    name = unique_name("test")
-    yield pg_server.create_database(name, template=pg_template)
-    pg_server.drop_database(name)
+    name = pg_template.take()
+    yield pg_server.url(name)
+    pg_template.give_back(name)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])

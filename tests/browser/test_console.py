@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import Browser, BrowserContext, expect
 
 from tests.browser.city import INSTALLER_PASSWORD, LiveCity, log_in
 from tests.browser.conftest import DESKTOP, PHONE, RECORD_VIBRATIONS, SCREENSHOTS
 from tests.conftest import ADMIN_PASSWORD
 from tests.helpers import EAST
+
+pytestmark = pytest.mark.browser
 
 
 def test_a_manager_offers_an_order_to_a_ranked_candidate_of_their_choice(

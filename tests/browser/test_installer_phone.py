@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from fastapi import FastAPI
 from playwright.sync_api import BrowserContext, expect
 
@@ -12,6 +13,8 @@ from dispatchd.service.clock import FakeClock
 from tests.browser.city import INSTALLER_PASSWORD, LiveCity, log_in, vibrations
 from tests.browser.conftest import SCREENSHOTS
 from tests.conftest import ADMIN_PASSWORD
+
+pytestmark = pytest.mark.browser
 
 
 def test_an_order_created_in_the_console_shows_on_the_installers_phone_within_a_second(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
 from fastapi import FastAPI
 from PIL import Image
 from playwright.sync_api import BrowserContext, expect
@@ -13,6 +14,8 @@ from dispatchd.config import Settings
 from tests.browser.city import INSTALLER_PASSWORD, LiveCity, log_in, service_code
 from tests.browser.conftest import SCREENSHOTS
 from tests.conftest import ADMIN_PASSWORD
+
+pytestmark = pytest.mark.browser
 
 
 def _photo(tmp_path: Path) -> Path:

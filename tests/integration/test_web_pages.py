@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from dispatchd.api.routes.web import WEB_ROOT
+from dispatchd.api.routes.web import WEB_ROOT, content_security_policy
 
 PAGES = ["/app/", "/console/"]
 IMPORT = re.compile(r"""(?:import|from)\s*(?:[\w{}\s,*]*\s*from\s*)?["']([^"']+)["']""")
@@ -96,3 +96,11 @@ def test_the_web_files_are_package_data() -> None:
     pyproject = (Path(__file__).parents[2] / "pyproject.toml").read_text()
     assert '"web/**/*"' in pyproject
     assert (WEB_ROOT / "installer" / "index.html").is_file()
+
+
+def test_a_configured_tile_server_is_the_only_other_origin_the_pages_may_load_images_from() -> None:
+    csp = content_security_policy("https://tiles.example.cn/{z}/{x}/{y}.png")
+    images = next(part for part in csp.split("; ") if part.startswith("img-src"))
+    assert images == "img-src 'self' data: blob: https://tiles.example.cn"
+    assert "tiles.example.cn" not in csp.replace(images, "")
+    assert "https:" not in content_security_policy(None)

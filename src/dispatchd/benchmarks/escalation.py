@@ -167,6 +167,7 @@ def _seed(dispatcher: Dispatcher, offers: int, rate: float, first_due: datetime)
                     "skills": [],
                     "on_duty": False,
                     "created_at": now,
+                    "changed_at": now,
                 }
                 for i in installers
             ],

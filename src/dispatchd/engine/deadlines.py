@@ -21,7 +21,7 @@ import structlog
 
 from dispatchd.faults import crash_point
 from dispatchd.service.actors import SYSTEM
-from dispatchd.service.commands import Command, RunEscalationStep
+from dispatchd.service.commands import Command, EscalateDueOffers, RunEscalationStep
 from dispatchd.service.dispatcher import Dispatcher
 from dispatchd.service.unit_of_work import CommitSummary, UnitOfWork
 from dispatchd.store.database import is_transient
@@ -86,14 +86,40 @@ class DeadlineEngine:
         ran = 0
         with self._dispatcher.transaction() as uow:
             due = uow.deadlines.claim_due(now, self._batch_size)
-            for deadline in due:
-                ran += self._run_one(uow, deadline, now)
             if due:
+                ran = self._run_together(uow, due, now)
                 crash_point("deadlines.before_commit")
         self.fired += ran
         if self.on_batch is not None and due:
             self.on_batch(due)
         return len(due), ran
+
+    def _run_together(self, uow: UnitOfWork, due: list[Deadline], now: datetime) -> int:
+        """Run the batch as one command; if that fails, run its deadlines one by one.
+
+        The fallback isolates the failing deadline (it is retried later) without holding up
+        the others.
+        """
+        steps = [d for d in due if d.kind is DeadlineKind.OFFER_STEP]
+        others = [d for d in due if d.kind is not DeadlineKind.OFFER_STEP]
+        ran = 0
+        if steps:
+            try:
+                with uow.savepoint() as unit:
+                    ctx = self._dispatcher.context(SYSTEM, now)
+                    self._dispatcher.handle(unit, EscalateDueOffers(tuple(steps)), ctx)
+                    unit.check_all_saved()
+                ran = len(steps)
+            except Exception as exc:
+                log.warning(
+                    "batch of due steps failed; running them one by one",
+                    size=len(steps),
+                    error=type(exc).__name__,
+                )
+                others = due
+        for deadline in others:
+            ran += self._run_one(uow, deadline, now)
+        return ran
 
     def _run_one(self, uow: UnitOfWork, deadline: Deadline, now: datetime) -> int:
         ctx = self._dispatcher.context(SYSTEM, now)

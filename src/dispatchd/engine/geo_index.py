@@ -49,6 +49,10 @@ class InstallerIndex:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def has(self, installer_id: str) -> bool:
+        """Whether the installer is on the map (on duty, as far as this process knows)."""
+        return installer_id in self._entries
+
     def put(self, entry: IndexedInstaller) -> None:
         """Add or move an on-duty installer."""
         with self._lock:

@@ -35,7 +35,7 @@ class WakeupListener:
         conninfo: str,
         handlers: Mapping[str, Handler],
         reconnect_s: float = 1.0,
-        tick_s: float = 0.5,
+        tick_s: float = 0.1,
     ) -> None:
         self._conninfo = conninfo
         self._handlers = dict(handlers)

@@ -12,6 +12,7 @@ from typing import Any
 
 from dispatchd.domain.escalation import Policy
 from dispatchd.domain.geo import Point
+from dispatchd.store.deadlines import Deadline
 from dispatchd.store.photos import StoredPhoto
 
 
@@ -192,6 +193,13 @@ class RunEscalationStep(Command):
 
     offer_id: str
     step: int
+
+
+@dataclass(frozen=True)
+class EscalateDueOffers(Command):
+    """The deadline engine fires a whole batch of due rungs at once."""
+
+    deadlines: tuple[Deadline, ...]
 
 
 @dataclass(frozen=True)

@@ -94,7 +94,13 @@ def dispatch_waiting_orders(uow: UnitOfWork, zone_ids: list[str], ctx: Context) 
 
 
 def offer_waiting_orders_to_freed(uow: UnitOfWork, installer_id: str, ctx: Context) -> None:
-    """An installer has room again: orders waiting in their zones may now go to them."""
+    """An installer has room again: orders waiting in their zones may now go to them.
+
+    Only an installer on this process's map of on-duty installers is looked up at all.
+    """
+    ctx.installer_map.sync(uow, ctx.now)
+    if not ctx.installer_map.index.has(installer_id) and installer_id not in uow.installers.touched:
+        return
     installer = uow.installers.get(installer_id)
     if installer is not None and installer.on_duty:
         dispatch_waiting_orders(uow, installer.zone_ids, ctx)

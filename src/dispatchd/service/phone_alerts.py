@@ -8,10 +8,11 @@ subscribed a phone.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import Connection, select
 
-from dispatchd.domain.events import Event, EventName
+from dispatchd.domain.events import EventName
 from dispatchd.domain.timefmt import rfc3339
 from dispatchd.store import tables as t
 from dispatchd.store.outbox import Channel, Outbox
@@ -27,33 +28,43 @@ PUSHED_EVENTS = {
 INSISTENT = frozenset({EventName.OFFER_SENT, EventName.OFFER_REMINDED, EventName.OFFER_PENALIZED})
 
 
-def queue_phone_pushes(conn: Connection, outbox: Outbox, events: Iterable[Event]) -> None:
-    """Add a push for each phone-worthy event whose installer has a subscribed phone."""
-    wanted = [e for e in events if e.installer_id and e.name in PUSHED_EVENTS]
+def queue_phone_pushes(conn: Connection, outbox: Outbox, events: Iterable[dict[str, Any]]) -> None:
+    """Add a push for each phone-worthy event whose installer has a subscribed phone.
+
+    ``events`` are the transaction's event rows about to be written; one query finds which
+    of their installers have a phone subscribed.
+    """
+    wanted = [e for e in events if e["installer_id"] and e["name"] in PUSHED_EVENTS]
     if not wanted:
         return
     subscribed = set(
         conn.execute(
             select(t.push_subscriptions.c.installer_id)
-            .where(t.push_subscriptions.c.installer_id.in_({e.installer_id for e in wanted}))
+            .where(t.push_subscriptions.c.installer_id.in_({e["installer_id"] for e in wanted}))
             .distinct()
         ).scalars()
     )
     for event in wanted:
-        if event.installer_id is not None and event.installer_id in subscribed:
+        if event["installer_id"] in subscribed:
             outbox.enqueue(
-                Channel.WEBPUSH, event.installer_id, _payload(event), event.order_id, event.at
+                Channel.WEBPUSH,
+                event["installer_id"],
+                _payload(event),
+                event["order_id"],
+                event["at"],
             )
 
 
-def _payload(event: Event) -> dict[str, object]:
+def _payload(event: dict[str, Any]) -> dict[str, object]:
+    name = EventName(event["name"])
+    data = event["data"]
     return {
-        "kind": PUSHED_EVENTS[event.name],
-        "event": event.name.value,
-        "order_id": event.order_id,
-        "offer_id": event.data.get("offer_id"),
-        "amount": event.data.get("amount"),
-        "address": event.data.get("address"),
-        "insistent": event.name in INSISTENT,
-        "at": rfc3339(event.at),
+        "kind": PUSHED_EVENTS[name],
+        "event": name.value,
+        "order_id": event["order_id"],
+        "offer_id": data.get("offer_id"),
+        "amount": data.get("amount"),
+        "address": data.get("address"),
+        "insistent": name in INSISTENT,
+        "at": rfc3339(event["at"]),
     }

@@ -57,11 +57,7 @@ class UnitOfWork:
             [] if pending_events is None else pending_events
         )
         self.outbox = Outbox(conn)
-        self.events = EventLog(
-            conn,
-            lambda events: queue_phone_pushes(conn, self.outbox, events),
-            self._pending_events,
-        )
+        self.events = EventLog(conn, None, self._pending_events)
         self.orders = OrderRepository(conn, self.events)
         self.installers = InstallerRepository(conn)
         self.zones = ZoneRepository(conn)
@@ -97,7 +93,8 @@ class UnitOfWork:
             raise
 
     def before_commit(self) -> None:
-        """The transaction's last writes: its events, then the hint that a deadline is near."""
+        """The transaction's last writes: pushes and events, then the hint that a deadline is near."""
+        queue_phone_pushes(self.conn, self.outbox, self._pending_events)
         write_events(self.conn, self._pending_events)
         self._pending_events.clear()
         earliest = self.summary().earliest_deadline

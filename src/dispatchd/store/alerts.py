@@ -37,6 +37,9 @@ class Alert:
     acknowledged_by: str | None = None
 
 
+_INSERT_ALERT = t.alerts.insert()
+
+
 class AlertRepository:
     """Raises, lists and acknowledges alerts."""
 
@@ -47,7 +50,7 @@ class AlertRepository:
         """Store a new alert."""
         values = dict(alert.__dict__)
         values["type"] = alert.type.value
-        self._conn.execute(t.alerts.insert().values(values))
+        self._conn.execute(_INSERT_ALERT, values)
 
     def get(self, alert_id: str) -> Alert | None:
         """One alert, or None."""

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Connection, Select, delete, func, select, update
+from sqlalchemy import Connection, Select, bindparam, delete, func, select, update
 
 from dispatchd.store import tables as t
-from dispatchd.store.sql import upsert
+from dispatchd.store.sql import upsert, upsert_many
 
 
 class DeadlineKind(StrEnum):
@@ -61,6 +61,33 @@ class DeadlineRepository:
         )
         if self.earliest_scheduled is None or due_at < self.earliest_scheduled:
             self.earliest_scheduled = due_at
+
+    def schedule_many(self, kind: DeadlineKind, items: list[tuple[str, int, datetime]]) -> None:
+        """:meth:`schedule` for many (subject, step, due) at once."""
+        upsert_many(
+            self._conn,
+            t.deadlines,
+            [
+                {"kind": kind.value, "subject_id": s, "step": n, "due_at": d, "failures": 0}
+                for s, n, d in items
+            ],
+            keys=["kind", "subject_id"],
+            update=["step", "due_at", "failures"],
+        )
+        for _subject, _step, due_at in items:
+            if self.earliest_scheduled is None or due_at < self.earliest_scheduled:
+                self.earliest_scheduled = due_at
+
+    def done_many(self, deadlines: list[Deadline]) -> None:
+        """:meth:`done` for many deadlines in one executemany statement."""
+        if not deadlines:
+            return
+        self._conn.execute(
+            delete(t.deadlines).where(
+                t.deadlines.c.id == bindparam("b_id"), t.deadlines.c.step == bindparam("b_step")
+            ),
+            [{"b_id": d.id, "b_step": d.step} for d in deadlines],
+        )
 
     def cancel(self, kind: DeadlineKind, subject_id: str) -> None:
         """Drop the subject's pending deadline, if any."""

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import Connection, func, select
 
 from dispatchd.store import tables as t
-from dispatchd.store.sql import insert_ignoring_conflict
+from dispatchd.store.sql import insert_ignoring_conflict, insert_many_ignoring_conflicts
 
 LATE_ACCEPTANCE_PENALTY = "late_acceptance_penalty"
 
@@ -40,6 +40,10 @@ class Ledger:
     def book(self, entry: LedgerEntry) -> bool:
         """Book an entry; False when this (offer, step) was already booked."""
         return insert_ignoring_conflict(self._conn, t.ledger_entries, entry.__dict__)
+
+    def book_many(self, entries: list[LedgerEntry]) -> None:
+        """:meth:`book` for many entries; each (offer, step) still books at most once."""
+        insert_many_ignoring_conflicts(self._conn, t.ledger_entries, [e.__dict__ for e in entries])
 
     def entries(self, installer_id: str, limit: int = 500) -> list[LedgerEntry]:
         """An installer's entries, newest first."""

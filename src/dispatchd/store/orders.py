@@ -12,7 +12,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, RowMapping, and_, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    RowMapping,
+    Table,
+    and_,
+    bindparam,
+    or_,
+    select,
+    update,
+)
 
 from dispatchd.domain.escalation import Ladder
 from dispatchd.domain.geo import Point
@@ -20,6 +30,10 @@ from dispatchd.domain.offers import ACTIVE_OFFER_STATUSES, Offer, OfferStatus
 from dispatchd.domain.orders import Customer, Order, OrderStatus
 from dispatchd.store import tables as t
 from dispatchd.store.event_log import EventLog
+
+
+_INSERT_ORDER = t.orders.insert()
+_INSERT_OFFER = t.offers.insert()
 
 
 class OrderRepository:
@@ -35,7 +49,7 @@ class OrderRepository:
     def add(self, order: Order) -> None:
         """Insert a new order with its offers and events."""
         row = _order_row(order)
-        self._conn.execute(t.orders.insert().values(row))
+        self._conn.execute(_INSERT_ORDER, row)
         self._loaded_orders[order.id] = row
         self.seen[order.id] = order
         self._save_offers(order)
@@ -112,12 +126,75 @@ class OrderRepository:
         self._save_offers(order)
         self._flush_events(order)
 
+    def get_many_by_offers(self, offer_ids: list[str]) -> dict[str, Order]:
+        """Each offer's order, locked, with all its offers: three queries for a whole batch."""
+        if not offer_ids:
+            return {}
+        owners = dict(
+            self._conn.execute(
+                select(t.offers.c.id, t.offers.c.order_id).where(t.offers.c.id.in_(offer_ids))
+            ).all()
+        )
+        order_ids = sorted(set(owners.values()) - set(self.seen))
+        if order_ids:
+            rows = list(
+                self._conn.execute(
+                    select(t.orders).where(t.orders.c.id.in_(order_ids)).with_for_update()
+                ).mappings()
+            )
+            offers: dict[str, list[Offer]] = {row["id"]: [] for row in rows}
+            offer_rows = self._conn.execute(
+                select(t.offers)
+                .where(t.offers.c.order_id.in_(list(offers)))
+                .order_by(t.offers.c.order_id, t.offers.c.attempt)
+            ).mappings()
+            for offer_row in offer_rows:
+                self._loaded_offers[offer_row["id"]] = dict(offer_row)
+                offers[offer_row["order_id"]].append(_offer_from_row(offer_row))
+            for row in rows:
+                order = _order_from_row(row, offers[row["id"]])
+                self._loaded_orders[order.id] = _order_row(order)
+                self.seen[order.id] = order
+        return {
+            offer_id: self.seen[order_id]
+            for offer_id, order_id in owners.items()
+            if order_id in self.seen
+        }
+
+    def save_many(self, orders: Iterable[Order]) -> None:
+        """Write back many orders at once: one UPDATE per shape of change, then their events."""
+        order_changes: list[tuple[str, dict[str, Any]]] = []
+        offer_changes: list[tuple[str, dict[str, Any]]] = []
+        new_offers: list[dict[str, Any]] = []
+        for order in orders:
+            row = _order_row(order)
+            changes = _changed(self._loaded_orders.get(order.id, {}), row)
+            if changes:
+                order_changes.append((order.id, changes))
+                self._loaded_orders[order.id] = row
+            for offer in order.offers:
+                offer_row = _offer_row(offer)
+                loaded = self._loaded_offers.get(offer.id)
+                if loaded is None:
+                    new_offers.append(offer_row)
+                else:
+                    changed = _changed(loaded, offer_row)
+                    if not changed:
+                        continue
+                    offer_changes.append((offer.id, changed))
+                self._loaded_offers[offer.id] = offer_row
+            self._flush_events(order)
+        _update_grouped(self._conn, t.orders, order_changes)
+        if new_offers:
+            self._conn.execute(_INSERT_OFFER, new_offers)
+        _update_grouped(self._conn, t.offers, offer_changes)
+
     def _save_offers(self, order: Order) -> None:
         for offer in order.offers:
             row = _offer_row(offer)
             loaded = self._loaded_offers.get(offer.id)
             if loaded is None:
-                self._conn.execute(t.offers.insert().values(row))
+                self._conn.execute(_INSERT_OFFER, row)
             else:
                 changes = _changed(loaded, row)
                 if not changes:
@@ -233,6 +310,25 @@ def _order_from_row(row: RowMapping, offers: list[Offer]) -> Order:
         photo_taken_at=row["photo_taken_at"],
         completion_notes=row["completion_notes"],
     )
+
+
+def _update_grouped(
+    conn: Connection, table: Table, changes: list[tuple[str, dict[str, Any]]]
+) -> None:
+    """Rows changed in the same columns are updated by one executemany statement."""
+    shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row_id, changed in changes:
+        shape = tuple(sorted(changed))
+        shapes.setdefault(shape, []).append(
+            {"b_id": row_id, **{f"b_{name}": changed[name] for name in shape}}
+        )
+    for shape, params in shapes.items():
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values({name: bindparam(f"b_{name}", type_=table.c[name].type) for name in shape})
+        )
+        conn.execute(statement, params)
 
 
 def _changed(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:

@@ -46,6 +46,9 @@ class OutgoingMessage:
     created_at: datetime
 
 
+_INSERT_MESSAGE = t.outbox.insert()
+
+
 class Outbox:
     """Enqueues messages and tracks their delivery."""
 
@@ -63,16 +66,17 @@ class Outbox:
     ) -> int:
         """Add a message to be delivered after this transaction commits; returns its id."""
         result = self._conn.execute(
-            t.outbox.insert().values(
-                channel=channel.value,
-                recipient=recipient,
-                payload=payload,
-                order_id=order_id,
-                status=MessageStatus.PENDING.value,
-                attempts=0,
-                next_attempt_at=now,
-                created_at=now,
-            )
+            _INSERT_MESSAGE,
+            {
+                "channel": channel.value,
+                "recipient": recipient,
+                "payload": payload,
+                "order_id": order_id,
+                "status": MessageStatus.PENDING.value,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            },
         )
         self.enqueued += 1
         key = result.inserted_primary_key

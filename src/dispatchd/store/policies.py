@@ -15,9 +15,18 @@ class PolicyRepository:
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self._current: tuple[int, Policy] | None = None
 
     def current(self) -> tuple[int, Policy] | None:
-        """The newest policy and its version, or None before the first is stored."""
+        """The newest policy and its version, or None before the first is stored.
+
+        Read once per unit of work: every offer a transaction sends uses the same policy.
+        """
+        if self._current is None:
+            self._current = self._read_current()
+        return self._current
+
+    def _read_current(self) -> tuple[int, Policy] | None:
         row = self._conn.execute(
             select(t.policies.c.version, t.policies.c.body)
             .order_by(t.policies.c.version.desc())
@@ -34,6 +43,7 @@ class PolicyRepository:
         )
         key = result.inserted_primary_key
         assert key is not None
+        self._current = None
         return int(key[0])
 
 

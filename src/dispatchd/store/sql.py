@@ -65,3 +65,43 @@ def advisory_xact_lock(conn: Connection, lock: AdvisoryLock, key: str = "") -> N
         text("SELECT pg_advisory_xact_lock(:space, :key)"),
         {"space": int(lock), "key": int.from_bytes(digest, "big", signed=True)},
     )
+
+
+def upsert_many(
+    conn: Connection,
+    table: Table,
+    rows: list[dict[str, Any]],
+    keys: list[str],
+    update: list[str],
+) -> None:
+    """:func:`upsert` for many rows in one executemany statement."""
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        pg = postgresql.insert(table)
+        conn.execute(
+            pg.on_conflict_do_update(
+                index_elements=keys, set_={name: pg.excluded[name] for name in update}
+            ),
+            rows,
+        )
+    else:
+        lite = sqlite.insert(table)
+        conn.execute(
+            lite.on_conflict_do_update(
+                index_elements=keys, set_={name: lite.excluded[name] for name in update}
+            ),
+            rows,
+        )
+
+
+def insert_many_ignoring_conflicts(
+    conn: Connection, table: Table, rows: list[dict[str, Any]]
+) -> None:
+    """:func:`insert_ignoring_conflict` for many rows in one executemany statement."""
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        conn.execute(postgresql.insert(table).on_conflict_do_nothing(), rows)
+    else:
+        conn.execute(sqlite.insert(table).on_conflict_do_nothing(), rows)

@@ -38,6 +38,7 @@ class ZoneRepository:
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self._fingerprint: tuple[int, int] | None = None
 
     def add(self, zone: ZoneRecord) -> None:
         """Insert a zone."""
@@ -95,9 +96,17 @@ class ZoneRepository:
         self.update(zone_id, {"deleted_at": now})
 
     def fingerprint(self) -> tuple[int, int]:
-        """Changes whenever a zone is added, edited or removed: tells caches to reload."""
-        count, newest = self._conn.execute(select(func.count(), func.max(t.zones.c.revision))).one()
-        return int(count), int(newest or 0)
+        """Changes whenever a zone is added, edited or removed: tells caches to reload.
+
+        Read once per unit of work, unless the unit itself changes a zone.
+        """
+        if self._fingerprint is None:
+            count, newest = self._conn.execute(
+                select(func.count(), func.max(t.zones.c.revision))
+            ).one()
+            self._fingerprint = (int(count), int(newest or 0))
+        return self._fingerprint
 
     def _next_revision(self) -> int:
+        self._fingerprint = None
         return int(self._conn.execute(select(func.max(t.zones.c.revision))).scalar() or 0) + 1

@@ -9,6 +9,7 @@ from dispatchd.service import commands as c
 from dispatchd.service.handlers import (
     accounts,
     alerts,
+    escalation,
     installers,
     jobs,
     offers,
@@ -41,6 +42,7 @@ HANDLERS: dict[type[c.Command], Handler] = {
     c.CompleteJob: jobs.complete_job,
     c.ResolveFollowUp: jobs.resolve_follow_up,
     c.RunEscalationStep: offers.run_escalation_step,
+    c.EscalateDueOffers: escalation.escalate_due_offers,
     c.AcknowledgeAlert: alerts.acknowledge_alert,
     c.SubscribePush: push.subscribe_push,
     c.UnsubscribePush: push.unsubscribe_push,

@@ -205,7 +205,7 @@ function renderJobsNow(force = false) {
 function onEvent(name, data) {
   observeServerTime(data.at);
   const offer = state.offers.find((o) => o.id === data.offer_id);
-  const product = offer?.order?.product || "";
+  const product = offer?.order?.product || data.product || t("this_job");
   switch (name) {
     case "offer.sent":
       alarm("offer");
