@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     public_url: str | None = None
     admin_password: str | None = None
     secret_key: str | None = None
+    push_subject: str | None = None
     sms_url: str | None = None
     locale: Literal["zh-CN", "en"] = "zh-CN"
     phone_region: str = "CN"
@@ -71,6 +72,14 @@ class Settings(BaseSettings):
     def resolved_database_url(self) -> str:
         """The database to use: the configured URL, or SQLite inside the data directory."""
         return self.database_url or sqlite_url(self.data_dir.resolve())
+
+    def resolved_push_subject(self) -> str:
+        """The contact push services may use: the configured one, the public https URL, or
+        a local mailto for development."""
+        if self.push_subject:
+            return self.push_subject
+        url = self.resolved_public_url()
+        return url if url.startswith("https://") else "mailto:dispatchd@localhost"
 
     def resolved_public_url(self) -> str:
         """The absolute base of links sent to customers (no trailing slash)."""

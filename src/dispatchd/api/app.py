@@ -36,9 +36,12 @@ from dispatchd.engine.listener import wakeup_listener
 from dispatchd.engine.outbox import OutboxRelay
 from dispatchd.engine.runner import BackgroundRunner
 from dispatchd.logs import configure_logging
+from dispatchd.notify.push_sender import WebPushSender
 from dispatchd.notify.sms import sms_channel
+from dispatchd.service.actors import SYSTEM
 from dispatchd.service.bootstrap import bootstrap
 from dispatchd.service.clock import Clock, DatabaseClock, SystemClock
+from dispatchd.service.commands import ForgetGonePhone
 from dispatchd.service.dispatcher import Dispatcher
 from dispatchd.store.database import Database
 from dispatchd.store.photos import PhotoStore
@@ -58,14 +61,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     hub = EventHub(dispatcher, settings.event_poll_s)
     listener = wakeup_listener(database, hub, engine)
     app_metrics = Metrics(dispatcher, engine, hub)
-    relay = OutboxRelay(
-        dispatcher,
-        sms_channel(settings.sms_url, settings.data_dir),
-        dispatcher.key,
-        max_attempts=settings.outbox_max_attempts,
-        poll_s=settings.engine_poll_s,
-        lease_s=settings.outbox_lease_s,
-    )
+    relay = _outbox_relay(dispatcher, settings)
     runner = BackgroundRunner(engine, relay) if settings.run_engine else None
 
     @asynccontextmanager
@@ -102,6 +98,29 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.relay = relay
     app.state.listener = listener
     app.state.metrics = app_metrics
+    _install_http(app, settings, app_metrics)
+    return install_web_clients(app, API_PREFIX, settings.map_tile_url)
+
+
+def _outbox_relay(dispatcher: Dispatcher, settings: Settings) -> OutboxRelay:
+    """The relay with the SMS channel and Web Push sender the settings name."""
+    return OutboxRelay(
+        dispatcher,
+        sms_channel(settings.sms_url, settings.data_dir),
+        dispatcher.key,
+        push=WebPushSender(
+            dispatcher.reading,
+            lambda endpoint: dispatcher.execute(ForgetGonePhone(endpoint), SYSTEM),
+            settings.resolved_push_subject(),
+        ),
+        max_attempts=settings.outbox_max_attempts,
+        poll_s=settings.engine_poll_s,
+        lease_s=settings.outbox_lease_s,
+    )
+
+
+def _install_http(app: FastAPI, settings: Settings, app_metrics: Metrics) -> None:
+    """Error handling, the OpenAPI document, request guards and every router."""
     install_problem_handlers(app)
     install_openapi(app)
     app.add_middleware(
@@ -119,7 +138,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(track.page_router)
     app.include_router(health.router)
     app.include_router(metrics.router)
-    return install_web_clients(app, API_PREFIX, settings.map_tile_url)
 
 
 def _default_clock(settings: Settings, database: Database) -> Clock:

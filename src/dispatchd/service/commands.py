@@ -220,6 +220,13 @@ class SubscribePush(Command):
 
 
 @dataclass(frozen=True)
+class ForgetGonePhone(Command):
+    """The push service says a subscription no longer exists: stop pushing to it."""
+
+    endpoint: str
+
+
+@dataclass(frozen=True)
 class UnsubscribePush(Command):
     """An installer's phone no longer wants Web Push."""
 

@@ -93,7 +93,7 @@ class UnitOfWork:
             raise
 
     def before_commit(self) -> None:
-        """The transaction's last writes: pushes and events, then the hint that a deadline is near."""
+        """The transaction's last writes: pushes and events, then a hint if a deadline is near."""
         queue_phone_pushes(self.conn, self.outbox, self._pending_events)
         write_events(self.conn, self._pending_events)
         self._pending_events.clear()

@@ -31,7 +31,6 @@ from dispatchd.domain.orders import Customer, Order, OrderStatus
 from dispatchd.store import tables as t
 from dispatchd.store.event_log import EventLog
 
-
 _INSERT_ORDER = t.orders.insert()
 _INSERT_OFFER = t.offers.insert()
 

@@ -16,6 +16,8 @@ from sqlalchemy import Connection, delete, select
 from dispatchd.store import tables as t
 from dispatchd.store.sql import insert_ignoring_conflict, upsert
 
+VAPID_PRIVATE_KEY = "vapid_private_key"
+
 
 @dataclass(frozen=True)
 class PushSubscription:

@@ -98,13 +98,16 @@ class ZoneRepository:
     def fingerprint(self) -> tuple[int, int]:
         """Changes whenever a zone is added, edited or removed: tells caches to reload.
 
-        Read once per unit of work, unless the unit itself changes a zone.
+        Read once per unit of work, unless the unit itself changes a zone. Every change raises
+        one zone's revision, so the sum of revisions grows with each commit — even when two
+        processes editing two zones at once chose the same new revision number, which would
+        leave the maximum unchanged by the second commit and another process's map stale.
         """
         if self._fingerprint is None:
-            count, newest = self._conn.execute(
-                select(func.count(), func.max(t.zones.c.revision))
+            count, total = self._conn.execute(
+                select(func.count(), func.sum(t.zones.c.revision))
             ).one()
-            self._fingerprint = (int(count), int(newest or 0))
+            self._fingerprint = (int(count), int(total or 0))
         return self._fingerprint
 
     def _next_revision(self) -> int:

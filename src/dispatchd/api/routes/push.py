@@ -11,10 +11,10 @@ from dispatchd.domain.timefmt import rfc3339
 from dispatchd.notify.webpush import public_key_of
 from dispatchd.service.actors import Actor
 from dispatchd.service.commands import SubscribePush, UnsubscribePush
-from dispatchd.service.handlers.push import VAPID_PRIVATE_KEY, ensure_vapid_keys
+from dispatchd.service.handlers.push import ensure_vapid_keys
 from dispatchd.service.outcome import Outcome
 from dispatchd.service.unit_of_work import UnitOfWork
-from dispatchd.store.push import DeploymentSecrets, PushSubscription
+from dispatchd.store.push import VAPID_PRIVATE_KEY, DeploymentSecrets, PushSubscription
 
 router = APIRouter(tags=["web push"])
 

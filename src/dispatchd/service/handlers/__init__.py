@@ -45,5 +45,6 @@ HANDLERS: dict[type[c.Command], Handler] = {
     c.EscalateDueOffers: escalation.escalate_due_offers,
     c.AcknowledgeAlert: alerts.acknowledge_alert,
     c.SubscribePush: push.subscribe_push,
+    c.ForgetGonePhone: push.forget_gone_phone,
     c.UnsubscribePush: push.unsubscribe_push,
 }

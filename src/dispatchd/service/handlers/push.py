@@ -16,13 +16,17 @@ from urllib.parse import urlsplit
 from dispatchd.domain.errors import FieldError, InvalidInput
 from dispatchd.domain.ids import new_id
 from dispatchd.notify.webpush import VapidKeys, new_vapid_keys, public_key_of
-from dispatchd.service.commands import SubscribePush, UnsubscribePush
+from dispatchd.service.commands import ForgetGonePhone, SubscribePush, UnsubscribePush
 from dispatchd.service.context import Context
 from dispatchd.service.errors import NotFound
 from dispatchd.service.unit_of_work import UnitOfWork
-from dispatchd.store.push import DeploymentSecrets, PushSubscription, PushSubscriptions
+from dispatchd.store.push import (
+    VAPID_PRIVATE_KEY,
+    DeploymentSecrets,
+    PushSubscription,
+    PushSubscriptions,
+)
 
-VAPID_PRIVATE_KEY = "vapid_private_key"
 MAX_ENDPOINT = 1000
 P256DH_BYTES = 65
 AUTH_BYTES = 16
@@ -58,6 +62,11 @@ def unsubscribe_push(cmd: UnsubscribePush, uow: UnitOfWork, _ctx: Context) -> No
     """Stop pushing to that phone (only the installer's own subscriptions can be removed)."""
     if not PushSubscriptions(uow.conn).remove(cmd.subscription_id, cmd.installer_id):
         raise NotFound("push subscription", cmd.subscription_id)
+
+
+def forget_gone_phone(cmd: ForgetGonePhone, uow: UnitOfWork, _ctx: Context) -> None:
+    """Drop a subscription its push service has forgotten (404/410)."""
+    PushSubscriptions(uow.conn).remove_endpoint(cmd.endpoint)
 
 
 def subscription_errors(endpoint: str, p256dh: str, auth: str) -> list[FieldError]:
