@@ -140,6 +140,7 @@ def dispatcher(settings: Settings, clock: FakeClock) -> Iterator[Dispatcher]:
     instance = Dispatcher(database, clock, settings)
     bootstrap(instance)
     yield instance
+    instance.close()
     database.dispose()
 
 

@@ -242,14 +242,13 @@ class ThrowawayCluster:
 
     def restart(self) -> None:
         """Stop the server (fast: connections are cut) and start it again."""
-        self._run(pg_tool("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "restart")
+        self._run(pg_tool("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+        self.start()
 
     def stop(self) -> None:
         """Stop the server and delete the cluster."""
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError, FileNotFoundError):
             self._run(pg_tool("pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
-        except (subprocess.CalledProcessError, FileNotFoundError):
-            pass
         shutil.rmtree(self.directory, ignore_errors=True)
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import abc
 import os
 import platform
+import re
 import sys
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import ClassVar
@@ -31,9 +32,21 @@ ENV_REDIS_URL = "BENCH_PEERS_REDIS_URL"
 ENV_REDIS_PREFIX = "BENCH_PEERS_REDIS_PREFIX"
 
 
-def database_name(system: str) -> str:
-    """A peer's scratch database; a fixed name, so a crashed run's leftover gets replaced."""
-    return f"bench_peers_{system}"
+RUN_PREFIX = "bench_peers_"
+
+
+def run_is_stale(name: str) -> bool:
+    """Whether a `bench_peers_<system>_<pid>` database or key prefix belongs to a dead run."""
+    match = re.fullmatch(rf"{RUN_PREFIX}[a-z_]+_(\d+)", name)
+    if match is None:
+        return False
+    try:
+        os.kill(int(match.group(1)), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 @dataclass
@@ -44,6 +57,12 @@ class RunContext:
     workdir: Path
     pg_base: str
     redis_url: str
+    run_id: int = field(default_factory=os.getpid)
+
+    @property
+    def run_name(self) -> str:
+        """This run's database name and Redis key prefix; unique, so runs never share them."""
+        return f"{RUN_PREFIX}{self.system}_{self.run_id}"
 
     def pg_dsn(self, dbname: str) -> str:
         """A libpq conninfo string for `dbname` on the benchmark's PostgreSQL server."""
@@ -56,14 +75,14 @@ class RunContext:
 
     def service_env(self) -> dict[str, str]:
         """The settings that peer modules read from their environment."""
-        dsn = self.pg_dsn(database_name(self.system))
+        dsn = self.pg_dsn(self.run_name)
         return {
             ENV_DSN: dsn,
             ENV_RESULTS_DSN: dsn,
             ENV_RESULTS_SQLITE: str(self.workdir / "results.sqlite"),
             ENV_WORKDIR: str(self.workdir),
             ENV_REDIS_URL: self.redis_url,
-            ENV_REDIS_PREFIX: f"bench_peers_{self.system}:",
+            ENV_REDIS_PREFIX: f"{self.run_name}:",
         }
 
     def worker_env(self) -> dict[str, str]:
@@ -146,22 +165,27 @@ def chunked(items: Sequence[Task], size: int) -> Iterator[Sequence[Task]]:
 # ---------------------------------------------------------------------------------------
 
 
-def recreate_database(ctx: RunContext, dbname: str) -> str:
-    """Drop (if left over) and create `dbname`; returns its conninfo."""
+def create_database(ctx: RunContext) -> str:
+    """Create this run's database, after dropping those that dead runs left; returns its DSN."""
     import psycopg
 
     with psycopg.connect(ctx.pg_dsn("postgres"), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{dbname}"')
-    return ctx.pg_dsn(dbname)
+        rows = conn.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE %s", (f"{RUN_PREFIX}%",)
+        ).fetchall()
+        for (name,) in rows:
+            if run_is_stale(name):
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{ctx.run_name}"')
+    return ctx.pg_dsn(ctx.run_name)
 
 
-def drop_database(ctx: RunContext, dbname: str) -> None:
-    """Drop `dbname`, disconnecting whatever still uses it."""
+def drop_database(ctx: RunContext) -> None:
+    """Drop this run's database, disconnecting whatever still uses it."""
     import psycopg
 
     with psycopg.connect(ctx.pg_dsn("postgres"), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+        conn.execute(f'DROP DATABASE IF EXISTS "{ctx.run_name}" WITH (FORCE)')
 
 
 def pg_uri(conninfo: str) -> str:

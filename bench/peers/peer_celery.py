@@ -22,11 +22,12 @@ from peer_api import (
     ENV_REDIS_PREFIX,
     ENV_REDIS_URL,
     ENV_RESULTS_DSN,
+    RUN_PREFIX,
     Peer,
-    database_name,
+    create_database,
     drop_database,
     env,
-    recreate_database,
+    run_is_stale,
 )
 from workload import INSERT_PG, PostgresResults, ResultsStore, Task
 
@@ -70,8 +71,8 @@ class CeleryPeer(Peer):
         )
 
     def prepare(self) -> ResultsStore:
-        _clear_redis()
-        recreate_database(self.ctx, database_name(self.system))
+        _clear_redis(own=False)
+        create_database(self.ctx)
         store = PostgresResults(env(ENV_RESULTS_DSN))
         store.create()
         return store
@@ -91,17 +92,23 @@ class CeleryPeer(Peer):
         app.close()
 
     def cleanup(self) -> None:
-        _clear_redis()
-        drop_database(self.ctx, database_name(self.system))
+        _clear_redis(own=True)
+        drop_database(self.ctx)
 
 
-def _clear_redis() -> None:
-    """Delete this run's broker keys, and only those: they all carry the run's key prefix."""
+def _clear_redis(own: bool) -> None:
+    """Delete broker keys: this run's (`own`) or those that dead runs left behind.
+
+    Every key of a run carries the run's prefix, so no other user of Redis is touched.
+    """
+    prefix = env(ENV_REDIS_PREFIX)
+    pattern = prefix if own else f"{RUN_PREFIX}celery_"
     client = redis.Redis.from_url(env(ENV_REDIS_URL))
     try:
-        keys = list(client.scan_iter(match=f"{env(ENV_REDIS_PREFIX)}*", count=1000))
-        for i in range(0, len(keys), 500):
-            client.delete(*keys[i : i + 500])
+        for key in client.scan_iter(match=f"{pattern}*", count=1000):
+            run = key.decode().split(":", 1)[0]
+            if own or run_is_stale(run):
+                client.delete(key)
     finally:
         client.close()
 

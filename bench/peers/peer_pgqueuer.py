@@ -25,11 +25,10 @@ from peer_api import (
     Peer,
     RunContext,
     chunked,
-    database_name,
+    create_database,
     drop_database,
     env,
     pg_uri,
-    recreate_database,
 )
 from pgqueuer import PgQueuer
 from pgqueuer.db import AsyncpgDriver
@@ -62,7 +61,7 @@ class PgqueuerPeer(Peer):
         )
 
     def prepare(self) -> ResultsStore:
-        dsn = recreate_database(self.ctx, database_name(self.system))
+        dsn = create_database(self.ctx)
         cli = [self.ctx.python, "-m", "pgqueuer", "--pg-dsn", pg_uri(dsn), "install"]
         proc = subprocess.run(cli, check=False, capture_output=True, text=True, timeout=60)
         if proc.returncode != 0:
@@ -101,7 +100,7 @@ class PgqueuerPeer(Peer):
         self._conn = None
 
     def cleanup(self) -> None:
-        drop_database(self.ctx, database_name(self.system))
+        drop_database(self.ctx)
 
 
 async def _enqueue(queries: Queries, tasks: Sequence[Task]) -> None:

@@ -19,10 +19,9 @@ from peer_api import (
     Peer,
     RunContext,
     chunked,
-    database_name,
+    create_database,
     drop_database,
     env,
-    recreate_database,
 )
 from procrastinate.jobs import Job
 from psycopg_pool import AsyncConnectionPool
@@ -84,7 +83,7 @@ class ProcrastinatePeer(Peer):
         )
 
     def prepare(self) -> ResultsStore:
-        recreate_database(self.ctx, database_name(self.system))
+        create_database(self.ctx)
         asyncio.run(_apply_schema())
         store = PostgresResults(env(ENV_RESULTS_DSN))
         store.create()
@@ -120,7 +119,7 @@ class ProcrastinatePeer(Peer):
             self._producer = None
 
     def cleanup(self) -> None:
-        drop_database(self.ctx, database_name(self.system))
+        drop_database(self.ctx)
 
 
 async def _open() -> None:

@@ -47,11 +47,15 @@ PEER_MODULES: dict[str, str] = {
     "apscheduler": "peer_apscheduler",
 }
 
-WARMUP_TASKS = 200
 #: The first warm-up tasks pay for the producer's connection set-up and are not timed.
 WARMUP_UNTIMED = 20
+#: The timed warm-up is this share of N, within the bounds below: large enough that one
+#: stall of the shared disk does not multiply the planned lead, small enough to be quick.
+WARMUP_SHARE = 0.02
+WARMUP_TIMED_MIN = 180
+WARMUP_TIMED_MAX = 1000
 #: The enqueue is planned to take this many times as long as the warm-up rate predicts.
-ENQUEUE_SAFETY = 2.0
+ENQUEUE_SAFETY = 1.5
 #: Time allowed for a worker that starts after the enqueue to come up before the window.
 LATE_START_ALLOWANCE_S = 3.0
 SETUP_BUDGET_S = 120.0
@@ -161,7 +165,8 @@ def run(args: argparse.Namespace, ctx: RunContext, result: dict[str, Any], state
     )
 
     planned_n = Plan(args.rate, args.duration, 0.0).count
-    warmup = warmup_tasks(min(WARMUP_TASKS, planned_n), time.time())
+    timed_n = min(max(round(planned_n * WARMUP_SHARE), WARMUP_TIMED_MIN), WARMUP_TIMED_MAX)
+    warmup = warmup_tasks(WARMUP_UNTIMED + timed_n, time.time())
     if peer.worker_first:
         worker.start()
     peer.enqueue(warmup[:WARMUP_UNTIMED])
@@ -172,7 +177,7 @@ def run(args: argparse.Namespace, ctx: RunContext, result: dict[str, Any], state
     if peer.worker_first:
         wait_for_warmup(store, len(warmup), worker, WARMUP_TIMEOUT_S)
 
-    predicted_enqueue_s = planned_n / max(len(timed), 1) * warmup_enqueue_s
+    predicted_enqueue_s = planned_n / len(timed) * warmup_enqueue_s
     lead_s = args.margin + ENQUEUE_SAFETY * predicted_enqueue_s
     if not peer.worker_first:
         lead_s += LATE_START_ALLOWANCE_S

@@ -1,4 +1,4 @@
-"""On PostgreSQL every process tells time by the database, so a wrong local clock fires nothing early."""
+"""Processes on PostgreSQL tell time by the database: a wrong local clock fires nothing early."""
 
 from __future__ import annotations
 

@@ -80,6 +80,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             if listener is not None:
                 listener.stop()
             await hub.stop()
+            dispatcher.close()
             database.dispose()
 
     app = FastAPI(

@@ -133,5 +133,11 @@ class RequestMetrics:
 
 
 def _route(scope: Scope) -> str:
+    """The matched route's template with the router prefix the raw path carries in front."""
     route: Any = scope.get("route")
-    return str(getattr(route, "path", "unmatched"))
+    template = getattr(route, "path", None)
+    if not isinstance(template, str):
+        return "unmatched"
+    segments = str(scope["path"]).split("/")
+    kept = len(segments) - len(template.split("/")) + 1
+    return "/".join(segments[:kept]) + template if kept > 0 else template

@@ -13,6 +13,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dispatchd.domain.errors import (
@@ -42,6 +43,7 @@ _TITLES = {
     422: "Invalid input",
     429: "Too many requests",
     500: "Internal error",
+    503: "Service unavailable",
 }
 
 
@@ -154,6 +156,19 @@ def install_problem_handlers(app: FastAPI) -> None:
             detail = "this path does not accept that method; see /docs for the API"
         headers = dict(exc.headers) if exc.headers else None
         return problem_response(Problem(exc.status_code, detail, headers=headers))
+
+    @app.exception_handler(OperationalError)
+    async def _database_away(_request: Request, exc: OperationalError) -> JSONResponse:
+        log.warning("database unreachable", error=type(exc.orig).__name__)
+        return problem_response(
+            Problem(
+                503,
+                "the database did not answer (it may be restarting); send the request again, "
+                "with the same Idempotency-Key if it changes anything",
+                "database-unavailable",
+                headers={"Retry-After": "1"},
+            )
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:

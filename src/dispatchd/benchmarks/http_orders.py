@@ -8,6 +8,7 @@ ratio shows how close the order path gets to the framework's own ceiling.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -18,6 +19,7 @@ from typing import Any
 import httpx
 
 from dispatchd.benchmarks.loadgen import http_request, run_load
+from dispatchd.benchmarks.profiling import profiled
 
 ADMIN_PASSWORD = "bench-admin-password"
 SQUARE = {
@@ -29,8 +31,14 @@ SQUARE = {
 class Server:
     """A ``dispatchd serve`` process for the benchmark."""
 
-    def __init__(self, database_url: str | None = None) -> None:
-        self.data_dir = Path(tempfile.mkdtemp(prefix="dispatchd-bench-http-"))
+    def __init__(
+        self,
+        database_url: str | None = None,
+        data_dir: Path | None = None,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
+        self._owns_data_dir = data_dir is None
+        self.data_dir = data_dir or Path(tempfile.mkdtemp(prefix="dispatchd-bench-http-"))
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {
@@ -42,6 +50,7 @@ class Server:
         }
         if database_url:
             env["DISPATCHD_DATABASE_URL"] = database_url
+        env.update(extra_env or {})
         self.log = (self.data_dir / "server.log").open("wb")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "dispatchd", "serve", "--port", str(self.port)],
@@ -54,6 +63,9 @@ class Server:
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                tail = (self.data_dir / "server.log").read_bytes()[-2000:].decode(errors="replace")
+                raise RuntimeError(f"benchmark server exited at start-up:\n{tail}")
             try:
                 if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
                     return
@@ -69,6 +81,8 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
         self.log.close()
+        if self._owns_data_dir:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
 
 
 def _free_port() -> int:
@@ -122,7 +136,8 @@ def run_http_orders(
         with httpx.Client(base_url=server.url, timeout=30) as http:
             admin, people = _setup_city(http, installers=max(40, orders // 90))
         health = [http_request("GET", "/healthz", host, {}) for _ in range(orders)]
-        baseline = run_load("127.0.0.1", server.port, health, concurrency)
+        with profiled("http_trivial_endpoint", server.process.pid):
+            baseline = run_load("127.0.0.1", server.port, health, concurrency)
         body = {
             "customer": {"name": "Li Lei", "phone": "+8613912345678"},
             "address": "1 Bench Road",
@@ -130,7 +145,8 @@ def run_http_orders(
             "product": "Air conditioner",
         }
         creates = [http_request("POST", "/api/v1/orders", host, admin, body) for _ in range(orders)]
-        created = run_load("127.0.0.1", server.port, creates, concurrency)
+        with profiled("http_create_order", server.process.pid):
+            created = run_load("127.0.0.1", server.port, creates, concurrency)
         with httpx.Client(base_url=server.url, timeout=60) as http:
             accepts = []
             for person in people:
@@ -138,7 +154,8 @@ def run_http_orders(
                 for offer in http.get("/api/v1/me/offers", headers=headers).json()["items"]:
                     path = f"/api/v1/offers/{offer['id']}/accept"
                     accepts.append(http_request("POST", path, host, headers))
-        accepted = run_load("127.0.0.1", server.port, accepts, concurrency)
+        with profiled("http_accept_offer", server.process.pid):
+            accepted = run_load("127.0.0.1", server.port, accepts, concurrency)
         orders_per_s = created.as_dict()["requests_per_s"]
         ceiling = baseline.as_dict()["requests_per_s"]
         return {

@@ -13,6 +13,7 @@ from dispatchd.service.dispatcher import Dispatcher
 from dispatchd.service.handlers.accounts import new_user
 from dispatchd.service.handlers.push import ensure_vapid_keys
 from dispatchd.store.migrate import upgrade
+from dispatchd.store.sql import AdvisoryLock, advisory_xact_lock
 
 ADMIN_USERNAME = "admin"
 
@@ -21,11 +22,13 @@ def bootstrap(dispatcher: Dispatcher) -> str | None:
     """Migrate, then seed what an empty database needs; returns a generated admin password.
 
     The password is generated (and returned, to be printed once) only when the database has
-    no accounts and ``DISPATCHD_ADMIN_PASSWORD`` is unset.
+    no accounts and ``DISPATCHD_ADMIN_PASSWORD`` is unset. Processes starting together on one
+    PostgreSQL take turns, so only the first seeds anything.
     """
     upgrade(dispatcher.database)
     generated = None
     with dispatcher.transaction() as uow:
+        advisory_xact_lock(uow.conn, AdvisoryLock.SCHEMA)
         ctx = dispatcher.context(SYSTEM)
         if uow.policies.current() is None:
             uow.policies.add(DEFAULT_POLICY, ctx.now, None)

@@ -22,6 +22,7 @@ from dispatchd.service.actors import Actor
 from dispatchd.service.clock import Clock
 from dispatchd.service.commands import Command
 from dispatchd.service.context import Context
+from dispatchd.service.group_commit import GroupCommitter
 from dispatchd.service.handlers import HANDLERS
 from dispatchd.service.installer_map import InstallerMap
 from dispatchd.service.keys import load_deployment_key
@@ -48,6 +49,7 @@ class Dispatcher:
         self.installer_map = InstallerMap()
         self.key = load_deployment_key(settings.secret_key, settings.data_dir)
         self._listeners: list[CommitListener] = [self._update_installer_map]
+        self._committer = GroupCommitter(self.transaction) if database.is_sqlite else None
 
     def on_commit(self, listener: CommitListener) -> None:
         """Call ``listener`` after every commit (engine wake-ups, event fan-out, relay)."""
@@ -95,11 +97,7 @@ class Dispatcher:
     def execute(self, command: Command, actor: Actor) -> Any:
         """Run a command in its own transaction and return the handler's result."""
 
-        def run() -> Any:
-            with self.transaction() as uow:
-                return self.handle(uow, command, self.context(actor))
-
-        return retrying(run)
+        return self.in_transaction(lambda uow: self.handle(uow, command, self.context(actor)))
 
     def execute_rendered(
         self,
@@ -116,26 +114,46 @@ class Dispatcher:
         :meth:`IdempotencyRepository.get`), so the second gets the first one's answer.
         """
 
-        def run() -> Outcome:
+        def work(uow: UnitOfWork) -> Outcome:
+            if idempotency is not None:
+                stored = uow.idempotency.get(actor.user_id, idempotency.key)
+                if stored is not None:
+                    return self._replay(stored, idempotency)
+            ctx = self.context(actor)
+            outcome = render(uow, self.handle(uow, command, ctx))
+            if idempotency is not None:
+                uow.idempotency.save(
+                    actor.user_id,
+                    idempotency.key,
+                    StoredResponse(
+                        idempotency.request_hash, outcome.status_code, json.dumps(outcome.body)
+                    ),
+                    ctx.now,
+                )
+            return outcome
+
+        result: Outcome = self.in_transaction(work)
+        return result
+
+    def in_transaction(self, work: Callable[[UnitOfWork], Any]) -> Any:
+        """Run ``work`` atomically and durably: grouped with others on SQLite, alone otherwise.
+
+        On PostgreSQL writers run concurrently, each in its own transaction, retried when the
+        database breaks a deadlock or a serialisation conflict.
+        """
+        if self._committer is not None:
+            return self._committer.submit(work)
+
+        def run() -> Any:
             with self.transaction() as uow:
-                if idempotency is not None:
-                    stored = uow.idempotency.get(actor.user_id, idempotency.key)
-                    if stored is not None:
-                        return self._replay(stored, idempotency)
-                ctx = self.context(actor)
-                outcome = render(uow, self.handle(uow, command, ctx))
-                if idempotency is not None:
-                    uow.idempotency.save(
-                        actor.user_id,
-                        idempotency.key,
-                        StoredResponse(
-                            idempotency.request_hash, outcome.status_code, json.dumps(outcome.body)
-                        ),
-                        ctx.now,
-                    )
-                return outcome
+                return work(uow)
 
         return retrying(run)
+
+    def close(self) -> None:
+        """Let queued commands finish and stop the writer thread."""
+        if self._committer is not None:
+            self._committer.stop()
 
     @staticmethod
     def _replay(stored: StoredResponse, idempotency: IdempotencyRequest) -> Outcome:

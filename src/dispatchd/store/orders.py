@@ -136,24 +136,10 @@ class OrderRepository:
         )
         order_ids = sorted(set(owners.values()) - set(self.seen))
         if order_ids:
-            rows = list(
-                self._conn.execute(
-                    select(t.orders).where(t.orders.c.id.in_(order_ids)).with_for_update()
-                ).mappings()
-            )
-            offers: dict[str, list[Offer]] = {row["id"]: [] for row in rows}
-            offer_rows = self._conn.execute(
-                select(t.offers)
-                .where(t.offers.c.order_id.in_(list(offers)))
-                .order_by(t.offers.c.order_id, t.offers.c.attempt)
+            rows = self._conn.execute(
+                select(t.orders).where(t.orders.c.id.in_(order_ids)).with_for_update()
             ).mappings()
-            for offer_row in offer_rows:
-                self._loaded_offers[offer_row["id"]] = dict(offer_row)
-                offers[offer_row["order_id"]].append(_offer_from_row(offer_row))
-            for row in rows:
-                order = _order_from_row(row, offers[row["id"]])
-                self._loaded_orders[order.id] = _order_row(order)
-                self.seen[order.id] = order
+            self._load_all(list(rows))
         return {
             offer_id: self.seen[order_id]
             for offer_id, order_id in owners.items()
@@ -209,19 +195,27 @@ class OrderRepository:
             order.events.clear()
 
     def _load(self, row: RowMapping) -> Order:
-        if row["id"] in self.seen:
-            return self.seen[row["id"]]
+        if row["id"] not in self.seen:
+            self._load_all([row])
+        return self.seen[row["id"]]
+
+    def _load_all(self, rows: list[RowMapping]) -> None:
+        """Turn order rows into aggregates (their offers in one query) and remember them."""
+        offers: dict[str, list[Offer]] = {row["id"]: [] for row in rows}
+        if not offers:
+            return
         offer_rows = self._conn.execute(
-            select(t.offers).where(t.offers.c.order_id == row["id"]).order_by(t.offers.c.attempt)
+            select(t.offers)
+            .where(t.offers.c.order_id.in_(list(offers)))
+            .order_by(t.offers.c.order_id, t.offers.c.attempt)
         ).mappings()
-        offers = []
         for offer_row in offer_rows:
             self._loaded_offers[offer_row["id"]] = dict(offer_row)
-            offers.append(_offer_from_row(offer_row))
-        order = _order_from_row(row, offers)
-        self._loaded_orders[order.id] = _order_row(order)
-        self.seen[order.id] = order
-        return order
+            offers[offer_row["order_id"]].append(_offer_from_row(offer_row))
+        for row in rows:
+            order = _order_from_row(row, offers[row["id"]])
+            self._loaded_orders[order.id] = _order_row(order)
+            self.seen[order.id] = order
 
 
 @dataclass(frozen=True)

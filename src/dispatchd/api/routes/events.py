@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -71,7 +70,7 @@ async def stream_events(
 async def _stream(
     hub: EventHub, sub: Subscription, audience: Audience, start_after: int | None
 ) -> AsyncIterator[dict[str, Any]]:
-    sent = sub.start_id
+    sent = sub.start_id if start_after is None else max(start_after, sub.start_id)
     try:
         if start_after is not None and start_after < sub.start_id:
             sent = start_after
@@ -84,12 +83,15 @@ async def _stream(
                     sent = earlier.id
             sent = sub.start_id
         while not sub.dropped or not sub.queue.empty():
-            with contextlib.suppress(TimeoutError):
-                event: LoggedEvent | None = await asyncio.wait_for(sub.queue.get(), PING_S)
-                if event is None:
-                    return
-                if event.id > sent:
-                    sent = event.id
-                    yield sse_message(event)
+            try:
+                async with asyncio.timeout(PING_S):
+                    event: LoggedEvent | None = await sub.queue.get()
+            except TimeoutError:
+                continue
+            if event is None:
+                return
+            if event.id > sent:
+                sent = event.id
+                yield sse_message(event)
     finally:
         hub.unsubscribe(sub)

@@ -41,7 +41,7 @@ HANDLERS: dict[type[c.Command], Handler] = {
     c.StartJob: jobs.start_job,
     c.CompleteJob: jobs.complete_job,
     c.ResolveFollowUp: jobs.resolve_follow_up,
-    c.RunEscalationStep: offers.run_escalation_step,
+    c.RunEscalationStep: escalation.run_escalation_step,
     c.EscalateDueOffers: escalation.escalate_due_offers,
     c.AcknowledgeAlert: alerts.acknowledge_alert,
     c.SubscribePush: push.subscribe_push,

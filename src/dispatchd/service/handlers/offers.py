@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-from dispatchd.domain.escalation import CustomerNotice, StepAction
-from dispatchd.domain.ids import new_id
+from dispatchd.domain.escalation import CustomerNotice
 from dispatchd.domain.offers import Offer
 from dispatchd.domain.orders import Order
-from dispatchd.service.commands import AcceptOffer, DeclineOffer, RunEscalationStep
+from dispatchd.service.commands import AcceptOffer, DeclineOffer
 from dispatchd.service.context import Context
 from dispatchd.service.customer_notice import tell_customer_who_is_coming
 from dispatchd.service.dispatching import (
     current_policy,
     dispatch,
     offer_waiting_orders_to_freed,
-    raise_alert,
-    schedule_next_step,
     stop_escalation,
 )
 from dispatchd.service.errors import NotFound
 from dispatchd.service.unit_of_work import UnitOfWork
-from dispatchd.store.alerts import AlertType
-from dispatchd.store.ledger import LATE_ACCEPTANCE_PENALTY, LedgerEntry
 
 
 def accept_offer(cmd: AcceptOffer, uow: UnitOfWork, ctx: Context) -> Order:
@@ -43,43 +38,6 @@ def decline_offer(cmd: DeclineOffer, uow: UnitOfWork, ctx: Context) -> Order:
     stop_escalation(uow, offer)
     dispatch(uow, order, ctx)
     offer_waiting_orders_to_freed(uow, offer.installer_id, ctx)
-    return order
-
-
-def run_escalation_step(cmd: RunEscalationStep, uow: UnitOfWork, ctx: Context) -> Order | None:
-    """A rung comes due: remind (S203), penalize (S204) or revoke and re-dispatch (S205).
-
-    A rung that no longer applies — the offer was answered, withdrawn, or this rung already
-    ran — changes nothing, which is what makes firing a deadline twice harmless.
-    """
-    order = uow.orders.get_by_offer(cmd.offer_id)
-    if order is None:
-        return None
-    taken = order.escalate(cmd.offer_id, cmd.step, ctx.now)
-    if taken is None:
-        return order
-    offer = order.offer(cmd.offer_id)
-    assert offer is not None
-    uow.orders.save(order)
-    if taken.action is StepAction.PENALIZE:
-        uow.ledger.book(
-            LedgerEntry(
-                id=new_id("led"),
-                installer_id=offer.installer_id,
-                amount=-taken.step.amount,
-                reason=LATE_ACCEPTANCE_PENALTY,
-                offer_id=offer.id,
-                order_id=order.id,
-                step=taken.index,
-                at=ctx.now,
-            )
-        )
-    if taken.action is StepAction.REVOKE:
-        raise_alert(uow, AlertType.OFFER_REVOKED, order, ctx, offer)
-        dispatch(uow, order, ctx)
-        offer_waiting_orders_to_freed(uow, offer.installer_id, ctx)
-    else:
-        schedule_next_step(uow, offer)
     return order
 
 

@@ -1,0 +1,63 @@
+"""Resident memory of a ``dispatchd serve`` process whose database holds N open offers.
+
+Offers are seeded in bulk (as the escalation workload seeds them) with their first step due a
+day later, so the engine runs but finds nothing due: the figure is what the process keeps for
+a database of that size, at start-up and after the engine has idle-polled for a while. An
+engine that kept deadlines or offers in memory would show here.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from dispatchd.benchmarks.city import dispatcher_for, new_data_dir
+from dispatchd.benchmarks.escalation import _seed
+from dispatchd.benchmarks.http_orders import Server
+from dispatchd.benchmarks.machine import rss_mib
+
+#: The seeded offers' first steps are spread over this many seconds, a day from now.
+SPREAD_S = 3_600.0
+
+
+def run_memory(offers: int, idle_s: float) -> dict[str, Any]:
+    """Seed ``offers`` open offers into SQLite, start the server, read its RSS twice."""
+    data_dir = new_data_dir("memory")
+    try:
+        began = time.perf_counter()
+        with dispatcher_for(data_dir) as dispatcher:
+            first_due = datetime.now(UTC) + timedelta(days=1)
+            _seed(dispatcher, offers, rate=offers * 3 / SPREAD_S, first_due=first_due)
+        seeded_s = time.perf_counter() - began
+        database_mib = (
+            sum(
+                f.stat().st_size
+                for f in data_dir.iterdir()
+                if f.name.startswith("dispatchd.sqlite")
+            )
+            / 2**20
+        )
+        started = time.perf_counter()
+        server = Server(data_dir=data_dir)
+        try:
+            ready_s = time.perf_counter() - started
+            at_start = rss_mib(server.process.pid)
+            time.sleep(idle_s)
+            after_idle = rss_mib(server.process.pid)
+        finally:
+            server.stop()
+        return {
+            "open_offers": offers,
+            "seeded_in_s": round(seeded_s, 1),
+            "database": "sqlite",
+            "database_mib": round(database_mib, 1),
+            "ready_in_s": round(ready_s, 2),
+            "rss_after_start_mib": at_start["rss_mib"],
+            "idle_s": idle_s,
+            "rss_after_idle_mib": after_idle["rss_mib"],
+            "peak_rss_mib": after_idle["peak_rss_mib"],
+        }
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)

@@ -1,0 +1,97 @@
+"""How big each workload is in a full run and in a quick one.
+
+The quick run is a smoke test that CI can afford (under two minutes with everything in it):
+the same code paths at sizes that still say something. The full run is the one whose figures
+go into ``docs/benchmarks.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dispatchd.benchmarks.peers import PEER_SYSTEMS, REFERENCE_SYSTEM
+
+WORKLOADS = ("escalation", "http", "nearest", "locations", "sse", "memory")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Sizes and durations of one run."""
+
+    name: str
+    escalation_rates: tuple[float, ...]
+    #: Seconds during which steps (tasks) come due at the full rate, for dispatchd and peers.
+    escalation_window_s: float
+    peer_systems: tuple[str, ...]
+    peer_rates: tuple[float, ...]
+    peer_grace_s: float
+    http_orders: int
+    http_concurrency: int
+    http_stores: tuple[str, ...]
+    nearest_sizes: tuple[int, ...]
+    nearest_queries: int
+    nearest_brute_queries: int
+    location_installers: int
+    location_callers: tuple[int, ...]
+    location_seconds: float
+    location_requests: int
+    location_concurrency: int
+    location_stores: tuple[str, ...]
+    sse_streams: tuple[int, ...]
+    sse_orders_per_s: float
+    sse_seconds: float
+    memory_offers: int
+    memory_idle_s: float
+
+
+FULL = Plan(
+    name="full",
+    escalation_rates=(2_000.0, 10_000.0),
+    escalation_window_s=5.0,
+    peer_systems=(*PEER_SYSTEMS, REFERENCE_SYSTEM),
+    peer_rates=(2_000.0, 10_000.0),
+    peer_grace_s=60.0,
+    http_orders=3_000,
+    http_concurrency=32,
+    http_stores=("sqlite", "postgresql"),
+    nearest_sizes=(10_000, 100_000),
+    nearest_queries=5_000,
+    nearest_brute_queries=200,
+    location_installers=2_000,
+    location_callers=(1, 8),
+    location_seconds=5.0,
+    location_requests=5_000,
+    location_concurrency=32,
+    location_stores=("sqlite", "postgresql"),
+    sse_streams=(1_000, 10_000),
+    sse_orders_per_s=20.0,
+    sse_seconds=10.0,
+    memory_offers=1_000_000,
+    memory_idle_s=60.0,
+)
+
+QUICK = Plan(
+    name="quick",
+    escalation_rates=(2_000.0,),
+    escalation_window_s=2.0,
+    peer_systems=("pgqueuer",),
+    peer_rates=(2_000.0,),
+    peer_grace_s=10.0,
+    http_orders=500,
+    http_concurrency=16,
+    http_stores=("sqlite",),
+    nearest_sizes=(10_000,),
+    nearest_queries=1_000,
+    nearest_brute_queries=50,
+    location_installers=500,
+    location_callers=(1, 8),
+    location_seconds=1.0,
+    location_requests=1_000,
+    location_concurrency=16,
+    location_stores=("sqlite",),
+    sse_streams=(1_000,),
+    sse_orders_per_s=20.0,
+    sse_seconds=3.0,
+    memory_offers=100_000,
+    memory_idle_s=3.0,
+)

@@ -1,0 +1,330 @@
+"""``dispatchd bench``: every workload in one run, with progress bars, then the report.
+
+Each workload runs beside the peers doing the same job, one thing at a time (on two cores two
+measurements at once would measure each other). A workload that fails is reported as skipped
+with its reason, and the run goes on: one missing peer must not cost the other figures.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from contextlib import nullcontext
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from dispatchd.benchmarks import profiling
+from dispatchd.benchmarks.city import new_data_dir
+from dispatchd.benchmarks.escalation import PERIOD_S, STEPS_PER_OFFER, run_escalation
+from dispatchd.benchmarks.http_orders import run_http_orders
+from dispatchd.benchmarks.locations import run_locations_http, run_locations_service
+from dispatchd.benchmarks.machine import host_noise, machine_info
+from dispatchd.benchmarks.memory import run_memory
+from dispatchd.benchmarks.nearest import run_nearest
+from dispatchd.benchmarks.peers import (
+    PEER_SYSTEMS,
+    REFERENCE_SYSTEM,
+    PeerEnvironment,
+    prepare_peers,
+    repository_root,
+    run_peer,
+)
+from dispatchd.benchmarks.plan import Plan
+from dispatchd.benchmarks.profiling import profiled
+from dispatchd.benchmarks.report import write_report
+from dispatchd.benchmarks.results import Results
+from dispatchd.benchmarks.sse import raise_open_file_limit, run_sse
+from dispatchd.benchmarks.throwaway_pg import server_url, server_version, throwaway_database
+
+#: Seconds of ramp at each end of dispatchd's escalation window (see escalation.py).
+RAMP_S = (STEPS_PER_OFFER - 1) * PERIOD_S
+
+
+@dataclass(frozen=True)
+class Step:
+    """One measurement: where its figures go and how to take them."""
+
+    workload: str
+    system: str
+    label: str
+    run: Callable[[], dict[str, Any]]
+    needs_postgresql: bool = False
+
+
+@dataclass
+class Outcome:
+    """What a run wrote."""
+
+    results: Results
+    written: list[Path] = field(default_factory=list)
+    plot_problem: str | None = None
+
+    def dispatchd_failures(self) -> list[str]:
+        """dispatchd's own measurements that could not be taken (peers' are not counted)."""
+        peers = (*PEER_SYSTEMS, REFERENCE_SYSTEM)
+        return [
+            f"{workload} / {system}: {figures['skipped']}"
+            for workload, systems in self.results.workloads.items()
+            for system, figures in systems.items()
+            if "skipped" in figures and system not in peers
+        ]
+
+
+def escalation_key(rate: float) -> str:
+    """The results key of the escalation workload at one rate."""
+    return f"escalation_{int(rate)}_per_s"
+
+
+def _store_url(store: str, label: str) -> Any:
+    """A throwaway PostgreSQL database for ``postgresql``, nothing for SQLite."""
+    return throwaway_database(label) if store == "postgresql" else nullcontext(None)
+
+
+def _dispatchd_escalation(rate: float, plan: Plan, store: str) -> dict[str, Any]:
+    data_dir = new_data_dir("escalation")
+    try:
+        label = f"escalation_{int(rate)}_{store}"
+        with _store_url(store, "escalation") as url, profiled(label, os.getpid()):
+            result = run_escalation(
+                rate, plan.escalation_window_s + RAMP_S, database_url=url, data_dir=data_dir
+            )
+        return {**result.as_dict(), "window_s": plan.escalation_window_s, "ramp_s": RAMP_S}
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _http_orders(plan: Plan, store: str) -> dict[str, Any]:
+    with _store_url(store, "http") as url:
+        figures = run_http_orders(plan.http_orders, plan.http_concurrency, url)
+    flat: dict[str, Any] = {"store": store, "concurrency": figures["concurrency"]}
+    for part in ("trivial_endpoint", "create_order", "accept_offer"):
+        for name, value in figures[part].items():
+            flat[f"{part}_{name}"] = value
+    flat["orders_vs_trivial"] = figures["orders_vs_trivial"]
+    return flat
+
+
+def _locations_service(plan: Plan, store: str, callers: int) -> dict[str, Any]:
+    with _store_url(store, "locations") as url:
+        return run_locations_service(plan.location_installers, callers, plan.location_seconds, url)
+
+
+def _locations_http(plan: Plan, store: str) -> dict[str, Any]:
+    with _store_url(store, "locations_http") as url:
+        return run_locations_http(
+            plan.location_installers, plan.location_requests, plan.location_concurrency, url
+        )
+
+
+def build_steps(plan: Plan, only: Sequence[str], peers: PeerEnvironment | None) -> list[Step]:
+    """The measurements of this run, in the order they are taken."""
+    steps: list[Step] = []
+    if "escalation" in only:
+        steps += _escalation_steps(plan, peers)
+    if "http" in only:
+        for store in plan.http_stores:
+            steps.append(
+                Step(
+                    "http_orders",
+                    f"dispatchd_{store}",
+                    f"orders over HTTP on {store}",
+                    lambda store=store: _http_orders(plan, store),  # type: ignore[misc]
+                    store == "postgresql",
+                )
+            )
+    if "nearest" in only:
+        for size in plan.nearest_sizes:
+            steps.append(
+                Step(
+                    f"nearest_{size}",
+                    "*",
+                    f"nearest installer among {size:,}",
+                    lambda size=size: run_nearest(  # type: ignore[misc]
+                        size, plan.nearest_queries, plan.nearest_brute_queries
+                    ),
+                )
+            )
+    if "locations" in only:
+        steps += _location_steps(plan)
+    if "sse" in only:
+        for streams in plan.sse_streams:
+            steps.append(
+                Step(
+                    f"sse_{streams}_streams",
+                    "dispatchd_sqlite",
+                    f"{streams:,} event streams",
+                    lambda streams=streams: run_sse(  # type: ignore[misc]
+                        streams, plan.sse_orders_per_s, plan.sse_seconds
+                    ),
+                )
+            )
+    if "memory" in only:
+        steps.append(
+            Step(
+                "memory",
+                "dispatchd_sqlite",
+                f"memory with {plan.memory_offers:,} open offers",
+                lambda: run_memory(plan.memory_offers, plan.memory_idle_s),
+            )
+        )
+    return steps
+
+
+def _escalation_steps(plan: Plan, peers: PeerEnvironment | None) -> list[Step]:
+    steps = []
+    for rate in plan.escalation_rates:
+        key = escalation_key(rate)
+        for store in ("sqlite", "postgresql"):
+            steps.append(
+                Step(
+                    key,
+                    f"dispatchd_{store}",
+                    f"escalation {rate:,.0f}/s · dispatchd on {store}",
+                    lambda rate=rate, store=store: _dispatchd_escalation(  # type: ignore[misc]
+                        rate, plan, store
+                    ),
+                    store == "postgresql",
+                )
+            )
+        if peers is None or rate not in plan.peer_rates:
+            continue
+        for system in plan.peer_systems:
+            steps.append(
+                Step(
+                    key,
+                    system,
+                    f"escalation {rate:,.0f}/s · {system}",
+                    lambda rate=rate, system=system: run_peer(  # type: ignore[misc]
+                        peers, system, rate, plan.escalation_window_s, plan.peer_grace_s
+                    ),
+                )
+            )
+    return steps
+
+
+def _location_steps(plan: Plan) -> list[Step]:
+    steps = []
+    for store in plan.location_stores:
+        for callers in plan.location_callers:
+            steps.append(
+                Step(
+                    "location_updates",
+                    f"service_{store}_{callers}_callers",
+                    f"location updates · service layer on {store}, {callers} callers",
+                    lambda store=store, callers=callers: _locations_service(  # type: ignore[misc]
+                        plan, store, callers
+                    ),
+                    store == "postgresql",
+                )
+            )
+        steps.append(
+            Step(
+                "location_updates",
+                f"http_{store}",
+                f"location updates · HTTP on {store}",
+                lambda store=store: _locations_http(plan, store),  # type: ignore[misc]
+                store == "postgresql",
+            )
+        )
+    return steps
+
+
+def run_bench(
+    plan: Plan,
+    only: Sequence[str],
+    out_dir: Path,
+    with_peers: bool,
+    console: Console,
+    profile_dir: Path | None = None,
+) -> Outcome:
+    """Take every measurement of the plan, then write the report files into ``out_dir``."""
+    raise_open_file_limit()
+    began = time.monotonic()
+    results = Results()
+    if profile_dir is not None:
+        if profiling.py_spy() is None:
+            results.meta["skipped"]["profiles"] = profiling.INSTALL_HINT
+        else:
+            profiling.enable(profile_dir)
+    results.meta["machine"] = machine_info(repository_root())
+    results.meta["host_before"] = host_noise()
+    results.meta["steps"] = []
+    postgres = server_version()
+    with _progress(console) as progress:
+        peers = None
+        if with_peers and "escalation" in only:
+            task = progress.add_task("peers · preparing .venv-peers", total=None)
+            peers = prepare_peers()
+            progress.remove_task(task)
+            if peers.problem:
+                results.meta["skipped"]["peers"] = peers.problem
+        steps = build_steps(plan, only, peers)
+        overall = progress.add_task("benchmarks", total=len(steps))
+        for step in steps:
+            progress.update(overall, description=step.label)
+            if step.needs_postgresql and postgres is None:
+                figures: dict[str, Any] = {"skipped": f"no PostgreSQL answers at {server_url()}"}
+            else:
+                started = time.monotonic()
+                figures = _take(step)
+                results.meta["steps"].append(
+                    {"step": step.label, "took_s": round(time.monotonic() - started, 1)}
+                )
+            if step.system == "*" and "skipped" not in figures:
+                for system, values in figures.items():
+                    if isinstance(values, dict):
+                        results.put(step.workload, system, values)
+            else:
+                system = "index_k1" if step.system == "*" else step.system
+                results.put(step.workload, system, figures)
+            progress.advance(overall)
+    results.meta["host_after"] = host_noise()
+    results.meta["profiles"] = [asdict(found) for found in profiling.profiles()]
+    results.meta["run"] = {
+        "mode": plan.name,
+        "workloads": list(only),
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "took_s": round(time.monotonic() - began, 1),
+        "plan": _plan_summary(plan),
+    }
+    written, plot_problem = write_report(results, out_dir)
+    return Outcome(results, written, plot_problem)
+
+
+def _take(step: Step) -> dict[str, Any]:
+    try:
+        return step.run()
+    except Exception as exc:
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        reason = f"{type(exc).__name__}: {exc}".strip()
+        return {"skipped": f"{reason} (at {Path(where.filename).name}:{where.lineno})"}
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
+def _plan_summary(plan: Plan) -> dict[str, Any]:
+    return {name: getattr(plan, name) for name in plan.__dataclass_fields__ if name != "name"}

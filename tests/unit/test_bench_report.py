@@ -1,0 +1,129 @@
+"""The benchmark's arithmetic and report, on made-up figures (no timing is measured here)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from dispatchd.benchmarks.escalation import _full_rate_throughput, _missing_lateness
+from dispatchd.benchmarks.markdown import render
+from dispatchd.benchmarks.profiling import layer_of, summarise
+from dispatchd.benchmarks.results import Results, add_ratios
+from dispatchd.benchmarks.sse import _record, _Tally
+from dispatchd.benchmarks.stats import percentile, summary
+
+
+def _escalation_results() -> Results:
+    results = Results()
+    key = "escalation_10000_per_s"
+    results.put(key, "dispatchd_sqlite", {"fired_per_s": 20_000.0, "lateness_p99_s": 0.1})
+    results.put(key, "pgqueuer", {"fired_per_s": 3_500.0, "lateness_p99_s": 9.0})
+    results.put(key, "huey", {"fired_per_s": 1_700.0, "lateness_p99_s": 4.0})
+    results.put(key, "bare_sqlite", {"fired_per_s": 10_000.0, "lateness_p99_s": 0.001})
+    results.put(key, "celery", {"skipped": "redis is not running"})
+    return results
+
+
+def test_percentiles_use_the_nearest_rank() -> None:
+    values = [float(n) for n in range(1, 101)]
+    assert percentile(values, 50) == 50.0
+    assert percentile(values, 99) == 99.0
+    assert percentile([], 99) == 0.0
+    assert summary([0.5, 0.1])["lateness_max_s"] == 0.5
+
+
+def test_dispatchd_is_compared_with_the_fastest_and_the_promptest_peer() -> None:
+    results = _escalation_results()
+    add_ratios(results)
+    mine = results.workloads["escalation_10000_per_s"]["dispatchd_sqlite"]
+    assert mine["best_peer"] == "pgqueuer"
+    assert mine["vs_best_peer"] == round(20_000 / 3_500, 2)
+    assert mine["promptest_peer"] == "huey"
+    assert mine["lateness_p99_vs_promptest_peer"] == 40.0
+
+
+def test_neither_a_skipped_peer_nor_the_bare_loop_counts_as_the_best_peer() -> None:
+    results = _escalation_results()
+    add_ratios(results)
+    mine = results.workloads["escalation_10000_per_s"]["dispatchd_sqlite"]
+    assert mine["best_peer"] not in ("celery", "bare_sqlite")
+    assert mine["promptest_peer"] != "bare_sqlite"
+
+
+def test_the_report_marks_unmeasured_targets_and_lists_skipped_peers() -> None:
+    results = _escalation_results()
+    results.meta.update(
+        machine={"cpu": "test CPU", "cores": 2},
+        host_before={"loadavg_1m": 0.1, "fsync_commits_per_s": 1000.0},
+        host_after={"loadavg_1m": 0.2, "fsync_commits_per_s": 1000.0},
+        run={"mode": "quick", "workloads": ["escalation"], "took_s": 60, "plan": {}},
+    )
+    add_ratios(results)
+    text = render(results, None, "matplotlib is not installed")
+    assert "not measured in this run" in text
+    assert "celery: redis is not running" in text
+    assert "5.71× pgqueuer" in text
+    assert "No plot: matplotlib is not installed" in text
+    assert "shared with other work" not in text
+
+
+def test_the_report_warns_when_the_machine_was_busy() -> None:
+    results = _escalation_results()
+    results.meta.update(
+        machine={"cores": 2}, host_before={"loadavg_1m": 3.0}, host_after={"loadavg_1m": 0.1}
+    )
+    assert "shared with other work" in render(results, None, None)
+
+
+def test_full_rate_throughput_counts_only_commits_inside_the_full_rate_window() -> None:
+    first_due = datetime(2026, 1, 1, tzinfo=UTC)
+    commits = [
+        (first_due + timedelta(seconds=0.5), 1_000),
+        (first_due + timedelta(seconds=2.5), 2_000),
+        (first_due + timedelta(seconds=3.5), 2_000),
+        (first_due + timedelta(seconds=6.0), 1_000),
+    ]
+    assert _full_rate_throughput(commits, first_due, 4.0, fallback=-1.0) == 2_000.0
+    assert _full_rate_throughput(commits, first_due, 1.0, fallback=-1.0) == -1.0
+
+
+def test_steps_that_never_fired_count_as_late_until_the_end_of_the_observation() -> None:
+    first_due = datetime(2026, 1, 1, tzinfo=UTC)
+    late = _missing_lateness(2, 3.0, first_due, 2, first_due + timedelta(seconds=10))
+    assert sorted(late) == [7.0, 8.0]
+    assert _missing_lateness(2, 3.0, first_due, 0, first_due) == []
+
+
+def test_a_profile_counts_busy_samples_by_function_and_layer(tmp_path: Path) -> None:
+    raw = tmp_path / "phase.txt"
+    raw.write_text(
+        "Thread.run (threading.py:1);handle (dispatchd/service/dispatcher.py:9);"
+        "DefaultDialect.do_commit (sqlalchemy/engine/default.py:7) 3\n"
+        "Thread.run (threading.py:1);handle (dispatchd/service/dispatcher.py:10) 1\n"
+        "Thread.run (threading.py:1);Condition.wait (threading.py:320) 50\n"
+    )
+    profile = summarise(raw, seconds=0.04)
+    assert profile.samples == 4
+    assert profile.own[0] == ("DefaultDialect.do_commit (default.py)", 0.75)
+    assert ("dispatchd.service", 0.25) in profile.layers
+    assert profile.busy_threads == 1.0
+
+
+def test_layers_name_the_dispatchd_package_or_the_library() -> None:
+    assert layer_of("escalate (dispatchd/domain/escalation.py:3)") == "dispatchd.domain"
+    assert layer_of("Connection.wait (psycopg/connection.py:3)") == "psycopg"
+    assert layer_of("DefaultDialect.do_execute (sqlalchemy/engine/default.py:1)").startswith(
+        "database calls"
+    )
+
+
+def test_a_stream_client_measures_from_the_events_commit_time() -> None:
+    tally = _Tally()
+    at = datetime(2026, 1, 1, 12, 0, 0, 250_000, tzinfo=UTC)
+    block = (
+        b'id: 7\nevent: offer.sent\ndata: {"order_id": "ord_x", "at": "2026-01-01T12:00:00.250Z"}'
+    )
+    _record(block, at.timestamp() + 0.040, tally)
+    _record(b": ping", at.timestamp() + 1, tally)
+    assert len(tally.latencies_ms) == 1
+    assert abs(tally.latencies_ms[0] - 40.0) < 1e-3
