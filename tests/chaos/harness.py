@@ -463,7 +463,10 @@ def scalar(database_url: str, query: str) -> Any:
     return None if row is None else row[0]
 
 
+RUNS: list[dict[str, Any]] = []
+
+
 def report(path: Path, figures: dict[str, Any]) -> None:
-    """Write the run's figures as JSON next to its logs (and print them)."""
+    """Write the run's figures as JSON next to its logs, and keep them for the session summary."""
     path.write_text(json.dumps(figures, indent=2, default=str))
-    print(json.dumps(figures, indent=2, default=str))
+    RUNS.append(figures)

@@ -54,3 +54,25 @@ def test_an_unanswered_offer_is_reminded_penalized_revoked_and_redispatched(
     ]
     accepted = client.post(f"/api/v1/offers/{offer_id}/accept", headers=city.as_installer(near))
     assert accepted.status_code == 409
+
+
+def test_after_downtime_the_ladder_resumes_one_step_at_a_time(
+    city: City, client: TestClient, clock: FakeClock, engine: DeadlineEngine
+) -> None:
+    zone = city.zone()
+    late = city.installer([zone], at=IN_CENTRE)
+    order = city.order(IN_CENTRE)
+    clock.advance(6 * 3600)
+    assert engine.run_due() == 1
+    offer = client.get("/api/v1/me/offers", headers=city.as_installer(late)).json()["items"][0]
+    assert offer["status"] == "reminded"
+    assert offer["next_action"] == "penalize"
+    ledger = client.get(f"/api/v1/installers/{late}/ledger", headers=city.as_installer(late))
+    assert ledger.json()["balance"] == 0
+    assert engine.run_due() == 0
+    clock.advance(299)
+    assert engine.run_due() == 0
+    clock.advance(1)
+    assert engine.run_due() == 1
+    detail = client.get(f"/api/v1/orders/{order['id']}", headers=city.admin).json()
+    assert detail["current_offer"]["status"] == "penalized"

@@ -58,6 +58,7 @@ from dispatchd.service.commands import (
 )
 from dispatchd.service.dispatcher import Dispatcher
 from dispatchd.service.errors import Conflict, NotFound
+from dispatchd.service.handlers import accounts
 from dispatchd.store import tables as t
 from dispatchd.store.database import Database
 from dispatchd.store.installers import InstallerRepository
@@ -218,7 +219,8 @@ class OrderLifecycle(RuleBasedStateMachine):
             self.create_order(lat, lon, needs_gas)
 
     def teardown(self) -> None:
-        """Close the database and remove the example's files."""
+        """Stop the writer thread, close the database and remove the example's files."""
+        self.dispatcher.close()
         self.database.dispose()
         shutil.rmtree(self.directory, ignore_errors=True)
 
@@ -644,12 +646,18 @@ def bootstrapped_template(template_db: Path, tmp_path_factory: pytest.TempPathFa
     shutil.copy(template_db, directory / DB_FILE)
     config = _settings(directory)
     database = Database(config.resolved_database_url())
-    bootstrap(Dispatcher(database, FakeClock(), config))
+    dispatcher = Dispatcher(database, FakeClock(), config)
+    bootstrap(dispatcher)
+    dispatcher.close()
     database.dispose()
     return directory / DB_FILE
 
 
-def test_the_order_lifecycle_keeps_its_invariants(bootstrapped_template: Path) -> None:
+def test_the_order_lifecycle_keeps_its_invariants(
+    bootstrapped_template: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Four argon2 hashes per example would be half the run; logins play no part here.
+    monkeypatch.setattr(accounts, "hash_password", lambda password: f"test-only${password}")
     run_state_machine_as_test(
         # Hypothesis documents "anything which returns an instance"; its stub says a class.
         lambda: OrderLifecycle(bootstrapped_template),  # type: ignore[arg-type]
@@ -662,55 +670,99 @@ def test_the_order_lifecycle_keeps_its_invariants(bootstrapped_template: Path) -
     )
 
 
-def test_reassigning_an_offer_frees_its_installer_for_a_waiting_order(
-    dispatcher: Dispatcher,
-) -> None:
+def _open_small_city(dispatcher: Dispatcher, capacity: int, on_duty: bool = True) -> list[str]:
+    """A zone with Wang Wei near the orders and Zhang Min further away; returns their ids."""
     zone = dispatcher.execute(CreateZone("Centre", CENTRE), MANAGER)
-    crew = {}
-    for number, name in enumerate(("Wang Wei", "Zhang Min"), start=1):
+    crew = []
+    for number, (name, where, _capacity, _skills) in enumerate(CREW[:2], start=1):
         record = dispatcher.execute(
             CreateInstaller(
                 name=name,
                 phone=f"+86138001380{number:02d}",
                 zone_ids=(zone.id,),
-                capacity=1,
+                capacity=capacity,
                 skills=(),
                 username=f"installer{number}",
                 password="installer-password",
             ),
             MANAGER,
         )
-        crew[name] = record.id
-    wang = crew["Wang Wei"]
-    dispatcher.execute(SetDuty(wang, True), OrderLifecycle.installer(wang))
+        actor = OrderLifecycle.installer(record.id)
+        assert where is not None
+        dispatcher.execute(ReportLocation(record.id, where), actor)
+        if on_duty or number == 1:
+            dispatcher.execute(SetDuty(record.id, True), actor)
+        crew.append(record.id)
+    return crew
 
-    def new_order() -> Order:
-        order: Order = dispatcher.execute(
-            CreateOrder(
-                customer_name="Li Lei",
-                customer_phone="+8613912345678",
-                address="1 Nanjing Road",
-                location=Point(31.23, 121.47),
-                product="Air conditioner",
-            ),
-            MANAGER,
+
+def _new_order(dispatcher: Dispatcher) -> Order:
+    order: Order = dispatcher.execute(
+        CreateOrder(
+            customer_name="Li Lei",
+            customer_phone="+8613912345678",
+            address="1 Nanjing Road",
+            location=Point(31.23, 121.47),
+            product="Air conditioner",
+        ),
+        MANAGER,
+    )
+    return order
+
+
+def _offers_of(dispatcher: Dispatcher, order_id: str) -> tuple[str, list[tuple[str, str]]]:
+    """The order's status and its offers as (installer, status), oldest first."""
+    with dispatcher.reading() as conn:
+        status = conn.execute(select(t.orders.c.status).where(t.orders.c.id == order_id)).scalar()
+        offers = conn.execute(
+            select(t.offers.c.installer_id, t.offers.c.status)
+            .where(t.offers.c.order_id == order_id)
+            .order_by(t.offers.c.attempt)
         )
-        return order
+        return str(status), [(row.installer_id, row.status) for row in offers]
 
-    first = new_order()
+
+def test_reassigning_an_offer_frees_its_installer_for_a_waiting_order(
+    dispatcher: Dispatcher,
+) -> None:
+    wang, zhang = _open_small_city(dispatcher, capacity=1, on_duty=False)
+    first = _new_order(dispatcher)
     assert first.current_offer is not None
     assert first.current_offer.installer_id == wang
-    waiting = new_order()
-    assert waiting.status is OrderStatus.PENDING, "Wang is at capacity"
+    waiting = _new_order(dispatcher)
+    assert waiting.status is OrderStatus.PENDING, "Wang is at capacity, Zhang off duty"
 
-    dispatcher.execute(AssignOrder(first.id, crew["Zhang Min"]), MANAGER)
+    dispatcher.execute(AssignOrder(first.id, zhang), MANAGER)
 
-    with dispatcher.reading() as conn:
-        row = conn.execute(select(t.orders).where(t.orders.c.id == waiting.id)).mappings().one()
-        offered_to = conn.execute(
-            select(t.offers.c.installer_id).where(t.offers.c.order_id == waiting.id)
-        ).scalars()
-        assert row["status"] == "offered", (
-            "Wang is free again, but the waiting order was not offered"
-        )
-        assert list(offered_to) == [wang]
+    assert _offers_of(dispatcher, waiting.id) == ("offered", [(wang, "sent")])
+
+
+def test_an_order_declined_by_an_installer_gone_off_duty_goes_to_the_next_one(
+    dispatcher: Dispatcher,
+) -> None:
+    wang, zhang = _open_small_city(dispatcher, capacity=2)
+    order = _new_order(dispatcher)
+    offer = order.current_offer
+    assert offer is not None
+    assert offer.installer_id == wang
+    dispatcher.execute(SetDuty(wang, False), OrderLifecycle.installer(wang))
+
+    dispatcher.execute(DeclineOffer(offer.id, "van broke down"), OrderLifecycle.installer(wang))
+
+    assert _offers_of(dispatcher, order.id) == ("offered", [(wang, "declined"), (zhang, "sent")])
+
+
+def test_an_order_revoked_from_an_installer_gone_off_duty_goes_to_the_next_one(
+    dispatcher: Dispatcher, clock: FakeClock
+) -> None:
+    wang, zhang = _open_small_city(dispatcher, capacity=2)
+    order = _new_order(dispatcher)
+    assert order.current_offer is not None
+    assert order.current_offer.installer_id == wang
+    dispatcher.execute(SetDuty(wang, False), OrderLifecycle.installer(wang))
+    engine = DeadlineEngine(dispatcher)
+
+    for period in (300, 300, 600):
+        assert engine.run_due(clock.advance(period)) == 1
+
+    assert _offers_of(dispatcher, order.id) == ("offered", [(wang, "revoked"), (zhang, "sent")])

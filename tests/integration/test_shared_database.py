@@ -131,6 +131,23 @@ def test_concurrent_retries_of_one_accept_all_get_its_answer_not_a_conflict(
     assert event_counts(processes[0], "offer.accepted") == {offer.id: 1}
 
 
+def test_orders_created_at_once_never_push_an_installer_past_capacity(
+    processes: list[Dispatcher],
+) -> None:
+    city = one_installer_city(processes[0], LADDER, capacity=2)
+    command = CreateOrder("Li Lei", "+8613912345678", "1 Nanjing Road", Point(31.23, 121.47), "AC")
+
+    orders = all_at_once(CALLERS, lambda n: processes[n % PROCESSES].execute(command, SHOP))
+
+    assert sorted(order.status.value for order in orders) == ["offered"] * 2 + ["pending"] * (
+        CALLERS - 2
+    )
+    with processes[0].reading() as conn:
+        assert UnitOfWork(conn).installers.active_jobs([city.installer_id]) == {
+            city.installer_id: 2
+        }
+
+
 def test_engines_of_several_processes_run_every_step_exactly_once(
     processes: list[Dispatcher], clock: FakeClock
 ) -> None:
