@@ -123,15 +123,11 @@ class DatabaseSupply:
     def close(self) -> None:
         """Stop cloning and drop every database made, used or not."""
         self._stop.set()
-        while True:
-            try:
-                found = self._ready.get(timeout=5)
-            except queue.Empty:
-                break
+        self._threads[0].join(120)
+        while not self._ready.empty():
+            found = self._ready.get_nowait()
             if isinstance(found, str):
                 self._to_drop.put(found)
-            if not self._threads[0].is_alive() and self._ready.empty():
-                break
         self._to_drop.put(None)
         self._threads[1].join(120)
 

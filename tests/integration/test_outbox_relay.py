@@ -89,7 +89,7 @@ def test_an_sms_that_keeps_failing_is_dead_lettered_and_a_manager_is_alerted(
 class _Receiver(BaseHTTPRequestHandler):
     received: list[dict[str, Any]] = []
 
-    def do_POST(self) -> None:  # noqa: N802 - the stdlib's hook name
+    def do_POST(self) -> None:
         length = int(self.headers["content-length"])
         self.received.append(json.loads(self.rfile.read(length)))
         self.send_response(200)

@@ -7,7 +7,9 @@ import dataclasses
 import pytest
 
 from dispatchd.domain.assignment import Candidate, OrderNeeds, choose_installer, rank
+from dispatchd.domain.escalation import StepAction
 from dispatchd.domain.geo import Point
+from tests.unit.builders import at, ladder_of, offered_order
 
 ORDER_AT = Point(31.2300, 121.4700)
 NEAR = Point(31.2310, 121.4710)  # about 150 m away
@@ -84,11 +86,24 @@ def test_an_installer_lacking_a_needed_skill_is_skipped() -> None:
     assert choose_installer(needs, candidates) == "ins_far"
 
 
-@pytest.mark.parametrize("why", ["lapsed", "declined"])
-def test_an_installer_excluded_from_the_order_is_skipped(why: str) -> None:
-    needs = dataclasses.replace(NEEDS, excluded=frozenset({"ins_near"}))
+@pytest.mark.parametrize("how", ["declined", "revoked"])
+def test_an_installer_who_let_the_order_lapse_is_skipped(how: str) -> None:
+    order = offered_order(ladder_of(StepAction.REVOKE), installer_id="ins_near")
+    if how == "declined":
+        order.decline_offer("ofr_1", at(30), "too far")
+    else:
+        order.escalate("ofr_1", 0, at(600))
+    needs = dataclasses.replace(NEEDS, excluded=order.excluded_installers)
     candidates = [installer("ins_near", NEAR), installer("ins_far", FAR)]
-    assert choose_installer(needs, candidates) == "ins_far", why
+    assert choose_installer(needs, candidates) == "ins_far"
+
+
+def test_an_installer_whose_offer_was_withdrawn_may_be_chosen_again() -> None:
+    order = offered_order(installer_id="ins_near")
+    order.withdraw_offer(at(30), "reassigned by mgr")
+    needs = dataclasses.replace(NEEDS, excluded=order.excluded_installers)
+    candidates = [installer("ins_near", NEAR), installer("ins_far", FAR)]
+    assert choose_installer(needs, candidates) == "ins_near"
 
 
 def test_nobody_is_chosen_when_nobody_is_eligible() -> None:

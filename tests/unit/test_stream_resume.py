@@ -7,6 +7,7 @@ process B, whose pump has only reached event 5: B must not send 6, 7 and 8 again
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,22 +32,28 @@ class HubBehind:
         pass
 
 
-async def received(start_after: int | None) -> list[int]:
-    sub = Subscription(EVERYONE, start_id=5)
-    for event_id in (6, 7, 8, 9):
-        sub.queue.put_nowait(logged(event_id))
-    sub.queue.put_nowait(None)
-    hub: Any = HubBehind()
-    return [int(message["id"]) async for message in _stream(hub, sub, EVERYONE, start_after)]
+def received(start_after: int | None) -> list[int]:
+    """The ids the stream sends, run on a loop of its own (the test's thread may have one)."""
+
+    async def collect() -> list[int]:
+        sub = Subscription(EVERYONE, start_id=5)
+        for event_id in (6, 7, 8, 9):
+            sub.queue.put_nowait(logged(event_id))
+        sub.queue.put_nowait(None)
+        hub: Any = HubBehind()
+        return [int(message["id"]) async for message in _stream(hub, sub, EVERYONE, start_after)]
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, collect()).result()
 
 
 def test_a_client_ahead_of_this_process_gets_only_what_it_has_not_seen() -> None:
-    assert asyncio.run(received(start_after=8)) == [9]
+    assert received(start_after=8) == [9]
 
 
 def test_a_client_behind_this_process_gets_the_gap_replayed_then_the_live_events() -> None:
-    assert asyncio.run(received(start_after=2)) == [3, 4, 5, 6, 7, 8, 9]
+    assert received(start_after=2) == [3, 4, 5, 6, 7, 8, 9]
 
 
 def test_a_new_client_gets_the_live_events_only() -> None:
-    assert asyncio.run(received(start_after=None)) == [6, 7, 8, 9]
+    assert received(start_after=None) == [6, 7, 8, 9]

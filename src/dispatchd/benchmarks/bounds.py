@@ -14,6 +14,17 @@ def _n(value: float) -> str:
     return f"{value:,.0f}"
 
 
+def _profiled(results: Results, label: str) -> str:
+    """What this run's profile of a phase says, if it was profiled: " (profile: …)"."""
+    for profile in results.meta.get("profiles") or []:
+        if profile["label"] == label and profile["samples"]:
+            layers = ", ".join(f"{share:.0%} {name}" for name, share in profile["layers"][:4])
+            busy = profile.get("busy_threads")
+            running = f"; {busy:.2f} threads busy on average" if busy is not None else ""
+            return f" (profile `{label}`: {layers}{running})"
+    return ""
+
+
 def notes(results: Results) -> list[str]:
     """Every note that applies to what this run measured."""
     found = []
@@ -39,7 +50,8 @@ def _escalation(results: Results) -> list[str]:
             f = results.get(key, store)
             if f is None:
                 continue
-            found.append(_escalation_note(f, rate, name, fsync))
+            label = f"escalation_{rate}_{store.removeprefix('dispatchd_')}"
+            found.append(_escalation_note(f, rate, name, fsync) + _profiled(results, label))
     if found:
         found.append(
             "Peers: each task commits one row in its own transaction, so a peer's rate is "
@@ -78,6 +90,7 @@ def _http(results: Results) -> str | None:
         "interpreter, so HTTP parsing, auth (a token lookup per request), validation and the "
         "transaction share one core with the load generator on the other; every order is a "
         "write transaction, and SQLite writers take turns."
+        + _profiled(results, "http_create_order")
     )
 
 
@@ -100,21 +113,28 @@ def _locations(results: Results) -> str | None:
             f"{single['latency_p50_ms']:.2f} ms each"
         )
     return (
-        text + ". Over HTTP, each update also pays a request, a token lookup and "
-        "validation on the server's one interpreter."
+        text
+        + _profiled(results, "locations_service_sqlite_1_callers")
+        + ". Over HTTP, each update also pays a request, a token lookup and "
+        "validation on the server's one interpreter"
+        + _profiled(results, "locations_http_sqlite")
+        + "."
     )
 
 
 def _sse(results: Results) -> str | None:
-    keys = [k for k in results.workloads if k.startswith("sse_")]
+    keys = sorted(
+        (k for k in results.workloads if k.startswith("sse_")), key=lambda k: int(k.split("_")[1])
+    )
     if not keys:
         return None
+    largest = keys[-1].split("_")[1]
     return (
         "Event streams: one pump reads each new event from the log once and queues it for "
         "every subscriber allowed to see it; each delivery is then formatted and written by "
         "that stream's own task on the server's one event loop, so the latency grows with "
         "deliveries per second (consoles see every event) rather than with idle streams, "
-        "which cost memory only."
+        "which cost memory only" + _profiled(results, f"sse_{largest}_delivering") + "."
     )
 
 
@@ -125,7 +145,7 @@ def _memory(results: Results) -> str | None:
     return (
         "Memory: open offers and their deadlines live in the database, not in the process; "
         f"the server's RSS ({_n(f['rss_after_idle_mib'])} MiB) is the interpreter, the "
-        "libraries and SQLite's page cache, and does not grow while the engine idle-polls."
+        "libraries and SQLite's own page cache, and does not grow while the engine idle-polls."
         if f["rss_after_idle_mib"] <= f["rss_after_start_mib"] * 1.1
         else "Memory: the server's RSS grew while the engine idle-polled "
         f"({_n(f['rss_after_start_mib'])} → {_n(f['rss_after_idle_mib'])} MiB)."

@@ -170,9 +170,7 @@ def profiles() -> list[Profile]:
     """Summaries of every profile written in this run."""
     if _switch.directory is None:
         return []
-    found = sorted(_switch.directory.glob("*.txt"))
+    found = [(_switch.directory / f"{label}.txt", s) for label, s in _switch.seconds.items()]
     return [
-        summarise(path, seconds=_switch.seconds.get(path.stem))
-        for path in found
-        if path.stat().st_size
+        summarise(path, seconds=s) for path, s in found if path.exists() and path.stat().st_size
     ]

@@ -6,7 +6,7 @@ an installer becomes available (on duty, capacity freed), so no order waits unno
 
 from __future__ import annotations
 
-from dispatchd.domain.assignment import OrderNeeds, choose_installer
+from dispatchd.domain.assignment import Candidate, OrderNeeds, choose_installer
 from dispatchd.domain.escalation import DEFAULT_POLICY, CustomerNotice, Policy
 from dispatchd.domain.events import Event, EventName
 from dispatchd.domain.ids import new_id
@@ -48,13 +48,27 @@ def dispatch(uow: UnitOfWork, order: Order, ctx: Context) -> Offer | None:
         raise_alert(uow, AlertType.NEEDS_DISPATCHER, order, ctx)
         return None
     needs = order_needs(uow, order, ctx)
-    installer_id = choose_installer(needs, ctx.installer_map.candidates(uow, needs, ctx.now))
+    candidates = ctx.installer_map.candidates(uow, needs, ctx.now)
+    installer_id = choose_installer(needs, candidates)
+    while installer_id is not None and not _still_has_room(uow, installer_id, candidates):
+        candidates = [c for c in candidates if c.installer_id != installer_id]
+        installer_id = choose_installer(needs, candidates)
     if installer_id is None:
         uow.orders.save(order)
         if uow.alerts.open_for_order(order.id, AlertType.NO_ELIGIBLE_INSTALLER) is None:
             raise_alert(uow, AlertType.NO_ELIGIBLE_INSTALLER, order, ctx)
         return None
     return send_offer(uow, order, installer_id, ctx, version, policy)
+
+
+def _still_has_room(uow: UnitOfWork, installer_id: str, candidates: list[Candidate]) -> bool:
+    """Whether the chosen installer still has room, counted again under a lock on PostgreSQL.
+
+    Another process may have just offered them a job; automatic offers never go past capacity.
+    """
+    recount = uow.installers.recount_under_lock(installer_id)
+    capacity = next(c.capacity for c in candidates if c.installer_id == installer_id)
+    return recount is None or recount < capacity
 
 
 def send_offer(

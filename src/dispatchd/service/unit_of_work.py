@@ -85,11 +85,13 @@ class UnitOfWork:
         the transaction goes on with the other steps.
         """
         mark = len(self._pending_events)
+        child = self.fresh()
         try:
             with self.conn.begin_nested():
-                yield self.fresh()
+                yield child
         except BaseException:
             del self._pending_events[mark:]
+            child.alerts.discard()
             raise
 
     def before_commit(self) -> None:
@@ -102,8 +104,9 @@ class UnitOfWork:
             announce(self.conn, DEADLINES_CHANNEL, str(to_micros(earliest)))
 
     def check_all_saved(self) -> None:
-        """Refuse to commit when an order still holds events nobody wrote to the log."""
+        """Write buffered alerts; refuse to commit when an order still holds unlogged events."""
         for unit in self._units():
+            unit.alerts.flush()
             unsaved = [order.id for order in unit.orders.seen.values() if order.events]
             if unsaved:
                 raise UnsavedChanges(f"orders changed but not saved: {', '.join(unsaved)}")

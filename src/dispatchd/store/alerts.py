@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from dispatchd.store import tables as t
 
@@ -38,36 +38,72 @@ class Alert:
 
 
 _INSERT_ALERT = t.alerts.insert()
+_OPEN_FOR_ORDER = select(t.alerts).where(
+    t.alerts.c.order_id == bindparam("order_id"),
+    t.alerts.c.type == bindparam("type"),
+    t.alerts.c.acknowledged_at.is_(None),
+)
 
 
 class AlertRepository:
-    """Raises, lists and acknowledges alerts."""
+    """Raises, lists and acknowledges alerts.
+
+    New alerts are written together (one statement) when the unit of work checks that all
+    is saved, or before anything reads alerts back; until then they are answered from memory.
+    """
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self._unwritten: list[Alert] = []
+        self._open_known: dict[tuple[str, AlertType], Alert | None] = {}
 
     def add(self, alert: Alert) -> None:
         """Store a new alert."""
-        values = dict(alert.__dict__)
-        values["type"] = alert.type.value
-        self._conn.execute(_INSERT_ALERT, values)
+        self._unwritten.append(alert)
+        self._open_known[(alert.order_id, alert.type)] = alert
+
+    def flush(self) -> None:
+        """Write the alerts added so far."""
+        if self._unwritten:
+            rows = [{**alert.__dict__, "type": alert.type.value} for alert in self._unwritten]
+            self._conn.execute(_INSERT_ALERT, rows)
+            self._unwritten.clear()
+
+    def discard(self) -> None:
+        """Forget unwritten alerts (their command was rolled back)."""
+        self._unwritten.clear()
+        self._open_known.clear()
+
+    def learn_open(self, order_ids: list[str], alert_type: AlertType) -> None:
+        """Read once which of these orders have an open alert of this type (for a batch)."""
+        if not order_ids:
+            return
+        found = {
+            row["order_id"]: _alert(row)
+            for row in self._conn.execute(
+                select(t.alerts).where(
+                    t.alerts.c.order_id.in_(order_ids),
+                    t.alerts.c.type == alert_type.value,
+                    t.alerts.c.acknowledged_at.is_(None),
+                )
+            ).mappings()
+        }
+        for order_id in order_ids:
+            self._open_known.setdefault((order_id, alert_type), found.get(order_id))
 
     def get(self, alert_id: str) -> Alert | None:
         """One alert, or None."""
+        self.flush()
         row = self._conn.execute(select(t.alerts).where(t.alerts.c.id == alert_id)).mappings()
         found = row.first()
         return None if found is None else _alert(found)
 
     def open_for_order(self, order_id: str, alert_type: AlertType) -> Alert | None:
         """The unacknowledged alert of this type for the order, if one is open."""
+        if (order_id, alert_type) in self._open_known:
+            return self._open_known[(order_id, alert_type)]
         row = (
-            self._conn.execute(
-                select(t.alerts).where(
-                    t.alerts.c.order_id == order_id,
-                    t.alerts.c.type == alert_type.value,
-                    t.alerts.c.acknowledged_at.is_(None),
-                )
-            )
+            self._conn.execute(_OPEN_FOR_ORDER, {"order_id": order_id, "type": alert_type.value})
             .mappings()
             .first()
         )
@@ -75,6 +111,8 @@ class AlertRepository:
 
     def acknowledge(self, alert_id: str, by: str, now: datetime) -> None:
         """Mark an alert as seen and handled."""
+        self.flush()
+        self._open_known.clear()
         self._conn.execute(
             update(t.alerts)
             .where(t.alerts.c.id == alert_id, t.alerts.c.acknowledged_at.is_(None))
@@ -89,6 +127,7 @@ class AlertRepository:
         limit: int,
     ) -> list[Alert]:
         """Alerts newest first, filtered as the console asks and as the manager may see."""
+        self.flush()
         query = select(t.alerts).order_by(t.alerts.c.at.desc(), t.alerts.c.id).limit(limit)
         if open_only:
             query = query.where(t.alerts.c.acknowledged_at.is_(None))

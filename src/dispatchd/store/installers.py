@@ -14,6 +14,7 @@ from dispatchd.domain.geo import Point
 from dispatchd.domain.offers import ACTIVE_OFFER_STATUSES
 from dispatchd.domain.orders import OrderStatus
 from dispatchd.store import tables as t
+from dispatchd.store.sql import AdvisoryLock, advisory_xact_lock
 
 BUSY_ORDER_STATUSES = (OrderStatus.ACCEPTED.value, OrderStatus.IN_PROGRESS.value)
 ACTIVE_OFFERS = tuple(status.value for status in ACTIVE_OFFER_STATUSES)
@@ -164,6 +165,18 @@ class InstallerRepository:
         for installer_id, n in self._conn.execute(union_all(offers, jobs)):
             counts[installer_id] += n
         return counts
+
+    def recount_under_lock(self, installer_id: str) -> int | None:
+        """The installer's workload, counted again while no one else may offer them a job.
+
+        On PostgreSQL two transactions could each count a free slot and both fill it; the lock
+        (held until commit) makes the second wait for the first and then count its offer.
+        None on SQLite, where writers take turns and the earlier count is still current.
+        """
+        if self._conn.dialect.name != "postgresql":
+            return None
+        advisory_xact_lock(self._conn, AdvisoryLock.INSTALLER_WORKLOAD, installer_id)
+        return self.active_jobs([installer_id])[installer_id]
 
     def balances(self, installer_ids: Iterable[str]) -> dict[str, int]:
         """Ledger balance per installer (the sum of their entries)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -381,13 +382,26 @@ def _offer_row(offer: Offer) -> dict[str, Any]:
     }
 
 
+@lru_cache(maxsize=1024)
+def _stored_ladder(steps: tuple[tuple[int, str, int], ...]) -> Ladder:
+    """Offers share a handful of ladders: each is parsed and validated once per process."""
+    return Ladder.from_list(
+        [
+            {"after_s": after_s, "action": action, "amount": amount}
+            for after_s, action, amount in steps
+        ]
+    )
+
+
 def _offer_from_row(row: RowMapping) -> Offer:
     return Offer(
         id=row["id"],
         order_id=row["order_id"],
         installer_id=row["installer_id"],
         attempt=row["attempt"],
-        ladder=Ladder.from_list(row["ladder"]),
+        ladder=_stored_ladder(
+            tuple((s["after_s"], s["action"], s.get("amount", 0)) for s in row["ladder"])
+        ),
         sent_at=row["sent_at"],
         status=OfferStatus(row["status"]),
         next_step=row["next_step"],

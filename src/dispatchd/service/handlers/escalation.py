@@ -57,6 +57,7 @@ def escalate_due_offers(cmd: EscalateDueOffers, uow: UnitOfWork, ctx: Context) -
     uow.orders.save_many({order.id: order for order in orders.values()}.values())
     uow.ledger.book_many(penalties)
     uow.deadlines.schedule_many(DeadlineKind.OFFER_STEP, next_rungs)
+    uow.alerts.learn_open([order.id for order, _ in revoked], AlertType.NO_ELIGIBLE_INSTALLER)
     for order, offer in revoked:
         after_revoke(uow, order, offer, ctx)
     uow.deadlines.done_many(list(cmd.deadlines))
