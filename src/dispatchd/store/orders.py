@@ -215,7 +215,7 @@ class OrderRepository:
             offers[offer_row["order_id"]].append(_offer_from_row(offer_row))
         for row in rows:
             order = _order_from_row(row, offers[row["id"]])
-            self._loaded_orders[order.id] = _order_row(order)
+            self._loaded_orders[order.id] = dict(row)
             self.seen[order.id] = order
 
 
