@@ -18,7 +18,7 @@ from dispatchd.store.installers import InstallerRecord
 
 SYNC_EVERY = timedelta(seconds=1)
 OVERLAP = timedelta(seconds=5)
-FIRST_LOOK = 16
+FIRST_LOOK = 4
 
 
 def indexed(record: InstallerRecord) -> IndexedInstaller:
