@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from dispatchd.engine.deadlines import DeadlineEngine
 from dispatchd.engine.outbox import OutboxRelay
 from dispatchd.notify.push_sender import WebPushSender
+from dispatchd.notify.sms import sms_channel
 from dispatchd.notify.webpush import SubscriptionGone
 from dispatchd.service.actors import SYSTEM
 from dispatchd.service.clock import FakeClock
@@ -50,7 +51,8 @@ def test_an_offer_and_its_reminders_are_pushed_to_a_subscribed_phone(
     _subscribe(app, subscribed, clock)
     dispatcher = app.state.dispatcher
     push = RecordingPush()
-    relay = OutboxRelay(dispatcher, app.state.relay._sms, dispatcher.key, push=push)
+    sms = sms_channel(dispatcher.settings.sms_url, dispatcher.settings.data_dir)
+    relay = OutboxRelay(dispatcher, sms, dispatcher.key, push=push)
     order = city.order()
     clock.advance(300)
     engine.run_due()
