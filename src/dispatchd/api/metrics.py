@@ -26,10 +26,14 @@ log = structlog.get_logger(__name__)
 
 
 class Metrics:
-    """One process's registry: its counters plus the collector that asks the database."""
+    """One process's registry: its counters plus the collector that asks the database.
+
+    The registry does not describe collectors on registration (that would run a scrape), so
+    building an application opens no database connection.
+    """
 
     def __init__(self, dispatcher: Dispatcher, engine: DeadlineEngine, hub: EventHub) -> None:
-        self.registry = CollectorRegistry(auto_describe=True)
+        self.registry = CollectorRegistry()
         self.http_requests = Counter(
             "dispatchd_http_requests",
             "HTTP requests answered, by method, route template and status code",

@@ -90,7 +90,7 @@ def _http(results: Results) -> str | None:
         "interpreter, so HTTP parsing, auth (a token lookup per request), validation and the "
         "transaction share one core with the load generator on the other; every order is a "
         "write transaction, and SQLite writers take turns."
-        + _profiled(results, "http_create_order")
+        + _profiled(results, "http_create_order_sqlite")
     )
 
 

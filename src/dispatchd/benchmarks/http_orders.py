@@ -131,12 +131,13 @@ def run_http_orders(
 ) -> dict[str, Any]:
     """Measure the trivial endpoint, order creation, and accepts, on one live server."""
     server = Server(database_url)
+    store = "postgresql" if database_url else "sqlite"
     try:
         host = f"127.0.0.1:{server.port}"
         with httpx.Client(base_url=server.url, timeout=30) as http:
             admin, people = _setup_city(http, installers=max(40, orders // 90))
         health = [http_request("GET", "/healthz", host, {}) for _ in range(orders)]
-        with profiled("http_trivial_endpoint", server.process.pid):
+        with profiled(f"http_trivial_endpoint_{store}", server.process.pid):
             baseline = run_load("127.0.0.1", server.port, health, concurrency)
         body = {
             "customer": {"name": "Li Lei", "phone": "+8613912345678"},
@@ -145,7 +146,7 @@ def run_http_orders(
             "product": "Air conditioner",
         }
         creates = [http_request("POST", "/api/v1/orders", host, admin, body) for _ in range(orders)]
-        with profiled("http_create_order", server.process.pid):
+        with profiled(f"http_create_order_{store}", server.process.pid):
             created = run_load("127.0.0.1", server.port, creates, concurrency)
         with httpx.Client(base_url=server.url, timeout=60) as http:
             accepts = []
@@ -154,12 +155,12 @@ def run_http_orders(
                 for offer in http.get("/api/v1/me/offers", headers=headers).json()["items"]:
                     path = f"/api/v1/offers/{offer['id']}/accept"
                     accepts.append(http_request("POST", path, host, headers))
-        with profiled("http_accept_offer", server.process.pid):
+        with profiled(f"http_accept_offer_{store}", server.process.pid):
             accepted = run_load("127.0.0.1", server.port, accepts, concurrency)
         orders_per_s = created.as_dict()["requests_per_s"]
         ceiling = baseline.as_dict()["requests_per_s"]
         return {
-            "store": "postgresql" if database_url else "sqlite",
+            "store": store,
             "concurrency": concurrency,
             "trivial_endpoint": baseline.as_dict(),
             "create_order": created.as_dict(),

@@ -408,7 +408,9 @@ def _locations(results: Results) -> str | None:
             rows.append([label, STORE_NAMES.get(store, store), f"skipped: {f['skipped']}"])
             continue
         parallel = (
-            f"{f['callers']} threads" if "callers" in f else f"{f['concurrency']} connections"
+            f"{f['callers']} thread{'s' if f['callers'] != 1 else ''}"
+            if "callers" in f
+            else f"{f['concurrency']} connections"
         )
         rows.append(
             [
@@ -611,8 +613,10 @@ def _profiles(results: Results) -> str | None:
         "counted for the function on top of its stack (self time). *Layer*: the library or "
         "dispatchd package that function belongs to; calls into the database driver are "
         "counted apart, as they hold the database's own work (in-process for SQLite) and "
-        "the wait for fsync. *Busy threads*: busy samples per second over the rate, about how "
-        "many threads ran at once — near 1 for a process bound by its one interpreter.\n\n"
+        "the wait for fsync, and so is psycopg's wait for PostgreSQL's answer. *Busy "
+        "threads*: busy samples per second over the rate, about how many threads ran or "
+        "waited on the database at once — near 1 for a process bound by its one "
+        "interpreter.\n\n"
         + _table(["phase", "busy samples", "busy threads", "by layer", "busiest functions"], rows)
     )
 

@@ -114,6 +114,8 @@ def layer_of(frame: str) -> str:
     name, where = _split(frame)
     if name in DRIVER_CALLS:
         return "database calls (driver, SQLite itself, fsync)"
+    if name == "Connection.wait" and where.startswith("psycopg/"):
+        return "waiting for PostgreSQL (its work, round trips, fsync)"
     parts = where.split("/")
     if parts[0] == "dispatchd" and len(parts) > 2:
         return f"dispatchd.{parts[1]}"
