@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from dispatchd.domain.events import EventName
 from dispatchd.domain.timefmt import rfc3339
@@ -25,6 +25,11 @@ PUSHED_EVENTS = {
     EventName.OFFER_WITHDRAWN: "withdrawn",
     EventName.ORDER_CANCELLED: "cancelled",
 }
+_SUBSCRIBED = (
+    select(t.push_subscriptions.c.installer_id)
+    .where(t.push_subscriptions.c.installer_id.in_(bindparam("ids", expanding=True)))
+    .distinct()
+)
 INSISTENT = frozenset({EventName.OFFER_SENT, EventName.OFFER_REMINDED, EventName.OFFER_PENALIZED})
 
 
@@ -38,11 +43,7 @@ def queue_phone_pushes(conn: Connection, outbox: Outbox, events: Iterable[dict[s
     if not wanted:
         return
     subscribed = set(
-        conn.execute(
-            select(t.push_subscriptions.c.installer_id)
-            .where(t.push_subscriptions.c.installer_id.in_({e["installer_id"] for e in wanted}))
-            .distinct()
-        ).scalars()
+        conn.execute(_SUBSCRIBED, {"ids": sorted({e["installer_id"] for e in wanted})}).scalars()
     )
     for event in wanted:
         if event["installer_id"] in subscribed:

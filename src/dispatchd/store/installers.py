@@ -7,7 +7,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, delete, func, select, union_all, update
+from sqlalchemy import (
+    Connection,
+    RowMapping,
+    bindparam,
+    delete,
+    func,
+    select,
+    union_all,
+    update,
+)
 
 from dispatchd.domain.assignment import Candidate
 from dispatchd.domain.geo import Point
@@ -18,6 +27,44 @@ from dispatchd.store.sql import AdvisoryLock, advisory_xact_lock
 
 BUSY_ORDER_STATUSES = (OrderStatus.ACCEPTED.value, OrderStatus.IN_PROGRESS.value)
 ACTIVE_OFFERS = tuple(status.value for status in ACTIVE_OFFER_STATUSES)
+
+# Built once and reused: SQLAlchemy then neither rebuilds nor re-keys them on each dispatch.
+_BY_ID = select(t.installers).where(t.installers.c.id == bindparam("id"))
+_BY_IDS = select(t.installers).where(t.installers.c.id.in_(bindparam("ids", expanding=True)))
+_CHANGED_SINCE = select(t.installers).where(t.installers.c.changed_at >= bindparam("moment"))
+_ZONES_OF = (
+    select(t.installer_zones)
+    .where(t.installer_zones.c.installer_id.in_(bindparam("ids", expanding=True)))
+    .order_by(t.installer_zones.c.zone_id)
+)
+_WORKLOAD = union_all(
+    select(t.offers.c.installer_id.label("installer_id"), func.count().label("n"))
+    .where(
+        t.offers.c.installer_id.in_(bindparam("ids", expanding=True)),
+        t.offers.c.status.in_(ACTIVE_OFFERS),
+    )
+    .group_by(t.offers.c.installer_id),
+    select(t.orders.c.installer_id.label("installer_id"), func.count().label("n"))
+    .where(
+        t.orders.c.installer_id.in_(bindparam("ids", expanding=True)),
+        t.orders.c.status.in_(BUSY_ORDER_STATUSES),
+    )
+    .group_by(t.orders.c.installer_id),
+)
+_SET_LOCATION = (
+    update(t.installers)
+    .where(
+        t.installers.c.id == bindparam("installer_id"),
+        t.installers.c.location_at.is_(None) | (t.installers.c.location_at <= bindparam("at")),
+    )
+    .values(
+        lat=bindparam("lat"),
+        lon=bindparam("lon"),
+        location_at=bindparam("at"),
+        accuracy_m=bindparam("accuracy_m"),
+        changed_at=bindparam("now"),
+    )
+)
 
 
 @dataclass
@@ -75,7 +122,7 @@ class InstallerRepository:
 
     def get(self, installer_id: str) -> InstallerRecord | None:
         """One installer, or None."""
-        records = self._load(select(t.installers).where(t.installers.c.id == installer_id))
+        records = self._load(_BY_ID, {"id": installer_id})
         return records[0] if records else None
 
     def find(
@@ -118,27 +165,28 @@ class InstallerRepository:
     ) -> bool:
         """Record a position unless a newer one is already known; True when stored."""
         result = self._conn.execute(
-            update(t.installers)
-            .where(
-                t.installers.c.id == installer_id,
-                (t.installers.c.location_at.is_(None)) | (t.installers.c.location_at <= at),
-            )
-            .values(
-                lat=where.lat, lon=where.lon, location_at=at, accuracy_m=accuracy_m, changed_at=now
-            )
+            _SET_LOCATION,
+            {
+                "installer_id": installer_id,
+                "at": at,
+                "lat": where.lat,
+                "lon": where.lon,
+                "accuracy_m": accuracy_m,
+                "now": now,
+            },
         )
         self.touched.add(installer_id)
         return result.rowcount == 1
 
     def changed_since(self, moment: datetime) -> list[InstallerRecord]:
         """Installers changed at or after ``moment`` (how other processes' changes are seen)."""
-        return self._load(select(t.installers).where(t.installers.c.changed_at >= moment))
+        return self._load(_CHANGED_SINCE, {"moment": moment})
 
     def by_ids(self, installer_ids: list[str]) -> list[InstallerRecord]:
         """These installers, as stored now."""
         if not installer_ids:
             return []
-        return self._load(select(t.installers).where(t.installers.c.id.in_(installer_ids)))
+        return self._load(_BY_IDS, {"ids": installer_ids})
 
     def candidates_by_id(self, installer_ids: list[str]) -> list[Candidate]:
         """These installers' work-state as stored now, in the order given."""
@@ -151,18 +199,8 @@ class InstallerRepository:
         ids = list(installer_ids)
         if not ids:
             return {}
-        offers = (
-            select(t.offers.c.installer_id.label("installer_id"), func.count().label("n"))
-            .where(t.offers.c.installer_id.in_(ids), t.offers.c.status.in_(ACTIVE_OFFERS))
-            .group_by(t.offers.c.installer_id)
-        )
-        jobs = (
-            select(t.orders.c.installer_id.label("installer_id"), func.count().label("n"))
-            .where(t.orders.c.installer_id.in_(ids), t.orders.c.status.in_(BUSY_ORDER_STATUSES))
-            .group_by(t.orders.c.installer_id)
-        )
         counts = dict.fromkeys(ids, 0)
-        for installer_id, n in self._conn.execute(union_all(offers, jobs)):
+        for installer_id, n in self._conn.execute(_WORKLOAD, {"ids": ids}):
             counts[installer_id] += n
         return counts
 
@@ -204,16 +242,12 @@ class InstallerRepository:
         if rows:
             self._conn.execute(t.installer_zones.insert(), rows)
 
-    def _load(self, query: Any) -> list[InstallerRecord]:
-        rows = list(self._conn.execute(query).mappings())
+    def _load(self, query: Any, params: dict[str, Any] | None = None) -> list[InstallerRecord]:
+        rows = list(self._conn.execute(query, params).mappings())
         if not rows:
             return []
         zones: dict[str, list[str]] = {row["id"]: [] for row in rows}
-        links = self._conn.execute(
-            select(t.installer_zones)
-            .where(t.installer_zones.c.installer_id.in_(list(zones)))
-            .order_by(t.installer_zones.c.zone_id)
-        )
+        links = self._conn.execute(_ZONES_OF, {"ids": list(zones)})
         for installer_id, zone_id in links:
             zones[installer_id].append(zone_id)
         return [_record(row, zones[row["id"]]) for row in rows]

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Connection,
     RowMapping,
     Table,
+    Update,
     and_,
     bindparam,
     or_,
@@ -34,6 +35,20 @@ from dispatchd.store.event_log import EventLog
 
 _INSERT_ORDER = t.orders.insert()
 _INSERT_OFFER = t.offers.insert()
+_ORDER = select(t.orders).where(t.orders.c.id == bindparam("id"))
+_ORDER_LOCKED = _ORDER.with_for_update()
+_ORDERS_LOCKED = (
+    select(t.orders).where(t.orders.c.id.in_(bindparam("ids", expanding=True))).with_for_update()
+)
+_ORDER_OF_OFFER = select(t.offers.c.order_id).where(t.offers.c.id == bindparam("id"))
+_ORDERS_OF_OFFERS = select(t.offers.c.id, t.offers.c.order_id).where(
+    t.offers.c.id.in_(bindparam("ids", expanding=True))
+)
+_OFFERS_OF_ORDERS = (
+    select(t.offers)
+    .where(t.offers.c.order_id.in_(bindparam("ids", expanding=True)))
+    .order_by(t.offers.c.order_id, t.offers.c.attempt)
+)
 
 
 class OrderRepository:
@@ -57,17 +72,13 @@ class OrderRepository:
 
     def get(self, order_id: str, for_update: bool = True) -> Order | None:
         """The order, its rows locked for this transaction where the store supports it."""
-        query = select(t.orders).where(t.orders.c.id == order_id)
-        if for_update:
-            query = query.with_for_update()
-        row = self._conn.execute(query).mappings().first()
+        query = _ORDER_LOCKED if for_update else _ORDER
+        row = self._conn.execute(query, {"id": order_id}).mappings().first()
         return None if row is None else self._load(row)
 
     def get_by_offer(self, offer_id: str) -> Order | None:
         """The order that an offer belongs to, locked for this transaction."""
-        order_id = self._conn.execute(
-            select(t.offers.c.order_id).where(t.offers.c.id == offer_id)
-        ).scalar()
+        order_id = self._conn.execute(_ORDER_OF_OFFER, {"id": offer_id}).scalar()
         return None if order_id is None else self.get(order_id)
 
     def waiting_for_dispatch(self, zone_ids: Iterable[str], limit: int) -> list[Order]:
@@ -107,11 +118,7 @@ class OrderRepository:
         rows = list(self._conn.execute(query).mappings())
         offers: dict[str, list[Offer]] = {row["id"]: [] for row in rows}
         if offers:
-            offer_rows = self._conn.execute(
-                select(t.offers)
-                .where(t.offers.c.order_id.in_(list(offers)))
-                .order_by(t.offers.c.order_id, t.offers.c.attempt)
-            ).mappings()
+            offer_rows = self._conn.execute(_OFFERS_OF_ORDERS, {"ids": list(offers)}).mappings()
             for offer_row in offer_rows:
                 offers[offer_row["order_id"]].append(_offer_from_row(offer_row))
         return [_order_from_row(row, offers[row["id"]]) for row in rows]
@@ -121,7 +128,7 @@ class OrderRepository:
         row = _order_row(order)
         changes = _changed(self._loaded_orders.get(order.id, {}), row)
         if changes:
-            self._conn.execute(update(t.orders).where(t.orders.c.id == order.id).values(changes))
+            _update_grouped(self._conn, t.orders, [(order.id, changes)])
             self._loaded_orders[order.id] = row
         self._save_offers(order)
         self._flush_events(order)
@@ -130,16 +137,10 @@ class OrderRepository:
         """Each offer's order, locked, with all its offers: three queries for a whole batch."""
         if not offer_ids:
             return {}
-        owners = dict(
-            self._conn.execute(
-                select(t.offers.c.id, t.offers.c.order_id).where(t.offers.c.id.in_(offer_ids))
-            ).all()
-        )
+        owners = dict(self._conn.execute(_ORDERS_OF_OFFERS, {"ids": offer_ids}).all())
         order_ids = sorted(set(owners.values()) - set(self.seen))
         if order_ids:
-            rows = self._conn.execute(
-                select(t.orders).where(t.orders.c.id.in_(order_ids)).with_for_update()
-            ).mappings()
+            rows = self._conn.execute(_ORDERS_LOCKED, {"ids": order_ids}).mappings()
             self._load_all(list(rows))
         return {
             offer_id: self.seen[order_id]
@@ -185,9 +186,7 @@ class OrderRepository:
                 changes = _changed(loaded, row)
                 if not changes:
                     continue
-                self._conn.execute(
-                    update(t.offers).where(t.offers.c.id == offer.id).values(changes)
-                )
+                _update_grouped(self._conn, t.offers, [(offer.id, changes)])
             self._loaded_offers[offer.id] = row
 
     def _flush_events(self, order: Order) -> None:
@@ -205,11 +204,7 @@ class OrderRepository:
         offers: dict[str, list[Offer]] = {row["id"]: [] for row in rows}
         if not offers:
             return
-        offer_rows = self._conn.execute(
-            select(t.offers)
-            .where(t.offers.c.order_id.in_(list(offers)))
-            .order_by(t.offers.c.order_id, t.offers.c.attempt)
-        ).mappings()
+        offer_rows = self._conn.execute(_OFFERS_OF_ORDERS, {"ids": list(offers)}).mappings()
         for offer_row in offer_rows:
             self._loaded_offers[offer_row["id"]] = dict(offer_row)
             offers[offer_row["order_id"]].append(_offer_from_row(offer_row))
@@ -317,12 +312,17 @@ def _update_grouped(
             {"b_id": row_id, **{f"b_{name}": changed[name] for name in shape}}
         )
     for shape, params in shapes.items():
-        statement = (
-            update(table)
-            .where(table.c.id == bindparam("b_id"))
-            .values({name: bindparam(f"b_{name}", type_=table.c[name].type) for name in shape})
-        )
-        conn.execute(statement, params)
+        conn.execute(_update_statement(table, shape), params)
+
+
+@lru_cache(maxsize=256)
+def _update_statement(table: Table, shape: tuple[str, ...]) -> Update:
+    """Built once per set of changed columns, so SQLAlchemy need not rebuild and re-key it."""
+    return (
+        update(table)
+        .where(table.c.id == bindparam("b_id"))
+        .values({name: bindparam(f"b_{name}", type_=table.c[name].type) for name in shape})
+    )
 
 
 def _changed(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:

@@ -9,6 +9,10 @@ from sqlalchemy import Connection, select
 from dispatchd.domain.escalation import CustomerNotice, Ladder, Policy
 from dispatchd.store import tables as t
 
+_NEWEST = (
+    select(t.policies.c.version, t.policies.c.body).order_by(t.policies.c.version.desc()).limit(1)
+)
+
 
 class PolicyRepository:
     """Stores policy versions and reads the current one."""
@@ -27,11 +31,7 @@ class PolicyRepository:
         return self._current
 
     def _read_current(self) -> tuple[int, Policy] | None:
-        row = self._conn.execute(
-            select(t.policies.c.version, t.policies.c.body)
-            .order_by(t.policies.c.version.desc())
-            .limit(1)
-        ).first()
+        row = self._conn.execute(_NEWEST).first()
         if row is None:
             return None
         return int(row[0]), policy_from_dict(row[1])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from enum import IntEnum
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Insert, Table, text
@@ -16,32 +17,14 @@ def insert_ignoring_conflict(conn: Connection, table: Table, values: dict[str, A
     This is how "exactly once" is enforced by the database itself (a penalty per offer step,
     a deadline per subject), whatever the code above it believes.
     """
-    statement: Insert
-    if conn.dialect.name == "postgresql":
-        statement = postgresql.insert(table).values(values).on_conflict_do_nothing()
-    else:
-        statement = sqlite.insert(table).values(values).on_conflict_do_nothing()
-    return conn.execute(statement).rowcount == 1
+    return conn.execute(_insert_ignoring(conn.dialect.name, table), values).rowcount == 1
 
 
 def upsert(
     conn: Connection, table: Table, values: dict[str, Any], keys: list[str], update: list[str]
 ) -> None:
     """Insert a row or, if its unique ``keys`` exist, overwrite the ``update`` columns."""
-    if conn.dialect.name == "postgresql":
-        pg = postgresql.insert(table).values(values)
-        conn.execute(
-            pg.on_conflict_do_update(
-                index_elements=keys, set_={name: pg.excluded[name] for name in update}
-            )
-        )
-    else:
-        lite = sqlite.insert(table).values(values)
-        conn.execute(
-            lite.on_conflict_do_update(
-                index_elements=keys, set_={name: lite.excluded[name] for name in update}
-            )
-        )
+    conn.execute(_upsert(conn.dialect.name, table, tuple(keys), tuple(update)), values)
 
 
 class AdvisoryLock(IntEnum):
@@ -75,33 +58,37 @@ def upsert_many(
     update: list[str],
 ) -> None:
     """:func:`upsert` for many rows in one executemany statement."""
-    if not rows:
-        return
-    if conn.dialect.name == "postgresql":
-        pg = postgresql.insert(table)
-        conn.execute(
-            pg.on_conflict_do_update(
-                index_elements=keys, set_={name: pg.excluded[name] for name in update}
-            ),
-            rows,
-        )
-    else:
-        lite = sqlite.insert(table)
-        conn.execute(
-            lite.on_conflict_do_update(
-                index_elements=keys, set_={name: lite.excluded[name] for name in update}
-            ),
-            rows,
-        )
+    if rows:
+        conn.execute(_upsert(conn.dialect.name, table, tuple(keys), tuple(update)), rows)
 
 
 def insert_many_ignoring_conflicts(
     conn: Connection, table: Table, rows: list[dict[str, Any]]
 ) -> None:
     """:func:`insert_ignoring_conflict` for many rows in one executemany statement."""
-    if not rows:
-        return
-    if conn.dialect.name == "postgresql":
-        conn.execute(postgresql.insert(table).on_conflict_do_nothing(), rows)
-    else:
-        conn.execute(sqlite.insert(table).on_conflict_do_nothing(), rows)
+    if rows:
+        conn.execute(_insert_ignoring(conn.dialect.name, table), rows)
+
+
+# The statements are built once per shape and reused: SQLAlchemy then skips rebuilding and
+# re-keying them on every call, which was a large share of a small transaction's time.
+
+
+@lru_cache(maxsize=64)
+def _insert_ignoring(dialect: str, table: Table) -> Insert:
+    if dialect == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    return sqlite.insert(table).on_conflict_do_nothing()
+
+
+@lru_cache(maxsize=64)
+def _upsert(dialect: str, table: Table, keys: tuple[str, ...], update: tuple[str, ...]) -> Insert:
+    if dialect == "postgresql":
+        pg = postgresql.insert(table)
+        return pg.on_conflict_do_update(
+            index_elements=list(keys), set_={name: pg.excluded[name] for name in update}
+        )
+    lite = sqlite.insert(table)
+    return lite.on_conflict_do_update(
+        index_elements=list(keys), set_={name: lite.excluded[name] for name in update}
+    )

@@ -9,9 +9,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, bindparam, delete, select, update
 
 from dispatchd.store import tables as t
+
+# Asked on every authenticated request, so built once rather than per call.
+_TOKEN_WITH_USER = (
+    select(t.auth_tokens, t.users)
+    .join(t.users, t.users.c.id == t.auth_tokens.c.user_id)
+    .where(t.auth_tokens.c.token_hash == bindparam("token_hash"))
+)
+_ZONES_OF_USER = (
+    select(t.user_zones.c.zone_id)
+    .where(t.user_zones.c.user_id == bindparam("user_id"))
+    .order_by(t.user_zones.c.zone_id)
+)
 
 
 @dataclass(frozen=True)
@@ -96,15 +108,7 @@ class UserRepository:
 
     def token(self, token_hash: str) -> TokenRecord | None:
         """The token's owner and validity, or None for an unknown token."""
-        row = (
-            self._conn.execute(
-                select(t.auth_tokens, t.users)
-                .join(t.users, t.users.c.id == t.auth_tokens.c.user_id)
-                .where(t.auth_tokens.c.token_hash == token_hash)
-            )
-            .mappings()
-            .first()
-        )
+        row = self._conn.execute(_TOKEN_WITH_USER, {"token_hash": token_hash}).mappings().first()
         if row is None:
             return None
         user = self._with_zones(
@@ -130,11 +134,5 @@ class UserRepository:
             self._conn.execute(t.user_zones.insert(), rows)
 
     def _with_zones(self, row: dict[str, object]) -> UserRecord:
-        zone_ids = tuple(
-            self._conn.execute(
-                select(t.user_zones.c.zone_id)
-                .where(t.user_zones.c.user_id == row["id"])
-                .order_by(t.user_zones.c.zone_id)
-            ).scalars()
-        )
+        zone_ids = tuple(self._conn.execute(_ZONES_OF_USER, {"user_id": row["id"]}).scalars())
         return UserRecord(**row, zone_ids=zone_ids)  # type: ignore[arg-type]

@@ -11,6 +11,8 @@ from sqlalchemy import Connection, delete, func, select, update
 from dispatchd.domain.orders import OPEN_ORDER_STATUSES
 from dispatchd.store import tables as t
 
+_FINGERPRINT = select(func.count(), func.sum(t.zones.c.revision))
+
 
 @dataclass(frozen=True)
 class ZoneRecord:
@@ -104,9 +106,7 @@ class ZoneRepository:
         leave the maximum unchanged by the second commit and another process's map stale.
         """
         if self._fingerprint is None:
-            count, total = self._conn.execute(
-                select(func.count(), func.sum(t.zones.c.revision))
-            ).one()
+            count, total = self._conn.execute(_FINGERPRINT).one()
             self._fingerprint = (int(count), int(total or 0))
         return self._fingerprint
 
