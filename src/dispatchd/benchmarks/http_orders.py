@@ -8,6 +8,7 @@ ratio shows how close the order path gets to the framework's own ceiling.
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -22,6 +23,8 @@ from dispatchd.benchmarks.loadgen import http_request, run_load
 from dispatchd.benchmarks.profiling import profiled
 
 ADMIN_PASSWORD = "bench-admin-password"
+INSTALLERS_SEED = 11
+ORDERS_SEED = 12
 SQUARE = {
     "type": "Polygon",
     "coordinates": [[[121.0, 31.0], [122.0, 31.0], [122.0, 32.0], [121.0, 32.0], [121.0, 31.0]]],
@@ -93,7 +96,23 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _somewhere(rng: random.Random) -> dict[str, float]:
+    """A point uniformly inside the city's square."""
+    return {"lat": round(31.0 + rng.random(), 6), "lon": round(121.0 + rng.random(), 6)}
+
+
+def _order_body(rng: random.Random) -> dict[str, Any]:
+    return {
+        "customer": {"name": "Li Lei", "phone": "+8613912345678"},
+        "address": "1 Bench Road",
+        "location": _somewhere(rng),
+        "product": "Air conditioner",
+    }
+
+
 def _setup_city(http: httpx.Client, installers: int) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """A zone over the square and on-duty installers spread over it, as in a real city."""
+    rng = random.Random(INSTALLERS_SEED)
     token = http.post(
         "/api/v1/auth/token", json={"username": "admin", "password": ADMIN_PASSWORD}
     ).json()["access_token"]
@@ -118,9 +137,7 @@ def _setup_city(http: httpx.Client, installers: int) -> tuple[dict[str, str], li
             "/api/v1/auth/token", json={"username": f"bench{n}", "password": "bench-password"}
         ).json()
         headers = {"Authorization": f"Bearer {login['access_token']}"}
-        http.post(
-            "/api/v1/me/location", json={"lat": 31.2 + n * 0.001, "lon": 121.4}, headers=headers
-        )
+        http.post("/api/v1/me/location", json=_somewhere(rng), headers=headers)
         http.put("/api/v1/me/duty", json={"on_duty": True}, headers=headers)
         people.append({"id": login["installer_id"], **headers})
     return admin, people
@@ -139,13 +156,11 @@ def run_http_orders(
         health = [http_request("GET", "/healthz", host, {}) for _ in range(orders)]
         with profiled(f"http_trivial_endpoint_{store}", server.process.pid):
             baseline = run_load("127.0.0.1", server.port, health, concurrency)
-        body = {
-            "customer": {"name": "Li Lei", "phone": "+8613912345678"},
-            "address": "1 Bench Road",
-            "location": {"lat": 31.23, "lon": 121.47},
-            "product": "Air conditioner",
-        }
-        creates = [http_request("POST", "/api/v1/orders", host, admin, body) for _ in range(orders)]
+        rng = random.Random(ORDERS_SEED)
+        creates = [
+            http_request("POST", "/api/v1/orders", host, admin, _order_body(rng))
+            for _ in range(orders)
+        ]
         with profiled(f"http_create_order_{store}", server.process.pid):
             created = run_load("127.0.0.1", server.port, creates, concurrency)
         with httpx.Client(base_url=server.url, timeout=60) as http:

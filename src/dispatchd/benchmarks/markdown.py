@@ -326,7 +326,8 @@ def _http(results: Results) -> str | None:
         "## Orders over HTTP\n\n"
         "A live `dispatchd serve` on a fresh database; the load comes from a separate process "
         f"over {concurrency} keep-alive connections on loopback. `POST /api/v1/orders` creates "
-        "an order and offers it to the nearest installer in the same transaction; "
+        "an order and offers it to the nearest installer in the same transaction (orders at "
+        "random points of a 1°×1° city, its on-duty installers spread over it at random); "
         "`POST /api/v1/offers/{id}/accept` accepts one. The trivial endpoint (`GET /healthz`) "
         "of the same server in the same run is the framework's ceiling.\n\n"
         + _table(

@@ -26,6 +26,8 @@ log = structlog.get_logger(__name__)
 _WRITE = "dispatchd_write"
 T = TypeVar("T")
 MAX_ATTEMPTS = 5
+#: Pooled SQLite connections kept open: each holds its own page cache (2 MiB by default).
+SQLITE_POOL_SIZE = 24
 TRANSIENT_SQLSTATES = frozenset(
     {
         "40001",  # serialization_failure
@@ -94,10 +96,15 @@ class Database:
                 self.url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
             )
         memory = ":memory:" in self.url or self.url in ("sqlite://", "sqlite:///")
+        # Requests run on up to 40 worker threads; a pool smaller than their concurrency
+        # would open (and set up) a fresh SQLite connection for most reads under load.
+        pooling: dict[str, Any] = (
+            {"poolclass": NullPool}
+            if memory
+            else {"pool_size": SQLITE_POOL_SIZE, "max_overflow": SQLITE_POOL_SIZE}
+        )
         engine = create_engine(
-            self.url,
-            connect_args={"check_same_thread": False, "timeout": 30},
-            poolclass=NullPool if memory else None,
+            self.url, connect_args={"check_same_thread": False, "timeout": 30}, **pooling
         )
         _take_over_sqlite_transactions(engine)
         return engine
