@@ -8,7 +8,7 @@ from pathlib import Path
 from dispatchd.benchmarks.escalation import _full_rate_throughput, _missing_lateness
 from dispatchd.benchmarks.markdown import render
 from dispatchd.benchmarks.profiling import layer_of, summarise
-from dispatchd.benchmarks.results import Results, add_ratios
+from dispatchd.benchmarks.results import BACKLOG_KEY, Results, add_ratios
 from dispatchd.benchmarks.sse import _record, _Tally
 from dispatchd.benchmarks.stats import percentile, summary
 
@@ -73,6 +73,31 @@ def test_the_report_warns_when_the_machine_was_busy() -> None:
         machine={"cores": 2}, host_before={"loadavg_1m": 3.0}, host_after={"loadavg_1m": 0.1}
     )
     assert "shared with other work" in render(results, None, None)
+
+
+def _backlog(steps_per_s: float, cpu_us_per_step: float) -> dict[str, float]:
+    return {
+        "pending": 100_000,
+        "fired": 100_000,
+        "duplicates": 0,
+        "batches": 200,
+        "steps_per_s": steps_per_s,
+        "cpu_us_per_step": cpu_us_per_step,
+        "wall_s": 100_000 / steps_per_s,
+    }
+
+
+def test_the_backlog_is_reported_with_what_bounds_it() -> None:
+    results = _escalation_results()
+    results.put(BACKLOG_KEY, "dispatchd_sqlite", _backlog(7_000.0, 135.0))
+    results.put(BACKLOG_KEY, "dispatchd_postgresql", _backlog(2_500.0, 250.0))
+    text = render(results, None, None)
+    assert "| SQLite | 100,000 / 100,000 | 7,000 | 135 µs | 200 |" in text
+    assert "kept 94% of one core busy" in text
+    assert "the ceiling is the Python work per step" in text
+    postgres = text[text.index("Backlog on PostgreSQL") :]
+    assert "kept 62% of one core busy" in postgres
+    assert "waited for the database" in postgres.splitlines()[0]
 
 
 def test_full_rate_throughput_counts_only_commits_inside_the_full_rate_window() -> None:

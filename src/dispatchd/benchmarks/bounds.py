@@ -7,7 +7,10 @@ reader can tell a figure bounded by the machine from one bounded by dispatchd's 
 
 from __future__ import annotations
 
-from dispatchd.benchmarks.results import Figures, Results, escalation_workloads
+from dispatchd.benchmarks.results import BACKLOG_KEY, Figures, Results, escalation_workloads
+
+#: Share of one core above which a phase counts as bound by its own Python work.
+CPU_BOUND = 0.8
 
 
 def _n(value: float) -> str:
@@ -52,6 +55,13 @@ def _escalation(results: Results) -> list[str]:
                 continue
             label = f"escalation_{rate}_{store.removeprefix('dispatchd_')}"
             found.append(_escalation_note(f, rate, name, fsync) + _profiled(results, label))
+    for store, name in (("dispatchd_sqlite", "SQLite"), ("dispatchd_postgresql", "PostgreSQL")):
+        f = results.get(BACKLOG_KEY, store)
+        if f is not None:
+            found.append(
+                _backlog_note(f, name)
+                + _profiled(results, f"backlog_{store.removeprefix('dispatchd_')}")
+            )
     if found:
         found.append(
             "Peers: each task commits one row in its own transaction, so a peer's rate is "
@@ -59,6 +69,23 @@ def _escalation(results: Results) -> list[str]:
             "the bare loop shows what the timer and a batched commit allow on this machine."
         )
     return found
+
+
+def _backlog_note(f: Figures, store: str) -> str:
+    busy = f["cpu_us_per_step"] * f["steps_per_s"] / 1e6
+    head = (
+        f"Backlog on {store}: {_n(f['steps_per_s'])} steps/s at "
+        f"{_n(f['cpu_us_per_step'])} µs of this process's CPU per step, so the process kept "
+        f"{busy:.0%} of one core busy while the engine worked the backlog off"
+    )
+    if busy >= CPU_BOUND:
+        return (
+            head + ": the ceiling is the Python work per step on the engine's one thread "
+            "(loading each order with its offers, the domain step, and SQLAlchemy turning every "
+            "changed row, event, deadline and ledger entry into statement parameters), not the "
+            "disk or the database."
+        )
+    return head + "; the rest of the time it waited for the database (its work and fsync)."
 
 
 def _escalation_note(f: Figures, rate: int, store: str, fsync: float | None) -> str:

@@ -142,7 +142,7 @@ def run_escalation(
     stop.set()
     engine.wake()
     worker.join(30)
-    fired, duplicates = _fired_steps(dispatcher)
+    fired, duplicates = fired_steps(dispatcher)
     span = max(1e-6, (last_commit - first_due).total_seconds())
     missing = _missing_lateness(offers, rate, first_due, total - len(lateness), last_commit)
     database.dispose()
@@ -198,10 +198,23 @@ def _full_rate_throughput(
 
 
 def _seed(dispatcher: Dispatcher, offers: int, rate: float, first_due: datetime) -> None:
-    """Bulk-insert a zone, off-duty installers, and offered orders with their first deadline."""
-    now = datetime.now(UTC)
+    """Offers whose first steps come due evenly at ``rate`` from ``first_due`` on."""
     spacing = timedelta(seconds=STEPS_PER_OFFER / rate)
-    ladder = LADDER.as_list()
+    seed_offers(dispatcher, [(first_due + spacing * n, 0) for n in range(offers)], LADDER)
+
+
+#: What an offer looks like just before rung 0, 1 or 2 of a remind-penalize-revoke ladder.
+_STATUS_BEFORE_STEP = ("sent", "reminded", "penalized")
+
+
+def seed_offers(dispatcher: Dispatcher, due: list[tuple[datetime, int]], ladder: Ladder) -> None:
+    """Bulk-insert a zone, off-duty installers, and one offered order per (due time, rung).
+
+    Each offer stands just before its rung, with that rung's deadline at its due time, as if
+    the earlier rungs had fired; nothing else is pending.
+    """
+    now = datetime.now(UTC)
+    stored_ladder = ladder.as_list()
     with dispatcher.transaction() as uow:
         zone_id = new_id("zon")
         uow.conn.execute(
@@ -235,34 +248,35 @@ def _seed(dispatcher: Dispatcher, offers: int, rate: float, first_due: datetime)
             t.installer_zones.insert(),
             [{"installer_id": i, "zone_id": zone_id} for i in installers],
         )
-    for start in range(0, offers, SEED_CHUNK):
+    for start in range(0, len(due), SEED_CHUNK):
         orders, offer_rows, deadlines = [], [], []
-        for n in range(start, min(offers, start + SEED_CHUNK)):
-            due = first_due + spacing * n
-            sent = due - timedelta(seconds=PERIOD_S)
+        for n in range(start, min(len(due), start + SEED_CHUNK)):
+            due_at, rung = due[n]
+            previous = due_at - timedelta(seconds=ladder.step(rung).after_s)
+            sent = previous - timedelta(seconds=sum(s.after_s for s in ladder.steps[:rung]))
             order_id, offer_id = new_id("ord"), new_id("ofr")
-            installer = installers[n % INSTALLERS]
             orders.append(_order_row(order_id, zone_id, sent))
             offer_rows.append(
                 {
                     "id": offer_id,
                     "order_id": order_id,
-                    "installer_id": installer,
-                    "status": "sent",
+                    "installer_id": installers[n % INSTALLERS],
+                    "status": _STATUS_BEFORE_STEP[rung],
                     "attempt": 1,
-                    "ladder": ladder,
+                    "ladder": stored_ladder,
                     "policy_version": 1,
-                    "next_step": 0,
-                    "next_step_at": due,
+                    "next_step": rung,
+                    "next_step_at": due_at,
                     "sent_at": sent,
+                    "last_step_at": previous if rung else None,
                 }
             )
             deadlines.append(
                 {
                     "kind": "offer_step",
                     "subject_id": offer_id,
-                    "step": 0,
-                    "due_at": due,
+                    "step": rung,
+                    "due_at": due_at,
                     "failures": 0,
                 }
             )
@@ -293,7 +307,7 @@ def _order_row(order_id: str, zone_id: str, created: datetime) -> dict[str, Any]
     }
 
 
-def _fired_steps(dispatcher: Dispatcher) -> tuple[int, int]:
+def fired_steps(dispatcher: Dispatcher) -> tuple[int, int]:
     """Step events written, and how many of them repeat a step of the same order."""
     names = ("offer.reminded", "offer.penalized", "offer.revoked")
     steps = t.events.c.name.in_(names)

@@ -22,6 +22,8 @@ class Plan:
     escalation_rates: tuple[float, ...]
     #: Seconds during which steps (tasks) come due at the full rate, for dispatchd and peers.
     escalation_window_s: float
+    #: Deadlines pending and all due at once, for the engine's backlog drain.
+    backlog_pending: int
     peer_systems: tuple[str, ...]
     peer_rates: tuple[float, ...]
     peer_grace_s: float
@@ -48,6 +50,7 @@ FULL = Plan(
     name="full",
     escalation_rates=(2_000.0, 10_000.0),
     escalation_window_s=5.0,
+    backlog_pending=100_000,
     peer_systems=(*PEER_SYSTEMS, REFERENCE_SYSTEM),
     peer_rates=(2_000.0, 10_000.0),
     peer_grace_s=60.0,
@@ -74,6 +77,7 @@ QUICK = Plan(
     name="quick",
     escalation_rates=(2_000.0,),
     escalation_window_s=2.0,
+    backlog_pending=10_000,
     peer_systems=("pgqueuer",),
     peer_rates=(2_000.0,),
     peer_grace_s=10.0,

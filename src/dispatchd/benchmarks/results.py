@@ -12,6 +12,8 @@ from typing import Any
 from dispatchd.benchmarks.peers import PEER_SYSTEMS
 
 DISPATCHD_STORES = ("dispatchd_sqlite", "dispatchd_postgresql")
+#: The results key of the engine's backlog drain (not an ``escalation_<rate>`` workload).
+BACKLOG_KEY = "deadline_backlog"
 #: A run on a machine busier than this (1-minute load per core) gets a warning.
 BUSY_LOAD_PER_CORE = 0.5
 

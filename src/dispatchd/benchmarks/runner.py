@@ -29,6 +29,7 @@ from rich.progress import (
 )
 
 from dispatchd.benchmarks import profiling
+from dispatchd.benchmarks.backlog import run_backlog
 from dispatchd.benchmarks.city import new_data_dir
 from dispatchd.benchmarks.escalation import PERIOD_S, STEPS_PER_OFFER, run_escalation
 from dispatchd.benchmarks.http_orders import run_http_orders
@@ -47,7 +48,7 @@ from dispatchd.benchmarks.peers import (
 from dispatchd.benchmarks.plan import Plan
 from dispatchd.benchmarks.profiling import profiled
 from dispatchd.benchmarks.report import write_report
-from dispatchd.benchmarks.results import Results
+from dispatchd.benchmarks.results import BACKLOG_KEY, Results
 from dispatchd.benchmarks.sse import raise_open_file_limit, run_sse
 from dispatchd.benchmarks.throwaway_pg import server_url, server_version, throwaway_database
 
@@ -104,6 +105,15 @@ def _dispatchd_escalation(rate: float, plan: Plan, store: str) -> dict[str, Any]
                 rate, plan.escalation_window_s + RAMP_S, database_url=url, data_dir=data_dir
             )
         return {**result.as_dict(), "window_s": plan.escalation_window_s, "ramp_s": RAMP_S}
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _backlog(plan: Plan, store: str) -> dict[str, Any]:
+    data_dir = new_data_dir("backlog")
+    try:
+        with _store_url(store, "backlog") as url, profiled(f"backlog_{store}", os.getpid()):
+            return run_backlog(plan.backlog_pending, url, data_dir).as_dict()
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
 
@@ -186,7 +196,16 @@ def build_steps(plan: Plan, only: Sequence[str], peers: PeerEnvironment | None) 
 
 
 def _escalation_steps(plan: Plan, peers: PeerEnvironment | None) -> list[Step]:
-    steps = []
+    steps = [
+        Step(
+            BACKLOG_KEY,
+            f"dispatchd_{store}",
+            f"{plan.backlog_pending:,} pending deadlines · dispatchd on {store}",
+            lambda store=store: _backlog(plan, store),  # type: ignore[misc]
+            store == "postgresql",
+        )
+        for store in ("sqlite", "postgresql")
+    ]
     for rate in plan.escalation_rates:
         key = escalation_key(rate)
         for store in ("sqlite", "postgresql"):
