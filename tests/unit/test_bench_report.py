@@ -94,7 +94,8 @@ def test_the_backlog_is_reported_with_what_bounds_it() -> None:
     text = render(results, None, None)
     assert "| SQLite | 100,000 / 100,000 | 7,000 | 135 µs | 200 |" in text
     assert "kept 94% of one core busy" in text
-    assert "the ceiling is the Python work per step" in text
+    assert "the ceiling is CPU on the engine's one thread" in text
+    assert "SQLite's own work, done in this process" in text
     postgres = text[text.index("Backlog on PostgreSQL") :]
     assert "kept 62% of one core busy" in postgres
     assert "waited for the database" in postgres.splitlines()[0]

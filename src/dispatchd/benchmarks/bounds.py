@@ -79,11 +79,18 @@ def _backlog_note(f: Figures, store: str) -> str:
         f"{busy:.0%} of one core busy while the engine worked the backlog off"
     )
     if busy >= CPU_BOUND:
+        in_process = (
+            ", and SQLite's own work, done in this process: ids are random, so a batch's rows "
+            "sit on pages all over each table and the pages a commit writes grow with the tables"
+            if store == "SQLite"
+            else ""
+        )
         return (
-            head + ": the ceiling is the Python work per step on the engine's one thread "
+            head + ": the ceiling is CPU on the engine's one thread — the Python work per step "
             "(loading each order with its offers, the domain step, and SQLAlchemy turning every "
-            "changed row, event, deadline and ledger entry into statement parameters), not the "
-            "disk or the database."
+            "changed row, event, deadline and ledger entry into statement parameters)"
+            + in_process
+            + "."
         )
     return head + "; the rest of the time it waited for the database (its work and fsync)."
 

@@ -180,7 +180,7 @@ deadlines = Table(
     Column("due_at", UtcTime, nullable=False),
     Column("failures", Integer, nullable=False, default=0),
     UniqueConstraint("kind", "subject_id", name="uq_deadlines_kind_subject"),
-    Index("ix_deadlines_due", "due_at"),
+    Index("ix_deadlines_due", "due_at", "id"),
 )
 
 ledger_entries = Table(
