@@ -28,6 +28,7 @@ from dispatchd.service.clock import SystemClock
 from dispatchd.service.dispatcher import Dispatcher
 from dispatchd.service.handlers.accounts import token_hash
 from dispatchd.service.passwords import hash_password
+from dispatchd.service.unit_of_work import UnitOfWork
 from dispatchd.store import tables as t
 from dispatchd.store.database import Database
 
@@ -111,6 +112,22 @@ def random_point(rng: random.Random) -> Point:
     return Point(SOUTH + rng.random() * SIDE, WEST + rng.random() * SIDE)
 
 
+def insert_city_zone(uow: UnitOfWork, now: datetime) -> str:
+    """Insert the zone that covers the city's square; returns its id."""
+    zone_id = new_id("zon")
+    uow.conn.execute(
+        t.zones.insert().values(
+            id=zone_id,
+            name="Bench",
+            boundary=SQUARE,
+            revision=1,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    return zone_id
+
+
 def seed_city(
     dispatcher: Dispatcher, installers: int, consoles: int, seed: int = 7, capacity: int = 1_000
 ) -> City:
@@ -119,18 +136,8 @@ def seed_city(
     now = datetime.now(UTC)
     expires = now + timedelta(days=1)
     password_hash = hash_password(secrets.token_urlsafe(16))
-    zone_id = new_id("zon")
     with dispatcher.transaction() as uow:
-        uow.conn.execute(
-            t.zones.insert().values(
-                id=zone_id,
-                name="Bench",
-                boundary=SQUARE,
-                revision=1,
-                created_at=now,
-                updated_at=now,
-            )
-        )
+        zone_id = insert_city_zone(uow, now)
     people = [_installer_row(rng, now, capacity) for _ in range(installers)]
     installer_logins = [
         Login(new_id("usr"), secrets.token_urlsafe(32), row["id"]) for row in people

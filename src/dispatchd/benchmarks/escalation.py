@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from dispatchd.benchmarks.city import insert_city_zone
 from dispatchd.benchmarks.stats import summary
 from dispatchd.config import Settings
 from dispatchd.domain.escalation import EscalationStep, Ladder, StepAction
@@ -46,10 +47,6 @@ LEAD_S = 2.0
 SEED_RATE_PLANNED = 2_500
 INSTALLERS = 200
 SEED_CHUNK = 5_000
-SQUARE = {
-    "type": "Polygon",
-    "coordinates": [[[121.0, 31.0], [122.0, 31.0], [122.0, 32.0], [121.0, 32.0], [121.0, 31.0]]],
-}
 LADDER = Ladder(
     (
         EscalationStep(PERIOD_S, StepAction.REMIND),
@@ -115,7 +112,7 @@ def run_escalation(
     offers = max(1, round(rate * duration / STEPS_PER_OFFER))
     started = time.perf_counter()
     first_due = datetime.now(UTC) + timedelta(seconds=LEAD_S + offers / SEED_RATE_PLANNED)
-    _seed(dispatcher, offers, rate, first_due)
+    seed_due_evenly(dispatcher, offers, rate, first_due)
     seeded_in = time.perf_counter() - started
     slack = (first_due - datetime.now(UTC)).total_seconds()
 
@@ -197,7 +194,7 @@ def _full_rate_throughput(
     return sum(n for at, n in commits if start <= at < end) / window
 
 
-def _seed(dispatcher: Dispatcher, offers: int, rate: float, first_due: datetime) -> None:
+def seed_due_evenly(dispatcher: Dispatcher, offers: int, rate: float, first_due: datetime) -> None:
     """Offers whose first steps come due evenly at ``rate`` from ``first_due`` on."""
     spacing = timedelta(seconds=STEPS_PER_OFFER / rate)
     seed_offers(dispatcher, [(first_due + spacing * n, 0) for n in range(offers)], LADDER)
@@ -216,17 +213,7 @@ def seed_offers(dispatcher: Dispatcher, due: list[tuple[datetime, int]], ladder:
     now = datetime.now(UTC)
     stored_ladder = ladder.as_list()
     with dispatcher.transaction() as uow:
-        zone_id = new_id("zon")
-        uow.conn.execute(
-            t.zones.insert().values(
-                id=zone_id,
-                name="Bench",
-                boundary=SQUARE,
-                revision=1,
-                created_at=now,
-                updated_at=now,
-            )
-        )
+        zone_id = insert_city_zone(uow, now)
         installers = [new_id("ins") for _ in range(INSTALLERS)]
         uow.conn.execute(
             t.installers.insert(),

@@ -19,16 +19,13 @@ from typing import Any
 
 import httpx
 
+from dispatchd.benchmarks.city import SIDE, SOUTH, SQUARE, WEST
 from dispatchd.benchmarks.loadgen import http_request, run_load
 from dispatchd.benchmarks.profiling import profiled
 
 ADMIN_PASSWORD = "bench-admin-password"
 INSTALLERS_SEED = 11
 ORDERS_SEED = 12
-SQUARE = {
-    "type": "Polygon",
-    "coordinates": [[[121.0, 31.0], [122.0, 31.0], [122.0, 32.0], [121.0, 32.0], [121.0, 31.0]]],
-}
 
 
 class Server:
@@ -98,7 +95,10 @@ def _free_port() -> int:
 
 def _somewhere(rng: random.Random) -> dict[str, float]:
     """A point uniformly inside the city's square."""
-    return {"lat": round(31.0 + rng.random(), 6), "lon": round(121.0 + rng.random(), 6)}
+    return {
+        "lat": round(SOUTH + rng.random() * SIDE, 6),
+        "lon": round(WEST + rng.random() * SIDE, 6),
+    }
 
 
 def _order_body(rng: random.Random) -> dict[str, Any]:

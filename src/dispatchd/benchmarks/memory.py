@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from dispatchd.benchmarks.city import dispatcher_for, new_data_dir
-from dispatchd.benchmarks.escalation import _seed
+from dispatchd.benchmarks.escalation import seed_due_evenly
 from dispatchd.benchmarks.http_orders import Server
 from dispatchd.benchmarks.machine import rss_mib
 
@@ -45,7 +45,7 @@ def run_memory(offers: int, idle_s: float) -> dict[str, Any]:
         began = time.perf_counter()
         with dispatcher_for(data_dir) as dispatcher:
             first_due = datetime.now(UTC) + timedelta(days=1)
-            _seed(dispatcher, offers, rate=offers * 3 / SPREAD_S, first_due=first_due)
+            seed_due_evenly(dispatcher, offers, rate=offers * 3 / SPREAD_S, first_due=first_due)
         seeded_s = time.perf_counter() - began
         database_mib = (
             sum(
