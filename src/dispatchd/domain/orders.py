@@ -73,7 +73,7 @@ class Order:
     """A service request and every offer made for it, oldest first."""
 
     id: str
-    zone_id: str
+    zone_id: str | None
     customer: Customer
     address: str
     location: Point
@@ -106,7 +106,7 @@ class Order:
     def create(
         cls,
         order_id: str,
-        zone_id: str,
+        zone_id: str | None,
         customer: Customer,
         address: str,
         location: Point,
@@ -117,7 +117,11 @@ class Order:
         notes: str | None = None,
         external_ref: str | None = None,
     ) -> Order:
-        """A new request, pending until the dispatcher offers it."""
+        """A new request, pending until the dispatcher offers it.
+
+        ``zone_id`` is None for a location no zone covers: the order is kept and waits for a
+        manager to assign it or to draw a zone around it.
+        """
         order = cls(
             id=order_id,
             zone_id=zone_id,
@@ -261,6 +265,17 @@ class Order:
             {**_offer_data(offer), "reason": reason},
         )
         return offer
+
+    def place_in_zone(self, zone_id: str) -> None:
+        """A zone now covers an order that came in outside every zone: it joins that zone."""
+        if self.zone_id is not None:
+            raise IllegalTransition(
+                f"order {self.id}",
+                f"in zone {self.zone_id}",
+                f"in zone {zone_id}",
+                "Only an order outside every zone takes the zone drawn around it.",
+            )
+        self.zone_id = zone_id
 
     def wait_for_dispatcher(self) -> None:
         """Stop automatic re-dispatch: the order waits in the console for a manager's choice."""

@@ -30,7 +30,9 @@ def order_needs(uow: UnitOfWork, order: Order, ctx: Context) -> OrderNeeds:
     """What the order asks of an installer, with every zone that contains its location."""
     return OrderNeeds(
         location=order.location,
-        zone_ids=frozenset(ctx.zones_containing(uow, order.location) or [order.zone_id]),
+        zone_ids=frozenset(
+            ctx.zones_containing(uow, order.location) or ([order.zone_id] if order.zone_id else [])
+        ),
         skills=frozenset(order.skills),
         excluded=order.excluded_installers,
     )
@@ -79,10 +81,14 @@ def send_offer(
     version: int,
     policy: Policy,
 ) -> Offer:
-    """Send the order to one installer with the policy's ladder, and schedule its first rung."""
+    """Send the order to one installer with the policy's ladder, and schedule its first rung.
+
+    The order's alerts asking for an installer are settled by the offer.
+    """
     offer = order.offer_to(new_id("ofr"), installer_id, policy.escalation, ctx.now, version)
     uow.orders.save(order)
     schedule_next_step(uow, offer)
+    settle_dispatch_alerts(uow, order, ctx)
     if policy.customer_notice is CustomerNotice.ON_OFFER:
         tell_customer_who_is_coming(uow, order, installer_id, ctx)
     return offer
@@ -161,9 +167,13 @@ def raise_alert(
     return alert
 
 
-def resolve_dispatch_alerts(uow: UnitOfWork, order: Order, ctx: Context) -> None:
-    """A manager has chosen an installer: the order's "who takes this?" alerts are answered."""
-    for alert_type in (AlertType.NEEDS_DISPATCHER, AlertType.NO_ELIGIBLE_INSTALLER):
-        alert = uow.alerts.open_for_order(order.id, alert_type)
-        if alert is not None:
-            uow.alerts.acknowledge(alert.id, ctx.actor.user_id, ctx.now)
+SETTLED_BY_AN_OFFER = (
+    AlertType.NEEDS_DISPATCHER,
+    AlertType.NO_ELIGIBLE_INSTALLER,
+    AlertType.OFFER_REVOKED,
+)
+
+
+def settle_dispatch_alerts(uow: UnitOfWork, order: Order, ctx: Context) -> None:
+    """The order is on offer again: "who takes this?" and "it was revoked" need nobody now."""
+    uow.alerts.settle(order.id, SETTLED_BY_AN_OFFER, ctx.actor.user_id, ctx.now)

@@ -29,7 +29,7 @@ from sqlalchemy import (
 from dispatchd.domain.escalation import Ladder
 from dispatchd.domain.geo import Point
 from dispatchd.domain.offers import ACTIVE_OFFER_STATUSES, Offer, OfferStatus
-from dispatchd.domain.orders import Customer, Order, OrderStatus
+from dispatchd.domain.orders import OPEN_ORDER_STATUSES, Customer, Order, OrderStatus
 from dispatchd.store import tables as t
 from dispatchd.store.event_log import EventLog
 
@@ -89,6 +89,19 @@ class OrderRepository:
                 t.orders.c.status == OrderStatus.PENDING.value,
                 t.orders.c.awaiting_dispatcher.is_(False),
                 t.orders.c.zone_id.in_(list(zone_ids)),
+            )
+            .order_by(t.orders.c.created_at, t.orders.c.id)
+            .limit(limit)
+        ).scalars()
+        return [order for order in (self.get(order_id) for order_id in list(ids)) if order]
+
+    def outside_every_zone(self, limit: int) -> list[Order]:
+        """Open orders that no zone covered when they came in, oldest first, locked."""
+        ids = self._conn.execute(
+            select(t.orders.c.id)
+            .where(
+                t.orders.c.zone_id.is_(None),
+                t.orders.c.status.in_([status.value for status in OPEN_ORDER_STATUSES]),
             )
             .order_by(t.orders.c.created_at, t.orders.c.id)
             .limit(limit)

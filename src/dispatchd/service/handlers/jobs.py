@@ -77,9 +77,7 @@ def resolve_follow_up(cmd: ResolveFollowUp, uow: UnitOfWork, ctx: Context) -> Or
     order = visible_order(uow, ctx.actor, cmd.order_id)
     order.resolve_follow_up(ctx.now, cmd.outcome, cmd.note, ctx.actor.user_id)
     uow.orders.save(order)
-    alert = uow.alerts.open_for_order(order.id, AlertType.FOLLOW_UP_REQUIRED)
-    if alert is not None:
-        uow.alerts.acknowledge(alert.id, ctx.actor.user_id, ctx.now)
+    uow.alerts.settle(order.id, [AlertType.FOLLOW_UP_REQUIRED], ctx.actor.user_id, ctx.now)
     return order
 
 
