@@ -11,7 +11,7 @@ from dispatchd import demo
 from dispatchd.config import Settings
 from dispatchd.notify.sms import sms_file_path
 from dispatchd.service.dispatcher import Dispatcher
-from dispatchd.service.dispatching import current_policy
+from dispatchd.service.offering import current_policy
 from dispatchd.service.unit_of_work import UnitOfWork
 
 

@@ -35,6 +35,7 @@ from dispatchd.domain.assignment import Candidate, OrderNeeds, choose_installer
 from dispatchd.domain.errors import DomainError, IllegalTransition
 from dispatchd.domain.escalation import DEFAULT_POLICY, EscalationStep, Ladder, Policy, StepAction
 from dispatchd.domain.geo import Point
+from dispatchd.domain.ledger import LATE_ACCEPTANCE_PENALTY
 from dispatchd.domain.offers import ACTIVE_OFFER_STATUSES
 from dispatchd.domain.orders import Order, OrderStatus
 from dispatchd.engine.deadlines import DeadlineEngine
@@ -62,7 +63,6 @@ from dispatchd.service.handlers import accounts
 from dispatchd.store import tables as t
 from dispatchd.store.database import Database
 from dispatchd.store.installers import InstallerRepository
-from dispatchd.store.ledger import LATE_ACCEPTANCE_PENALTY
 from tests.conftest import ADMIN_PASSWORD, DB_FILE
 from tests.helpers import CENTRE
 

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from dispatchd.domain.alerts import Alert
 from dispatchd.domain.escalation import StepAction
+from dispatchd.domain.installers import Installer
+from dispatchd.domain.ledger import LedgerEntry
 from dispatchd.domain.offers import Offer
 from dispatchd.domain.orders import Order
 from dispatchd.domain.timefmt import rfc3339, rfc3339_or_none
 from dispatchd.service.actors import Actor
-from dispatchd.store.alerts import Alert
 from dispatchd.store.event_log import LoggedEvent
-from dispatchd.store.installers import InstallerRecord
-from dispatchd.store.ledger import LedgerEntry
 from dispatchd.store.users import UserRecord
 from dispatchd.store.zones import ZoneRecord
 
@@ -114,7 +114,7 @@ def event_view(event: LoggedEvent) -> dict[str, Any]:
     }
 
 
-def installer_view(installer: InstallerRecord, active_jobs: int, balance: int) -> dict[str, Any]:
+def installer_view(installer: Installer, active_jobs: int, balance: int) -> dict[str, Any]:
     """An installer with workload and balance."""
     location = None
     if installer.location is not None and installer.location_at is not None:

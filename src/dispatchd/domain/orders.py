@@ -51,6 +51,14 @@ SERVICE_CODE_MISMATCH = "service_code_mismatch"
 
 
 @dataclass(frozen=True)
+class StoredPhoto:
+    """Where a photo was stored, and when it was taken (from its EXIF, if it said)."""
+
+    key: str
+    taken_at: datetime | None
+
+
+@dataclass(frozen=True)
 class CompletionProof:
     """What the installer sends at the end: a stored photo, notes, and whether the code matched."""
 

@@ -3,40 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import Connection, bindparam, select, update
 
+from dispatchd.domain.alerts import Alert, AlertType
 from dispatchd.store import tables as t
-
-
-class AlertType(StrEnum):
-    """What needs a manager's attention."""
-
-    OFFER_REVOKED = "offer_revoked"
-    NEEDS_DISPATCHER = "needs_dispatcher"
-    NO_ELIGIBLE_INSTALLER = "no_eligible_installer"
-    FOLLOW_UP_REQUIRED = "follow_up_required"
-    MESSAGE_UNDELIVERED = "message_undelivered"
-
-
-@dataclass(frozen=True)
-class Alert:
-    """One inbox item."""
-
-    id: str
-    type: AlertType
-    order_id: str
-    at: datetime
-    zone_id: str | None = None
-    offer_id: str | None = None
-    installer_id: str | None = None
-    detail: str | None = None
-    acknowledged_at: datetime | None = None
-    acknowledged_by: str | None = None
-
 
 _INSERT_ALERT = t.alerts.insert()
 _OPEN_FOR_ORDER = select(t.alerts).where(

@@ -9,7 +9,7 @@ from dispatchd.api.rendering import respond, with_view
 from dispatchd.api.schemas import PolicyBody
 from dispatchd.domain.escalation import CustomerNotice, Ladder, Policy
 from dispatchd.service.commands import SetPolicy
-from dispatchd.service.dispatching import current_policy
+from dispatchd.service.offering import current_policy
 from dispatchd.service.unit_of_work import UnitOfWork
 
 router = APIRouter(tags=["policy"])

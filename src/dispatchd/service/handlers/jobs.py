@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dispatchd.domain.alerts import AlertType
 from dispatchd.domain.errors import FieldError, InvalidInput
 from dispatchd.domain.orders import CompletionProof, Order
 from dispatchd.domain.service_code import normalize_service_code, service_code_matches
+from dispatchd.service.alerting import raise_alert
 from dispatchd.service.commands import CompleteJob, ResolveFollowUp, StartJob
 from dispatchd.service.context import Context
-from dispatchd.service.dispatching import offer_waiting_orders_to_freed, raise_alert
 from dispatchd.service.errors import NotFound
 from dispatchd.service.handlers.orders import visible_order
+from dispatchd.service.offering import offer_waiting_orders_to_freed
 from dispatchd.service.unit_of_work import UnitOfWork
-from dispatchd.store.alerts import AlertType
 
 
 @dataclass(frozen=True)

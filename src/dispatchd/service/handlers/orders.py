@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
+from dispatchd.domain.alerts import AlertType
 from dispatchd.domain.errors import NotAllowed
 from dispatchd.domain.ids import new_id, new_secret_token
 from dispatchd.domain.orders import Customer, Order, OrderStatus
 from dispatchd.service.actors import Actor
 from dispatchd.service.commands import AssignOrder, CancelOrder, CreateOrder
 from dispatchd.service.context import Context
-from dispatchd.service.dispatching import (
+from dispatchd.service.errors import Conflict, NotFound
+from dispatchd.service.handlers.installers import visible_installer
+from dispatchd.service.offering import (
     current_policy,
     dispatch,
     offer_waiting_orders_to_freed,
     send_offer,
     stop_escalation,
 )
-from dispatchd.service.errors import Conflict, NotFound
-from dispatchd.service.handlers.installers import visible_installer
 from dispatchd.service.phones import normalize_phone
 from dispatchd.service.unit_of_work import UnitOfWork
-from dispatchd.store.alerts import AlertType
 
 
 def create_order(cmd: CreateOrder, uow: UnitOfWork, ctx: Context) -> Order:

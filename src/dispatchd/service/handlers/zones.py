@@ -7,12 +7,12 @@ import shapely
 from dispatchd.domain.errors import NotAllowed
 from dispatchd.domain.ids import new_id
 from dispatchd.domain.orders import OrderStatus
-from dispatchd.engine.zone_map import parse_boundary
 from dispatchd.service.commands import CreateZone, DeleteZone, UpdateZone
 from dispatchd.service.context import Context
-from dispatchd.service.dispatching import dispatch
 from dispatchd.service.errors import Conflict, NotFound
+from dispatchd.service.offering import dispatch
 from dispatchd.service.unit_of_work import UnitOfWork
+from dispatchd.service.zone_map import parse_boundary
 from dispatchd.store.zones import ZoneRecord
 
 ORDERS_TAKEN_IN_PER_ZONE_CHANGE = 500

@@ -1,4 +1,4 @@
-"""Dispatching: offering a pending order to the best installer, or telling a manager why not.
+"""Offering: a pending order goes to the best installer, or a manager is told why it cannot.
 
 Called wherever an order becomes pending (created, declined, revoked, withdrawn) and wherever
 an installer becomes available (on duty, capacity freed), so no order waits unnoticed.
@@ -6,17 +6,17 @@ an installer becomes available (on duty, capacity freed), so no order waits unno
 
 from __future__ import annotations
 
+from dispatchd.domain.alerts import AlertType
 from dispatchd.domain.assignment import Candidate, OrderNeeds, choose_installer
+from dispatchd.domain.deadlines import DeadlineKind
 from dispatchd.domain.escalation import DEFAULT_POLICY, CustomerNotice, Policy
-from dispatchd.domain.events import Event, EventName
 from dispatchd.domain.ids import new_id
 from dispatchd.domain.offers import Offer
 from dispatchd.domain.orders import Order
+from dispatchd.service.alerting import raise_alert, settle_dispatch_alerts
 from dispatchd.service.context import Context
 from dispatchd.service.customer_notice import tell_customer_who_is_coming
 from dispatchd.service.unit_of_work import UnitOfWork
-from dispatchd.store.alerts import Alert, AlertType
-from dispatchd.store.deadlines import DeadlineKind
 
 WAITING_ORDERS_PER_TRIGGER = 50
 
@@ -124,56 +124,3 @@ def offer_waiting_orders_to_freed(uow: UnitOfWork, installer_id: str, ctx: Conte
     installer = uow.installers.get(installer_id)
     if installer is not None and installer.on_duty:
         dispatch_waiting_orders(uow, installer.zone_ids, ctx)
-
-
-def raise_alert(
-    uow: UnitOfWork,
-    alert_type: AlertType,
-    order: Order,
-    ctx: Context,
-    offer: Offer | None = None,
-    detail: str | None = None,
-) -> Alert:
-    """Put an item in the console's inbox and announce it on the event stream."""
-    alert = Alert(
-        id=new_id("alr"),
-        type=alert_type,
-        order_id=order.id,
-        at=ctx.now,
-        zone_id=order.zone_id,
-        offer_id=offer.id if offer else None,
-        installer_id=offer.installer_id if offer else None,
-        detail=detail,
-    )
-    uow.alerts.add(alert)
-    uow.events.append(
-        [
-            Event(
-                EventName.ALERT_RAISED,
-                order.id,
-                ctx.now,
-                order.zone_id,
-                None,
-                {
-                    "alert_id": alert.id,
-                    "type": alert_type.value,
-                    "offer_id": alert.offer_id,
-                    "installer_id": alert.installer_id,
-                    "detail": detail,
-                },
-            )
-        ]
-    )
-    return alert
-
-
-SETTLED_BY_AN_OFFER = (
-    AlertType.NEEDS_DISPATCHER,
-    AlertType.NO_ELIGIBLE_INSTALLER,
-    AlertType.OFFER_REVOKED,
-)
-
-
-def settle_dispatch_alerts(uow: UnitOfWork, order: Order, ctx: Context) -> None:
-    """The order is on offer again: "who takes this?" and "it was revoked" need nobody now."""
-    uow.alerts.settle(order.id, SETTLED_BY_AN_OFFER, ctx.actor.user_id, ctx.now)
