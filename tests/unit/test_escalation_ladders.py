@@ -17,7 +17,7 @@ from dispatchd.domain.escalation import (
     Policy,
     StepAction,
 )
-from dispatchd.domain.events import EventName
+from dispatchd.domain.events import EventName, OfferPenalized, OfferReminded, OfferRevoked
 from dispatchd.domain.offers import OfferStatus
 from dispatchd.domain.orders import OrderStatus
 from tests.unit.builders import PENALIZE, REMIND, REVOKE, THREE_STEP, TWO_STEP, at, offered_order
@@ -68,9 +68,13 @@ def test_a_three_step_ladder_reminds_penalizes_then_revokes() -> None:
     assert order.status is OrderStatus.PENDING
     names = [event.name for event in order.events]
     assert names == [EventName.OFFER_REMINDED, EventName.OFFER_PENALIZED, EventName.OFFER_REVOKED]
-    assert order.events[1].data["amount"] == 2000
-    assert order.events[1].data["step"] == 1
-    assert "amount" not in order.events[0].data
+    reminded, penalty, revoked = order.events
+    assert isinstance(penalty, OfferPenalized)
+    assert (penalty.amount, penalty.step) == (2000, 1)
+    assert isinstance(reminded, OfferReminded)
+    assert not hasattr(reminded, "amount")
+    assert isinstance(revoked, OfferRevoked)
+    assert revoked.offer.status is OfferStatus.REVOKED
 
 
 def test_the_default_policy_is_the_three_step_embodiment() -> None:

@@ -81,7 +81,7 @@ def order_view(
         "attempts": order.attempts,
         "awaiting_dispatcher": order.awaiting_dispatcher,
         "flags": list(order.flags),
-        "follow_up": order.follow_up,
+        "follow_up": _follow_up(order),
         "created_at": rfc3339(order.created_at),
         "accepted_at": rfc3339_or_none(order.accepted_at),
         "started_at": rfc3339_or_none(order.started_at),
@@ -187,3 +187,15 @@ def _mask_name(name: str) -> str:
 
 def _mask_phone(phone: str) -> str:
     return phone[:4] + "*" * max(0, len(phone) - 8) + phone[-4:] if len(phone) > 8 else "****"
+
+
+def _follow_up(order: Order) -> dict[str, Any] | None:
+    follow_up = order.follow_up
+    if follow_up is None:
+        return None
+    return {
+        "outcome": follow_up.outcome,
+        "note": follow_up.note,
+        "at": rfc3339(follow_up.at),
+        "by": follow_up.by,
+    }

@@ -7,7 +7,7 @@ of it the moment it is committed.
 from __future__ import annotations
 
 from dispatchd.domain.alerts import Alert, AlertType
-from dispatchd.domain.events import Event, EventName
+from dispatchd.domain.events import AlertRaised
 from dispatchd.domain.ids import new_id
 from dispatchd.domain.offers import Offer
 from dispatchd.domain.orders import Order
@@ -37,19 +37,15 @@ def raise_alert(
     uow.alerts.add(alert)
     uow.events.append(
         [
-            Event(
-                EventName.ALERT_RAISED,
-                order.id,
-                ctx.now,
-                order.zone_id,
-                None,
-                {
-                    "alert_id": alert.id,
-                    "type": alert_type.value,
-                    "offer_id": alert.offer_id,
-                    "installer_id": alert.installer_id,
-                    "detail": detail,
-                },
+            AlertRaised(
+                order_id=order.id,
+                at=ctx.now,
+                zone_id=order.zone_id,
+                alert_id=alert.id,
+                type=alert_type,
+                offer_id=alert.offer_id,
+                alerted_about=alert.installer_id,
+                detail=detail,
             )
         ]
     )

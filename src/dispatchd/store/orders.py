@@ -29,7 +29,8 @@ from sqlalchemy import (
 from dispatchd.domain.escalation import Ladder
 from dispatchd.domain.geo import Point
 from dispatchd.domain.offers import ACTIVE_OFFER_STATUSES, Offer, OfferStatus
-from dispatchd.domain.orders import OPEN_ORDER_STATUSES, Customer, Order, OrderStatus
+from dispatchd.domain.orders import OPEN_ORDER_STATUSES, Customer, FollowUp, Order, OrderStatus
+from dispatchd.domain.timefmt import parse_rfc3339, rfc3339
 from dispatchd.store import tables as t
 from dispatchd.store.event_log import EventLog
 
@@ -299,7 +300,7 @@ def _order_from_row(row: RowMapping, offers: list[Offer]) -> Order:
         offers=offers,
         awaiting_dispatcher=bool(row["awaiting_dispatcher"]),
         flags=list(row["flags"]),
-        follow_up=row["follow_up"],
+        follow_up=_follow_up_from_json(row["follow_up"]),
         accepted_at=row["accepted_at"],
         started_at=row["started_at"],
         completed_at=row["completed_at"],
@@ -359,7 +360,7 @@ def _order_row(order: Order) -> dict[str, Any]:
         "installer_id": order.installer_id,
         "awaiting_dispatcher": order.awaiting_dispatcher,
         "flags": list(order.flags),
-        "follow_up": order.follow_up,
+        "follow_up": _follow_up_json(order.follow_up),
         "needs_follow_up": order.needs_follow_up,
         "tracking_token": order.tracking_token,
         "created_at": order.created_at,
@@ -375,6 +376,25 @@ def _order_row(order: Order) -> dict[str, Any]:
         "photo_taken_at": order.photo_taken_at,
         "completion_notes": order.completion_notes,
     }
+
+
+def _follow_up_json(follow_up: FollowUp | None) -> dict[str, Any] | None:
+    if follow_up is None:
+        return None
+    return {
+        "outcome": follow_up.outcome,
+        "note": follow_up.note,
+        "at": rfc3339(follow_up.at),
+        "by": follow_up.by,
+    }
+
+
+def _follow_up_from_json(stored: dict[str, Any] | None) -> FollowUp | None:
+    if stored is None:
+        return None
+    return FollowUp(
+        stored["outcome"], stored.get("note"), parse_rfc3339(stored["at"]), stored["by"]
+    )
 
 
 def _offer_row(offer: Offer) -> dict[str, Any]:
