@@ -16,6 +16,7 @@ from dispatchd.domain.escalation import (
     Ladder,
     Policy,
     StepAction,
+    ladder_errors,
 )
 from dispatchd.domain.events import EventName, OfferPenalized, OfferReminded, OfferRevoked
 from dispatchd.domain.offers import OfferStatus
@@ -112,13 +113,13 @@ def test_a_penalty_without_a_positive_amount_is_named_by_its_path(amount: int) -
 
 
 def test_periods_and_amounts_at_their_limits_are_accepted() -> None:
-    Ladder(
-        (
-            EscalationStep(1, StepAction.REMIND),
-            EscalationStep(MAX_PERIOD_S, StepAction.PENALIZE, MAX_PENALTY),
-            EscalationStep(1, StepAction.REVOKE),
-        )
+    steps = (
+        EscalationStep(1, StepAction.REMIND),
+        EscalationStep(MAX_PERIOD_S, StepAction.PENALIZE, MAX_PENALTY),
+        EscalationStep(1, StepAction.REVOKE),
     )
+    assert ladder_errors(steps) == []
+    assert Ladder.from_list(Ladder(steps).as_list()).steps == steps
 
 
 def test_periods_and_amounts_beyond_their_limits_are_refused() -> None:

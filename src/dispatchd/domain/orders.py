@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from dispatchd.domain.errors import IllegalTransition
+from dispatchd.domain.errors import FieldError, IllegalTransition, InvalidInput
 from dispatchd.domain.escalation import Ladder
 from dispatchd.domain.events import (
     Addressed,
@@ -34,7 +34,12 @@ from dispatchd.domain.events import (
 )
 from dispatchd.domain.geo import Point
 from dispatchd.domain.offers import Offer, OfferStatus, StepTaken
-from dispatchd.domain.service_code import MAX_WRONG_CODES
+from dispatchd.domain.service_code import (
+    CODE_DIGITS,
+    MAX_WRONG_CODES,
+    normalize_service_code,
+    service_code_matches,
+)
 
 
 class OrderStatus(StrEnum):
@@ -353,6 +358,33 @@ class Order:
         self.events.append(
             CustomerNotified(**self._addressed(now, holder), channel="sms", message_id=message_id)
         )
+
+    def check_service_code(self, typed: str, pepper: bytes) -> int | None:
+        """Check the code the installer typed; None when it is the customer's code.
+
+        A wrong code is counted and the attempts left are returned (typos are forgiven until
+        the last); something that cannot be a code, or any code once locked, is refused.
+        """
+        code = normalize_service_code(typed)
+        if code is None:
+            raise InvalidInput(
+                [FieldError("service_code", f"must be the customer's {CODE_DIGITS} digits")]
+            )
+        if self.service_code_locked:
+            raise InvalidInput(
+                [
+                    FieldError(
+                        "service_code",
+                        f"is locked after {MAX_WRONG_CODES} wrong codes; complete without it "
+                        "and a manager will call the customer",
+                    )
+                ]
+            )
+        if self.service_code_hash is not None and service_code_matches(
+            self.service_code_hash, code, pepper
+        ):
+            return None
+        return self.record_wrong_service_code()
 
     def record_wrong_service_code(self) -> int:
         """Count a wrong code on a job in progress; returns the attempts left."""
