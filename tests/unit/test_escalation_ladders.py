@@ -21,6 +21,7 @@ from dispatchd.domain.escalation import (
 from dispatchd.domain.events import EventName, OfferPenalized, OfferReminded, OfferRevoked
 from dispatchd.domain.offers import OfferStatus
 from dispatchd.domain.orders import OrderStatus
+from dispatchd.wire.policy import ladder_from_json, ladder_json, policy_json
 from tests.unit.builders import PENALIZE, REMIND, REVOKE, THREE_STEP, TWO_STEP, at, offered_order
 
 
@@ -119,7 +120,7 @@ def test_periods_and_amounts_at_their_limits_are_accepted() -> None:
         EscalationStep(1, StepAction.REVOKE),
     )
     assert ladder_errors(steps) == []
-    assert Ladder.from_list(Ladder(steps).as_list()).steps == steps
+    assert ladder_from_json(ladder_json(Ladder(steps))).steps == steps
 
 
 def test_periods_and_amounts_beyond_their_limits_are_refused() -> None:
@@ -169,7 +170,7 @@ def test_a_ladder_parsed_from_json_names_fields_under_the_given_prefix() -> None
         {"after_s": -1, "action": "revoke"},
     ]
     with pytest.raises(InvalidInput) as raised:
-        Ladder.from_list(raw, field="policy.escalation")
+        ladder_from_json(raw, field="policy.escalation")
     assert _fields(raised) == ["policy.escalation[1].amount", "policy.escalation[2].after_s"]
 
 
@@ -180,18 +181,18 @@ def test_an_unknown_action_is_named_by_its_path() -> None:
         {"after_s": 600, "action": "revoke"},
     ]
     with pytest.raises(InvalidInput) as raised:
-        Ladder.from_list(raw)
+        ladder_from_json(raw)
     assert _fields(raised) == ["escalation[1].action"]
 
 
 def test_a_ladder_survives_the_round_trip_through_json() -> None:
-    raw = THREE_STEP.as_list()
+    raw = ladder_json(THREE_STEP)
     assert raw == [
         {"after_s": 300, "action": "remind"},
         {"after_s": 300, "action": "penalize", "amount": 2000},
         {"after_s": 600, "action": "revoke"},
     ]
-    assert Ladder.from_list(raw) == THREE_STEP
+    assert ladder_from_json(raw) == THREE_STEP
 
 
 @pytest.mark.parametrize("attempts", [1, 3, 100])
@@ -208,7 +209,7 @@ def test_max_auto_attempts_out_of_bounds_is_refused(attempts: int) -> None:
 
 
 def test_a_policy_reads_back_as_the_api_spells_it() -> None:
-    assert Policy(TWO_STEP, max_auto_attempts=2).as_dict() == {
+    assert policy_json(Policy(TWO_STEP, max_auto_attempts=2)) == {
         "escalation": [{"after_s": 300, "action": "remind"}, {"after_s": 600, "action": "revoke"}],
         "max_auto_attempts": 2,
         "customer_notice": "on_accept",

@@ -12,7 +12,7 @@ from dispatchd.domain.escalation import StepAction
 from dispatchd.domain.geo import Point
 from dispatchd.domain.offers import OfferStatus
 from dispatchd.domain.orders import OrderStatus
-from dispatchd.store.event_codec import event_data, event_row
+from dispatchd.wire.events import event_data, event_row
 
 AT = datetime(2026, 11, 25, 10, 49, 49, 123_456, tzinfo=UTC)
 WHERE: e.Addressed = {"order_id": "ord_1", "at": AT, "zone_id": "zon_1", "installer_id": "ins_1"}

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import structlog
 
 from dispatchd.config import Settings
-from dispatchd.domain.escalation import Ladder, Policy
+from dispatchd.domain.escalation import Policy
 from dispatchd.domain.geo import Point
 from dispatchd.service.actors import SYSTEM
 from dispatchd.service.commands import (
@@ -25,6 +25,7 @@ from dispatchd.service.commands import (
     SetPolicy,
 )
 from dispatchd.service.dispatcher import Dispatcher
+from dispatchd.wire.policy import ladder_from_json
 
 log = structlog.get_logger("dispatchd.demo")
 
@@ -131,7 +132,7 @@ def seed_city(dispatcher: Dispatcher, seed: int = 7) -> DemoCity:
     switch on duty in the app themselves.
     """
     rng = random.Random(seed)  # noqa: S311 - a simulation, not a secret
-    policy = Policy(escalation=Ladder.from_list(LADDER), max_auto_attempts=3)
+    policy = Policy(escalation=ladder_from_json(LADDER), max_auto_attempts=3)
     dispatcher.execute(SetPolicy(policy), SYSTEM)
     zones = []
     for name, west, south, east, north in DISTRICTS:

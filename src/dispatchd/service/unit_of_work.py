@@ -18,7 +18,6 @@ from dispatchd.domain.events import OrderEvent
 from dispatchd.service.phone_alerts import queue_phone_pushes
 from dispatchd.store.alerts import AlertRepository
 from dispatchd.store.deadlines import DeadlineRepository
-from dispatchd.store.event_codec import event_row
 from dispatchd.store.event_log import EventLog, write_events
 from dispatchd.store.idempotency import IdempotencyRepository
 from dispatchd.store.installers import InstallerRepository
@@ -30,6 +29,7 @@ from dispatchd.store.types import to_micros
 from dispatchd.store.users import UserRepository
 from dispatchd.store.wakeups import DEADLINES_CHANNEL, announce
 from dispatchd.store.zones import ZoneRepository
+from dispatchd.wire.events import event_row
 
 
 class UnsavedChanges(RuntimeError):

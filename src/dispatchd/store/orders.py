@@ -33,6 +33,7 @@ from dispatchd.domain.orders import OPEN_ORDER_STATUSES, Customer, FollowUp, Ord
 from dispatchd.domain.timefmt import parse_rfc3339, rfc3339
 from dispatchd.store import tables as t
 from dispatchd.store.event_log import EventLog
+from dispatchd.wire.policy import ladder_from_json, ladder_json
 
 _INSERT_ORDER = t.orders.insert()
 _INSERT_OFFER = t.offers.insert()
@@ -404,7 +405,7 @@ def _offer_row(offer: Offer) -> dict[str, Any]:
         "installer_id": offer.installer_id,
         "status": offer.status.value,
         "attempt": offer.attempt,
-        "ladder": offer.ladder.as_list(),
+        "ladder": ladder_json(offer.ladder),
         "policy_version": offer.policy_version,
         "next_step": offer.next_step,
         "next_step_at": offer.next_step_at,
@@ -418,7 +419,7 @@ def _offer_row(offer: Offer) -> dict[str, Any]:
 @lru_cache(maxsize=1024)
 def _stored_ladder(steps: tuple[tuple[int, str, int], ...]) -> Ladder:
     """Offers share a handful of ladders: each is parsed and validated once per process."""
-    return Ladder.from_list(
+    return ladder_from_json(
         [
             {"after_s": after_s, "action": action, "amount": amount}
             for after_s, action, amount in steps
