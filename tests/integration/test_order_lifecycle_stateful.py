@@ -32,6 +32,7 @@ from sqlalchemy import Connection, select
 
 from dispatchd.config import Settings
 from dispatchd.domain.assignment import Candidate, OrderNeeds, choose_installer
+from dispatchd.domain.deadlines import Deadline, DeadlineKind
 from dispatchd.domain.errors import DomainError, IllegalTransition
 from dispatchd.domain.escalation import DEFAULT_POLICY, EscalationStep, Ladder, Policy, StepAction
 from dispatchd.domain.geo import Point
@@ -52,7 +53,7 @@ from dispatchd.service.commands import (
     CreateZone,
     DeclineOffer,
     ReportLocation,
-    RunEscalationStep,
+    RunDueSteps,
     SetDuty,
     SetPolicy,
     StartJob,
@@ -426,7 +427,8 @@ class OrderLifecycle(RuleBasedStateMachine):
         last = len(offer["ladder"]) - 1 if ended else offer["next_step"] - 1
         step = data.draw(st.integers(0, last), label="stale step")
         before = self.snapshot()
-        self.dispatcher.execute(RunEscalationStep(offer["id"], step), SYSTEM)
+        replay = Deadline(0, DeadlineKind.OFFER_STEP, offer["id"], step, self.clock.now())
+        self.dispatcher.execute(RunDueSteps((replay,)), SYSTEM)
         after = self.snapshot()
         assert after.offers == before.offers
         assert after.orders == before.orders

@@ -197,8 +197,8 @@ def test_two_zones_changed_to_the_same_revision_still_change_the_fingerprint(
     second = processes[0].execute(CreateZone("South", EAST), SHOP)
     seen = []
     for zone_id in (first.id, second.id):
-        with processes[0].transaction() as uow:
-            uow.conn.execute(update(t.zones).where(t.zones.c.id == zone_id).values(revision=9))
+        with processes[0].database.write() as conn:
+            conn.execute(update(t.zones).where(t.zones.c.id == zone_id).values(revision=9))
         with processes[1].reading() as conn:
             seen.append(UnitOfWork(conn).zones.fingerprint())
     assert seen[0] != seen[1]

@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from dispatchd.benchmarks.city import insert_city_zone
+from dispatchd.benchmarks.city import bench_writes, insert_city_zone
 from dispatchd.benchmarks.stats import summary
 from dispatchd.config import Settings
 from dispatchd.domain.deadlines import Deadline
@@ -213,7 +213,7 @@ def seed_offers(dispatcher: Dispatcher, due: list[tuple[datetime, int]], ladder:
     """
     now = datetime.now(UTC)
     stored_ladder = ladder_json(ladder)
-    with dispatcher.transaction() as uow:
+    with bench_writes(dispatcher) as uow:
         zone_id = insert_city_zone(uow, now)
         installers = [new_id("ins") for _ in range(INSTALLERS)]
         uow.conn.execute(
@@ -268,7 +268,7 @@ def seed_offers(dispatcher: Dispatcher, due: list[tuple[datetime, int]], ladder:
                     "failures": 0,
                 }
             )
-        with dispatcher.transaction() as uow:
+        with bench_writes(dispatcher) as uow:
             uow.conn.execute(t.orders.insert(), orders)
             uow.conn.execute(t.offers.insert(), offer_rows)
             uow.conn.execute(t.deadlines.insert(), deadlines)

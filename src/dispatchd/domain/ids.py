@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import base64
 import secrets
 
 
 def new_id(prefix: str) -> str:
     """Return ``<prefix>_`` followed by 80 random bits, so ids never reveal counts or order."""
-    token = base64.b32encode(secrets.token_bytes(10)).decode("ascii").lower()
-    return f"{prefix}_{token}"
+    return f"{prefix}_{secrets.token_hex(10)}"
 
 
 def new_secret_token(nbytes: int = 24) -> str:

@@ -24,3 +24,25 @@ class LedgerEntry:
     order_id: str | None
     step: int | None
     at: datetime
+
+
+def late_acceptance_penalty(
+    entry_id: str,
+    installer_id: str,
+    amount: int,
+    offer_id: str,
+    order_id: str,
+    step: int,
+    at: datetime,
+) -> LedgerEntry:
+    """The deduction a penalize rung books (S204): unique per (offer, rung) in the ledger."""
+    return LedgerEntry(
+        id=entry_id,
+        installer_id=installer_id,
+        amount=-amount,
+        reason=LATE_ACCEPTANCE_PENALTY,
+        offer_id=offer_id,
+        order_id=order_id,
+        step=step,
+        at=at,
+    )

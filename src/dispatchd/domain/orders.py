@@ -12,11 +12,12 @@ from datetime import datetime
 from enum import StrEnum
 
 from dispatchd.domain.errors import FieldError, IllegalTransition, InvalidInput
-from dispatchd.domain.escalation import Ladder
+from dispatchd.domain.escalation import Ladder, StepAction
 from dispatchd.domain.events import (
     Addressed,
     CustomerNotified,
     FollowUpResolved,
+    LadderStepTaken,
     OfferAccepted,
     OfferDeclined,
     OfferFacts,
@@ -277,27 +278,9 @@ class Order:
         taken = offer.take_step(step_index, now)
         if taken is None:
             return None
-        where = self._addressed(now, offer.installer_id)
-        facts = _facts(offer)
         if offer.status is OfferStatus.REVOKED:
             self._move_to(OrderStatus.PENDING)
-            self.events.append(
-                OfferRevoked(**where, offer=facts, step=taken.index, action=taken.action)
-            )
-        elif offer.status is OfferStatus.PENALIZED:
-            self.events.append(
-                OfferPenalized(
-                    **where,
-                    offer=facts,
-                    step=taken.index,
-                    action=taken.action,
-                    amount=taken.step.amount,
-                )
-            )
-        else:
-            self.events.append(
-                OfferReminded(**where, offer=facts, step=taken.index, action=taken.action)
-            )
+        self.events.append(ladder_step_event(offer, taken, self.zone_id))
         return taken
 
     def withdraw_offer(self, now: datetime, reason: str) -> Offer | None:
@@ -477,6 +460,28 @@ class Order:
             "zone_id": self.zone_id,
             "installer_id": installer_id,
         }
+
+
+def ladder_step_event(offer: Offer, taken: StepTaken, zone_id: str | None) -> LadderStepTaken:
+    """The event of a rung that just ran on an offer: a reminder, a penalty or the revoke.
+
+    Shared by the order (one rung at a time) and the engine's batch of rungs, which changes
+    offers without loading their orders.
+    """
+    where: Addressed = {
+        "order_id": offer.order_id,
+        "at": taken.at,
+        "zone_id": zone_id,
+        "installer_id": offer.installer_id,
+    }
+    facts = _facts(offer)
+    if taken.action is StepAction.REVOKE:
+        return OfferRevoked(**where, offer=facts, step=taken.index, action=taken.action)
+    if taken.action is StepAction.PENALIZE:
+        return OfferPenalized(
+            **where, offer=facts, step=taken.index, action=taken.action, amount=taken.step.amount
+        )
+    return OfferReminded(**where, offer=facts, step=taken.index, action=taken.action)
 
 
 def _facts(offer: Offer) -> OfferFacts:

@@ -7,8 +7,7 @@ from datetime import UTC, datetime
 
 def rfc3339(moment: datetime) -> str:
     """``2026-11-25T10:49:49.123Z``: what API.md promises for every time field."""
-    utc = moment.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def rfc3339_or_none(moment: datetime | None) -> str | None:

@@ -16,17 +16,16 @@ from typing import Protocol
 
 import structlog
 
-from dispatchd.domain.alerts import AlertType
+from dispatchd.domain.messages import Channel, OutgoingMessage
 from dispatchd.domain.timefmt import rfc3339
 from dispatchd.faults import crash_point
 from dispatchd.notify.sms import Sms, SmsChannel
 from dispatchd.notify.templates import render_installer_coming
 from dispatchd.service.actors import SYSTEM
-from dispatchd.service.alerting import raise_alert
+from dispatchd.service.commands import LeaseDueMessages, RecordDelivery, RecordDeliveryFailure
 from dispatchd.service.dispatcher import Dispatcher
 from dispatchd.service.keys import DeploymentKey
 from dispatchd.service.unit_of_work import CommitSummary, UnitOfWork
-from dispatchd.store.outbox import Channel, OutgoingMessage
 
 log = structlog.get_logger(__name__)
 
@@ -96,9 +95,9 @@ class OutboxRelay:
                 return delivered
 
     def _lease_due(self, now: datetime) -> list[OutgoingMessage]:
-        with self._dispatcher.transaction() as uow:
-            due = uow.outbox.due(now, self._batch_size)
-            return [uow.outbox.lease(message, now + self._lease) for message in due]
+        command = LeaseDueMessages(self._batch_size, self._lease.total_seconds())
+        leased: list[OutgoingMessage] = self._dispatcher.execute(command, SYSTEM, now)
+        return leased
 
     def _deliver(self, message: OutgoingMessage, now: datetime) -> int:
         try:
@@ -107,8 +106,7 @@ class OutboxRelay:
             self._record_failure(message, now, f"{type(exc).__name__}: {exc}")
             return 0
         crash_point("outbox.after_deliver")
-        with self._dispatcher.transaction() as uow:
-            uow.outbox.mark_sent(message, now)
+        self._dispatcher.execute(RecordDelivery(message), SYSTEM, now)
         self.delivered += 1
         return 1
 
@@ -144,26 +142,8 @@ class OutboxRelay:
             dead=give_up,
             error=error,
         )
-        with self._dispatcher.transaction() as uow:
-            retry_at = None if give_up else now + backoff(message.attempts)
-            uow.outbox.mark_failed(message, error, retry_at)
-            if give_up and message.channel is Channel.SMS:
-                self._alert_undelivered(uow, message, now, error)
-
-    def _alert_undelivered(
-        self, uow: UnitOfWork, message: OutgoingMessage, now: datetime, error: str
-    ) -> None:
-        order = uow.orders.get(message.order_id) if message.order_id else None
-        if order is None:
-            return
-        detail = f"SMS to the customer failed {message.attempts} times ({error[:200]})"
-        raise_alert(
-            uow,
-            AlertType.MESSAGE_UNDELIVERED,
-            order,
-            self._dispatcher.context(SYSTEM, now),
-            detail=detail,
-        )
+        retry_at = None if give_up else now + backoff(message.attempts)
+        self._dispatcher.execute(RecordDeliveryFailure(message, error, retry_at), SYSTEM, now)
 
     def next_attempt_at(self) -> datetime | None:
         """When the earliest pending message is due."""

@@ -13,6 +13,7 @@ from typing import Any
 from dispatchd.domain.deadlines import Deadline
 from dispatchd.domain.escalation import Policy
 from dispatchd.domain.geo import Point
+from dispatchd.domain.messages import OutgoingMessage
 from dispatchd.domain.orders import StoredPhoto
 
 
@@ -188,18 +189,24 @@ class ResolveFollowUp(Command):
 
 
 @dataclass(frozen=True)
-class RunEscalationStep(Command):
-    """The deadline engine fires a ladder rung of an unanswered offer."""
+class RunDueSteps(Command):
+    """Carry out due ladder steps, of any ladder kind: one path for one step or a thousand.
 
-    offer_id: str
-    step: int
+    A step that no longer applies (its offer answered, its promise kept, the step already
+    taken) changes nothing, which is what makes firing a deadline twice harmless.
+    """
+
+    deadlines: tuple[Deadline, ...]
 
 
 @dataclass(frozen=True)
-class EscalateDueOffers(Command):
-    """The deadline engine fires a whole batch of due rungs at once."""
+class FireDueDeadlines(Command):
+    """The deadline engine's round: claim up to ``limit`` due deadlines and run their steps.
 
-    deadlines: tuple[Deadline, ...]
+    Steps of the round that fail are isolated and retried later; the others commit.
+    """
+
+    limit: int
 
 
 @dataclass(frozen=True)
@@ -232,3 +239,42 @@ class UnsubscribePush(Command):
 
     installer_id: str
     subscription_id: str
+
+
+@dataclass(frozen=True)
+class LeaseDueMessages(Command):
+    """The relay takes due outbox messages for delivery, hiding each for ``lease_s``.
+
+    Each lease counts an attempt; if the relay dies, the lease runs out and the message goes
+    again with the same reference.
+    """
+
+    limit: int
+    lease_s: float
+
+
+@dataclass(frozen=True)
+class RecordDelivery(Command):
+    """A message was delivered: it is sent, and any secret it carried is erased."""
+
+    message: OutgoingMessage
+
+
+@dataclass(frozen=True)
+class RecordDeliveryFailure(Command):
+    """A delivery failed: retry at ``retry_at``, or give up (None) and tell a manager."""
+
+    message: OutgoingMessage
+    error: str
+    retry_at: datetime | None
+
+
+@dataclass(frozen=True)
+class PrepareDeployment(Command):
+    """Every start: a policy in force, an admin who can log in, the Web Push key pair.
+
+    ``admin_password`` is used only for the very first account; without one a password is
+    generated and returned, to be printed once.
+    """
+
+    admin_password: str | None

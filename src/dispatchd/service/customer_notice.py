@@ -6,12 +6,12 @@ deployment key; it exists in clear only in this function and, later, in the SMS 
 
 from __future__ import annotations
 
+from dispatchd.domain.messages import Channel
 from dispatchd.domain.orders import Order
 from dispatchd.domain.service_code import hash_service_code, new_service_code
 from dispatchd.service.context import Context
 from dispatchd.service.errors import NotFound
 from dispatchd.service.unit_of_work import UnitOfWork
-from dispatchd.store.outbox import Channel
 
 
 def tracking_url(ctx: Context, order: Order) -> str:

@@ -1,8 +1,9 @@
-"""The service façade: runs each command in one transaction and announces what it committed.
+"""The service façade, and the only door to the database for anything that changes state.
 
-Routes, the CLI and the engine call :meth:`Dispatcher.execute`; it loads nothing itself but
-opens the transaction, hands the handler its context, stores the idempotent response with
-the change, commits, and only then tells the listeners.
+Routes, the CLI, the deadline engine and the outbox relay call :meth:`Dispatcher.execute`; it
+loads nothing itself but opens the transaction, hands the handler its context, runs the
+reactions to the events the handler caused, stores the idempotent response with the change,
+commits, and only then tells the listeners.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from dispatchd.service.handlers import HANDLERS
 from dispatchd.service.installer_map import InstallerMap
 from dispatchd.service.keys import load_deployment_key
 from dispatchd.service.outcome import IdempotencyRequest, Outcome
+from dispatchd.service.reactions import react
 from dispatchd.service.unit_of_work import CommitSummary, UnitOfWork
 from dispatchd.service.zone_map import ZoneMap
 from dispatchd.store.database import Database, retrying
@@ -49,14 +51,14 @@ class Dispatcher:
         self.installer_map = InstallerMap()
         self.key = load_deployment_key(settings.secret_key, settings.data_dir)
         self._listeners: list[CommitListener] = [self._update_installer_map]
-        self._committer = GroupCommitter(self.transaction) if database.is_sqlite else None
+        self._committer = GroupCommitter(self._transaction) if database.is_sqlite else None
 
     def on_commit(self, listener: CommitListener) -> None:
         """Call ``listener`` after every commit (engine wake-ups, event fan-out, relay)."""
         self._listeners.append(listener)
 
     @contextmanager
-    def transaction(self) -> Iterator[UnitOfWork]:
+    def _transaction(self) -> Iterator[UnitOfWork]:
         """A write transaction; listeners hear of it only after it has committed."""
         with self.database.write() as conn:
             uow = UnitOfWork(conn)
@@ -90,14 +92,20 @@ class Dispatcher:
             self.installer_map,
         )
 
-    def handle(self, uow: UnitOfWork, command: Command, ctx: Context) -> Any:
-        """Run one command's handler inside an open unit of work."""
-        return HANDLERS[type(command)](command, uow, ctx)
+    def _handle(self, uow: UnitOfWork, command: Command, ctx: Context) -> Any:
+        """Run one command's handler, then the reactions to the events it caused."""
+        result = HANDLERS[type(command)](command, uow, ctx)
+        react(uow, ctx)
+        return result
 
-    def execute(self, command: Command, actor: Actor) -> Any:
-        """Run a command in its own transaction and return the handler's result."""
+    def execute(self, command: Command, actor: Actor, now: datetime | None = None) -> Any:
+        """Run a command in its own transaction and return the handler's result.
 
-        return self.in_transaction(lambda uow: self.handle(uow, command, self.context(actor)))
+        ``now`` fixes the command's moment (the engine claims each batch at one moment).
+        """
+        return self._in_transaction(
+            lambda uow: self._handle(uow, command, self.context(actor, now))
+        )
 
     def execute_rendered(
         self,
@@ -120,7 +128,7 @@ class Dispatcher:
                 if stored is not None:
                     return self._replay(stored, idempotency)
             ctx = self.context(actor)
-            outcome = render(uow, self.handle(uow, command, ctx))
+            outcome = render(uow, self._handle(uow, command, ctx))
             if idempotency is not None:
                 uow.idempotency.save(
                     actor.user_id,
@@ -132,10 +140,10 @@ class Dispatcher:
                 )
             return outcome
 
-        result: Outcome = self.in_transaction(work)
+        result: Outcome = self._in_transaction(work)
         return result
 
-    def in_transaction(self, work: Callable[[UnitOfWork], Any]) -> Any:
+    def _in_transaction(self, work: Callable[[UnitOfWork], Any]) -> Any:
         """Run ``work`` atomically and durably: grouped with others on SQLite, alone otherwise.
 
         On PostgreSQL writers run concurrently, each in its own transaction, retried when the
@@ -145,7 +153,7 @@ class Dispatcher:
             return self._committer.submit(work)
 
         def run() -> Any:
-            with self.transaction() as uow:
+            with self._transaction() as uow:
                 return work(uow)
 
         return retrying(run)

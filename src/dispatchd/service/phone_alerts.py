@@ -12,9 +12,10 @@ from collections.abc import Iterable
 from sqlalchemy import Connection, bindparam, select
 
 from dispatchd.domain.events import EventName, OfferFacts, OfferPenalized, OfferSent, OrderEvent
+from dispatchd.domain.messages import Channel
 from dispatchd.domain.timefmt import rfc3339
 from dispatchd.store import tables as t
-from dispatchd.store.outbox import Channel, Outbox
+from dispatchd.store.outbox import Outbox
 
 PUSHED_EVENTS = {
     EventName.OFFER_SENT: "new_offer",

@@ -15,13 +15,13 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from dispatchd.domain.events import OrderEvent
-from dispatchd.service.phone_alerts import queue_phone_pushes
 from dispatchd.store.alerts import AlertRepository
 from dispatchd.store.deadlines import DeadlineRepository
-from dispatchd.store.event_log import EventLog, write_events
+from dispatchd.store.event_log import EventLog, PendingEvents, write_events
 from dispatchd.store.idempotency import IdempotencyRepository
 from dispatchd.store.installers import InstallerRepository
 from dispatchd.store.ledger import Ledger
+from dispatchd.store.offer_steps import OfferSteps
 from dispatchd.store.orders import OrderRepository
 from dispatchd.store.outbox import Outbox
 from dispatchd.store.policies import PolicyRepository
@@ -49,10 +49,10 @@ class CommitSummary:
 class UnitOfWork:
     """Repositories sharing one connection and one transaction."""
 
-    def __init__(self, conn: Connection, pending_events: list[OrderEvent] | None = None) -> None:
+    def __init__(self, conn: Connection, pending_events: PendingEvents | None = None) -> None:
         self.conn = conn
         self._children: list[UnitOfWork] = []
-        self._pending_events: list[OrderEvent] = [] if pending_events is None else pending_events
+        self._pending_events = PendingEvents() if pending_events is None else pending_events
         self.outbox = Outbox(conn)
         self.events = EventLog(conn, self._pending_events)
         self.orders = OrderRepository(conn, self.events)
@@ -63,6 +63,7 @@ class UnitOfWork:
         self.ledger = Ledger(conn)
         self.alerts = AlertRepository(conn)
         self.deadlines = DeadlineRepository(conn)
+        self.offer_steps = OfferSteps(conn)
         self.idempotency = IdempotencyRepository(conn)
 
     def fresh(self) -> UnitOfWork:
@@ -87,15 +88,17 @@ class UnitOfWork:
             with self.conn.begin_nested():
                 yield child
         except BaseException:
-            del self._pending_events[mark:]
+            self._pending_events.truncate(mark)
             child.alerts.discard()
             raise
 
+    def unreacted_events(self) -> list[OrderEvent]:
+        """Events of this transaction that no reaction has seen yet (see ``reactions``)."""
+        return self._pending_events.unreacted()
+
     def before_commit(self) -> None:
-        """The transaction's last writes: pushes and events, then a hint if a deadline is near."""
-        queue_phone_pushes(self.conn, self.outbox, self._pending_events)
-        write_events(self.conn, [event_row(event) for event in self._pending_events])
-        self._pending_events.clear()
+        """The transaction's last writes: its events, then a hint if a deadline is near."""
+        write_events(self.conn, [event_row(event) for event in self._pending_events.drain()])
         earliest = self.summary().earliest_deadline
         if earliest is not None:
             announce(self.conn, DEADLINES_CHANNEL, str(to_micros(earliest)))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import shapely
@@ -20,6 +20,7 @@ from dispatchd.domain.errors import FieldError, InvalidInput
 from dispatchd.domain.geo import Point
 
 MAX_POSITIONS = 100_000
+REMEMBERED_POINTS = 100_000
 
 
 def parse_boundary(raw: Any, field: str = "boundary") -> shapely.Geometry:
@@ -92,6 +93,7 @@ class _Snapshot:
     ids: tuple[str, ...]
     geometries: tuple[shapely.Geometry, ...]
     tree: STRtree | None
+    answers: dict[Point, list[str]] = field(default_factory=dict)
 
 
 class ZoneMap:
@@ -125,11 +127,22 @@ class ZoneMap:
             self._fingerprint = fingerprint
 
     def containing(self, where: Point) -> list[str]:
-        """Ids of every zone containing the point, smallest area first (most specific)."""
+        """Ids of every zone containing the point, smallest area first (most specific).
+
+        An order is placed when it comes in and looked up again at each re-dispatch: the
+        answers for the current zones are remembered (a bounded number of points).
+        """
         snapshot = self._snapshot
         if snapshot.tree is None:
             return []
+        known = snapshot.answers.get(where)
+        if known is not None:
+            return list(known)
         point = shapely.Point(where.lon, where.lat)
         hits = [int(i) for i in snapshot.tree.query(point, predicate="intersects")]
         hits.sort(key=lambda i: (snapshot.geometries[i].area, snapshot.ids[i]))
-        return [snapshot.ids[i] for i in hits]
+        found = [snapshot.ids[i] for i in hits]
+        if len(snapshot.answers) >= REMEMBERED_POINTS:
+            snapshot.answers.clear()
+        snapshot.answers[where] = found
+        return list(found)

@@ -10,8 +10,26 @@ from sqlalchemy import Connection, bindparam, select, update
 
 from dispatchd.domain.alerts import Alert, AlertType
 from dispatchd.store import tables as t
+from dispatchd.store.bulk import BulkInsert, Shape
+from dispatchd.store.types import to_micros
 
-_INSERT_ALERT = t.alerts.insert()
+_INSERT_ALERTS = BulkInsert(
+    Shape(
+        "alerts",
+        (
+            ("id", "text"),
+            ("type", "text"),
+            ("order_id", "text"),
+            ("offer_id", "text"),
+            ("installer_id", "text"),
+            ("zone_id", "text"),
+            ("detail", "text"),
+            ("at", "bigint"),
+            ("acknowledged_at", "bigint"),
+            ("acknowledged_by", "text"),
+        ),
+    )
+)
 _OPEN_FOR_ORDER = select(t.alerts).where(
     t.alerts.c.order_id == bindparam("order_id"),
     t.alerts.c.type == bindparam("type"),
@@ -40,8 +58,7 @@ class AlertRepository:
     def flush(self) -> None:
         """Write the alerts added so far."""
         if self._unwritten:
-            rows = [{**alert.__dict__, "type": alert.type.value} for alert in self._unwritten]
-            self._conn.execute(_INSERT_ALERT, rows)
+            _INSERT_ALERTS.run(self._conn, [_alert_row(alert) for alert in self._unwritten])
             self._unwritten.clear()
 
     def discard(self) -> None:
@@ -84,6 +101,7 @@ class AlertRepository:
 
     def learn_open(self, order_ids: list[str], alert_type: AlertType) -> None:
         """Read once which of these orders have an open alert of this type (for a batch)."""
+        order_ids = [o for o in order_ids if (o, alert_type) not in self._open_known]
         if not order_ids:
             return
         found = {
@@ -144,6 +162,22 @@ class AlertRepository:
         if zone_ids is not None:
             query = query.where(t.alerts.c.zone_id.in_(sorted(zone_ids)))
         return [_alert(row) for row in self._conn.execute(query).mappings()]
+
+
+def _alert_row(alert: Alert) -> tuple[object, ...]:
+    acknowledged = alert.acknowledged_at
+    return (
+        alert.id,
+        alert.type.value,
+        alert.order_id,
+        alert.offer_id,
+        alert.installer_id,
+        alert.zone_id,
+        alert.detail,
+        to_micros(alert.at),
+        None if acknowledged is None else to_micros(acknowledged),
+        alert.acknowledged_by,
+    )
 
 
 def _alert(row: object) -> Alert:

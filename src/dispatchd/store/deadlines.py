@@ -9,13 +9,24 @@ the same deadline, and neither waits for the other.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, delete, func, select, update
+from sqlalchemy import Connection, delete, func, select, update
 
 from dispatchd.domain.deadlines import Deadline, DeadlineKind
 from dispatchd.store import tables as t
+from dispatchd.store.bulk import BulkDelete, BulkUpdate, Shape
 from dispatchd.store.sql import upsert, upsert_many
+from dispatchd.store.types import from_micros, to_micros
+
+_DONE = BulkDelete("deadlines", key=("id", "bigint"), guard=("step", "integer"))
+_ADVANCE = BulkUpdate(
+    Shape("deadlines", (("step", "integer"), ("due_at", "bigint"), ("failures", "integer"))),
+    key=("id", "bigint"),
+    guard=("step", "integer"),
+)
 
 
 class DeadlineRepository:
@@ -60,15 +71,21 @@ class DeadlineRepository:
                 self.earliest_scheduled = due_at
 
     def done_many(self, deadlines: list[Deadline]) -> None:
-        """:meth:`done` for many deadlines in one executemany statement."""
-        if not deadlines:
-            return
-        self._conn.execute(
-            delete(t.deadlines).where(
-                t.deadlines.c.id == bindparam("b_id"), t.deadlines.c.step == bindparam("b_step")
-            ),
-            [{"b_id": d.id, "b_step": d.step} for d in deadlines],
+        """:meth:`done` for many deadlines in one statement."""
+        _DONE.run(self._conn, [(d.id, d.step) for d in deadlines])
+
+    def advance_many(self, items: list[tuple[Deadline, int, datetime]]) -> None:
+        """Move claimed deadlines on to their subject's next step: (deadline, step, due).
+
+        The row of a step that ran becomes the row of the step after it, in one statement
+        for the batch (only where the row still stands at the step that ran).
+        """
+        _ADVANCE.run(
+            self._conn, [(d.id, d.step, step, to_micros(due), 0) for d, step, due in items]
         )
+        for _deadline, _step, due_at in items:
+            if self.earliest_scheduled is None or due_at < self.earliest_scheduled:
+                self.earliest_scheduled = due_at
 
     def cancel(self, kind: DeadlineKind, subject_id: str) -> None:
         """Drop the subject's pending deadline, if any."""
@@ -79,34 +96,22 @@ class DeadlineRepository:
         )
 
     def claim_due(self, now: datetime, limit: int) -> list[Deadline]:
-        """Due deadlines, oldest first, locked so no other engine runs them concurrently."""
-        if self._conn.dialect.name != "postgresql":
-            return self._claim(select(t.deadlines).where(t.deadlines.c.due_at <= now), limit)
-        claimed = self._claim(_offer_steps_with_their_orders(now), limit)
-        other_kinds = [kind.value for kind in DeadlineKind if kind is not DeadlineKind.OFFER_STEP]
-        if other_kinds and len(claimed) < limit:
-            others = (
-                select(t.deadlines)
-                .where(t.deadlines.c.kind.in_(other_kinds), t.deadlines.c.due_at <= now)
-                .with_for_update(skip_locked=True)
-            )
-            claimed += self._claim(others, limit - len(claimed))
-        return claimed
+        """Due deadlines, oldest first, locked so no other engine runs them concurrently.
 
-    def _claim(self, query: Select[tuple[object, ...]], limit: int) -> list[Deadline]:
-        ordered = query.order_by(t.deadlines.c.due_at, t.deadlines.c.id).limit(limit)
-        rows = self._conn.execute(ordered).mappings()
-        return [
-            Deadline(
-                id=row["id"],
-                kind=DeadlineKind(row["kind"]),
-                subject_id=row["subject_id"],
-                step=row["step"],
-                due_at=row["due_at"],
-                failures=row["failures"],
-            )
-            for row in rows
-        ]
+        The claim reads the due-time index from its start and stops at ``limit``: it never
+        looks at a deadline that is not due.
+        """
+        due = to_micros(now)
+        if self._conn.dialect.name != "postgresql":
+            return _deadlines(self._conn.exec_driver_sql(_CLAIM_SQLITE, (due, limit)))
+        claimed: list[Deadline] = []
+        for kind, claim in _CLAIMS_POSTGRESQL.items():
+            if len(claimed) >= limit:
+                break
+            rows = self._conn.exec_driver_sql(claim, (kind.value, due, limit - len(claimed)))
+            claimed += _deadlines(rows)
+        claimed.sort(key=lambda deadline: (deadline.due_at, deadline.id))
+        return claimed
 
     def done(self, deadline: Deadline) -> None:
         """Remove a deadline that has run (only if nobody rescheduled it meanwhile)."""
@@ -135,22 +140,35 @@ class DeadlineRepository:
         return int(self._conn.execute(select(func.count()).select_from(t.deadlines)).scalar_one())
 
 
-def _offer_steps_with_their_orders(now: datetime) -> Select[tuple[object, ...]]:
-    """Due offer steps locked together with their orders, skipping any row someone holds.
+_CLAIM_SQLITE = (
+    "SELECT d.id, d.kind, d.subject_id, d.step, d.due_at, d.failures FROM deadlines d "
+    "WHERE d.due_at <= ? ORDER BY d.due_at, d.id LIMIT ?"
+)
+# On PostgreSQL each kind is claimed together with the row its step will lock: an offer's
+# step locks the offer's order. An accept locks its order and then deletes the offer's
+# deadline; a step locks its deadline and then the order. Claimed one by one, the two could
+# wait for each other until PostgreSQL breaks the deadlock. Taking both locks in the claim,
+# and skipping the pair when either is held, means the engine never waits for an order a
+# command is busy with; the step is claimed on the next round, once the command committed.
+_CLAIMS_POSTGRESQL = {
+    DeadlineKind.OFFER_STEP: (
+        "SELECT d.id, d.kind, d.subject_id, d.step, d.due_at, d.failures FROM deadlines d "
+        "JOIN offers o ON o.id = d.subject_id JOIN orders r ON r.id = o.order_id "
+        "WHERE d.kind = %s AND d.due_at <= %s ORDER BY d.due_at, d.id LIMIT %s "
+        "FOR UPDATE OF d, r SKIP LOCKED"
+    ),
+}
 
-    An accept locks its order and then deletes the offer's deadline; a step locks its
-    deadline and then the order. Claimed one by one, the two could wait for each other until
-    PostgreSQL breaks the deadlock. Taking both locks in the claim, and skipping the pair when
-    either is held, means the engine never waits for an order a command is busy with; the
-    step is claimed on the next round, by which time the command has committed.
-    """
-    return (
-        select(t.deadlines)
-        .join(t.offers, t.offers.c.id == t.deadlines.c.subject_id)
-        .join(t.orders, t.orders.c.id == t.offers.c.order_id)
-        .where(
-            t.deadlines.c.kind == DeadlineKind.OFFER_STEP.value,
-            t.deadlines.c.due_at <= now,
+
+def _deadlines(rows: Iterable[Sequence[Any]]) -> list[Deadline]:
+    return [
+        Deadline(
+            id=row[0],
+            kind=DeadlineKind(row[1]),
+            subject_id=row[2],
+            step=row[3],
+            due_at=from_micros(row[4]),
+            failures=row[5],
         )
-        .with_for_update(skip_locked=True, of=[t.deadlines, t.orders])
-    )
+        for row in rows
+    ]

@@ -11,11 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import ColumnElement, Connection, and_, false, select, true
 
 from dispatchd.domain.events import OrderEvent
 from dispatchd.store import tables as t
+from dispatchd.store.bulk import BulkInsert, Shape
 from dispatchd.store.sql import AdvisoryLock, advisory_xact_lock
+from dispatchd.store.types import to_micros
 from dispatchd.store.wakeups import EVENTS_CHANNEL, announce
 
 
@@ -61,14 +64,58 @@ class Audience:
 
 
 EVERYONE = Audience()
+_INSERT_EVENTS = BulkInsert(
+    Shape(
+        "events",
+        (
+            ("name", "text"),
+            ("order_id", "text"),
+            ("installer_id", "text"),
+            ("zone_id", "text"),
+            ("data", "json"),
+            ("at", "bigint"),
+        ),
+    )
+)
+
+
+class PendingEvents:
+    """A transaction's events not yet written, and how many of them were already reacted to.
+
+    Shared by a unit of work and the units of its savepoints: a savepoint that rolls back
+    takes its events (and the note that they were reacted to) with it.
+    """
+
+    def __init__(self) -> None:
+        self.events: list[OrderEvent] = []
+        self._reacted = 0
+
+    def __len__(self) -> int:
+        return len(self.events)
+
+    def unreacted(self) -> list[OrderEvent]:
+        """The events appended since the last call, now counted as reacted to."""
+        fresh = self.events[self._reacted :]
+        self._reacted = len(self.events)
+        return fresh
+
+    def truncate(self, mark: int) -> None:
+        """Forget the events appended after ``mark`` (their savepoint rolled back)."""
+        del self.events[mark:]
+        self._reacted = min(self._reacted, mark)
+
+    def drain(self) -> list[OrderEvent]:
+        """Every pending event, leaving none (they are being written)."""
+        events, self.events, self._reacted = self.events, [], 0
+        return events
 
 
 class EventLog:
     """Appends events and reads them back in id order."""
 
-    def __init__(self, conn: Connection, pending: list[OrderEvent] | None = None) -> None:
+    def __init__(self, conn: Connection, pending: PendingEvents | None = None) -> None:
         self._conn = conn
-        self.pending: list[OrderEvent] = [] if pending is None else pending
+        self.pending = PendingEvents() if pending is None else pending
         self.appended = 0
 
     def append(self, events: Iterable[OrderEvent]) -> None:
@@ -78,7 +125,7 @@ class EventLog:
         writes, which is what keeps ids in commit order.
         """
         batch = list(events)
-        self.pending.extend(batch)
+        self.pending.events.extend(batch)
         self.appended += len(batch)
 
     def after(self, last_id: int, audience: Audience, limit: int = 500) -> list[LoggedEvent]:
@@ -127,7 +174,20 @@ def write_events(conn: Connection, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
     advisory_xact_lock(conn, AdvisoryLock.EVENT_APPEND)
-    conn.execute(t.events.insert(), rows)
+    _INSERT_EVENTS.run(
+        conn,
+        [
+            (
+                row["name"],
+                row["order_id"],
+                row["installer_id"],
+                row["zone_id"],
+                orjson.dumps(row["data"]).decode(),
+                to_micros(row["at"]),
+            )
+            for row in rows
+        ],
+    )
     announce(conn, EVENTS_CHANNEL)
 
 

@@ -78,6 +78,10 @@ class OrderRepository:
         row = self._conn.execute(query, {"id": order_id}).mappings().first()
         return None if row is None else self._load(row)
 
+    def loaded(self, order_id: str) -> Order | None:
+        """The order as this unit of work already holds it (locked), else loaded now."""
+        return self.seen.get(order_id) or self.get(order_id)
+
     def get_by_offer(self, offer_id: str) -> Order | None:
         """The order that an offer belongs to, locked for this transaction."""
         order_id = self._conn.execute(_ORDER_OF_OFFER, {"id": offer_id}).scalar()

@@ -6,45 +6,14 @@ its reference, so a receiver can drop a redelivery after a crash.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Connection, func, select, update
 
+from dispatchd.domain.messages import Channel, MessageStatus, OutgoingMessage
 from dispatchd.store import tables as t
-
-
-class Channel(StrEnum):
-    """How a message leaves."""
-
-    SMS = "sms"
-    WEBPUSH = "webpush"
-
-
-class MessageStatus(StrEnum):
-    """Where a message stands."""
-
-    PENDING = "pending"
-    SENT = "sent"
-    DEAD = "dead"
-
-
-@dataclass(frozen=True)
-class OutgoingMessage:
-    """A message waiting in (or delivered from) the outbox."""
-
-    id: int
-    channel: Channel
-    recipient: str
-    payload: dict[str, Any]
-    order_id: str | None
-    status: MessageStatus
-    attempts: int
-    next_attempt_at: datetime
-    created_at: datetime
-
 
 _INSERT_MESSAGE = t.outbox.insert()
 

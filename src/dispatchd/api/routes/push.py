@@ -6,12 +6,12 @@ from fastapi import APIRouter, Response
 
 from dispatchd.api.client_schemas import PushSubscriptionIn, PushSubscriptionOut, VapidPublicKey
 from dispatchd.api.deps import DispatcherDep, Idempotency, InstallerActor
+from dispatchd.api.problems import Problem
 from dispatchd.api.rendering import no_content, respond
 from dispatchd.domain.timefmt import rfc3339
 from dispatchd.notify.webpush import public_key_of
 from dispatchd.service.actors import Actor
 from dispatchd.service.commands import SubscribePush, UnsubscribePush
-from dispatchd.service.handlers.push import ensure_vapid_keys
 from dispatchd.service.outcome import Outcome
 from dispatchd.service.unit_of_work import UnitOfWork
 from dispatchd.store.push import VAPID_PRIVATE_KEY, DeploymentSecrets, PushSubscription
@@ -23,15 +23,14 @@ router = APIRouter(tags=["web push"])
 def vapid_public_key(dispatcher: DispatcherDep) -> VapidPublicKey:
     """The deployment's VAPID public key: the browser's ``applicationServerKey``.
 
-    Public by nature, so no login is needed to read it.
+    Public by nature, so no login is needed to read it. The pair is made when the
+    deployment starts (``PrepareDeployment``); reading it never writes.
     """
     with dispatcher.reading() as conn:
         private = DeploymentSecrets(conn).get(VAPID_PRIVATE_KEY)
-    if private is not None:
-        return VapidPublicKey(public_key=public_key_of(private))
-    with dispatcher.transaction() as uow:
-        keys = ensure_vapid_keys(uow, dispatcher.clock.now())
-    return VapidPublicKey(public_key=keys.public_key)
+    if private is None:
+        raise Problem(503, "the server is still starting; try again in a moment", "starting")
+    return VapidPublicKey(public_key=public_key_of(private))
 
 
 @router.post("/me/push-subscriptions", status_code=201, response_model=PushSubscriptionOut)
