@@ -219,26 +219,31 @@ function offersTable(order) {
     "section.card.offers",
     { "aria-labelledby": "offers-title" },
     h("h2", { id: "offers-title" }, t("offers")),
+    // Focusable, so a keyboard user can scroll a table wider than a phone.
     h(
-      "table",
-      {},
+      "div.table-scroll",
+      { tabindex: "0", role: "region", "aria-labelledby": "offers-title" },
       h(
-        "thead",
+        "table",
         {},
-        h("tr", {}, [t("rank"), t("installer"), t("status"), t("sent"), t("ended")].map((c) => h("th", { scope: "col" }, c))),
-      ),
-      h(
-        "tbody",
-        {},
-        order.offers.map((offer) =>
-          h(
-            "tr",
-            {},
-            h("td", {}, String(offer.attempt)),
-            h("td", {}, installerName(offer.installer_id)),
-            h("td", {}, h(`span.badge.${offer.status}`, {}, t(`offer_${offer.status}`))),
-            h("td", {}, dateTime(offer.sent_at)),
-            h("td", {}, dateTime(offer.ended_at) || "–"),
+        h(
+          "thead",
+          {},
+          h("tr", {}, [t("rank"), t("installer"), t("status"), t("sent"), t("ended")].map((c) => h("th", { scope: "col" }, c))),
+        ),
+        h(
+          "tbody",
+          {},
+          order.offers.map((offer) =>
+            h(
+              "tr",
+              {},
+              h("td", {}, String(offer.attempt)),
+              h("td", {}, installerName(offer.installer_id)),
+              h("td", {}, h(`span.badge.${offer.status}`, {}, t(`offer_${offer.status}`))),
+              h("td", {}, dateTime(offer.sent_at)),
+              h("td", {}, dateTime(offer.ended_at) || "–"),
+            ),
           ),
         ),
       ),
