@@ -27,7 +27,8 @@ VIEWPORTS = {"phone": {**PHONE, "device_scale_factor": 1}, "desktop": DESKTOP}
 LOCALES = {"en": "en-US", "zh-CN": "zh-CN"}
 
 LABELS_CLEAR_OF_MARKERS = """() => {
-  const boxes = (selector) => [...document.querySelectorAll(selector)].map((e) => e.getBoundingClientRect());
+  const boxes = (selector) =>
+    [...document.querySelectorAll(selector)].map((e) => e.getBoundingClientRect());
   const markers = boxes("svg.map .order-marker, svg.map .installer-marker");
   return boxes(".zone-label").every((label) => markers.every((marker) =>
     marker.right <= label.left || marker.left >= label.right ||
