@@ -2,6 +2,7 @@
 
 import { get, post } from "/web/api.js";
 import { h, replace } from "/web/dom.js";
+import { focusWhenShown } from "/web/focus.js";
 import { distance } from "/web/format.js";
 import { t } from "/web/i18n.js";
 import { toast } from "/web/toast.js";
@@ -84,6 +85,7 @@ function offerButton(order, candidate) {
     `button.btn.small.${candidate.eligible ? "assign" : "secondary.assign"}`,
     {
       type: "button",
+      "data-focus-key": `assign-${candidate.installer_id}`,
       onclick: async () => {
         if (!candidate.eligible && button.dataset.confirm !== "1") {
           button.dataset.confirm = "1";
@@ -94,6 +96,7 @@ function offerButton(order, candidate) {
         try {
           await post(`orders/${encodeURIComponent(order.id)}/assign`, { installer_id: candidate.installer_id });
           toast(t("assigned", { name: candidate.name }), "ok");
+          focusWhenShown("assign-title");
           cache.delete(order.id);
           await loadOrder(order.id);
         } catch (error) {

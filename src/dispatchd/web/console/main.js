@@ -4,6 +4,7 @@ import "/web/strings.js";
 import "./strings.js";
 import { ApiError, NetworkError, clientConfig, logIn, logOut, session } from "/web/api.js";
 import { observeServerTime, resetServerTime, setCurrency } from "/web/format.js";
+import { keepFocus } from "/web/focus.js";
 import { mountLanguageSwitch, t, translatePage } from "/web/i18n.js";
 import { LiveEvents } from "/web/live.js";
 import { toast } from "/web/toast.js";
@@ -181,33 +182,33 @@ function renderView() {
   for (const input of view.querySelectorAll("input[id], select[id], textarea[id]")) {
     if (input.type !== "file") kept.set(input.id, input.value);
   }
-  const focused = document.activeElement?.id;
   const scroll = window.scrollY;
-  view.replaceChildren();
-  switch (route.name) {
-    case "order":
-      renderOrderDetail(view, route.id);
-      break;
-    case "map":
-      renderMap(view);
-      break;
-    case "installers":
-      renderInstallers(view, route.id);
-      sizeLoadBars(view);
-      break;
-    case "policy":
-      renderPolicy(view);
-      break;
-    case "kpis":
-      renderKpis(view);
-      break;
-    default:
-      renderBoard(view, { onNewOrder: openNewOrder });
-  }
-  for (const [id, value] of kept) {
-    const input = document.getElementById(id);
-    if (input && view.contains(input) && input.value !== value && route.name !== "policy") input.value = value;
-  }
-  if (focused) document.getElementById(focused)?.focus({ preventScroll: true });
+  keepFocus(view, () => {
+    view.replaceChildren();
+    switch (route.name) {
+      case "order":
+        renderOrderDetail(view, route.id);
+        break;
+      case "map":
+        renderMap(view);
+        break;
+      case "installers":
+        renderInstallers(view, route.id);
+        sizeLoadBars(view);
+        break;
+      case "policy":
+        renderPolicy(view);
+        break;
+      case "kpis":
+        renderKpis(view);
+        break;
+      default:
+        renderBoard(view, { onNewOrder: openNewOrder });
+    }
+    for (const [id, value] of kept) {
+      const input = document.getElementById(id);
+      if (input && view.contains(input) && input.value !== value && route.name !== "policy") input.value = value;
+    }
+  });
   window.scrollTo(0, scroll);
 }

@@ -185,7 +185,7 @@ function orderMarker(order, frame) {
   const label = `${order.product} — ${order.address} (${t(`status_${order.status}`)})`;
   return s(
     "a",
-    { href: `#/orders/${order.id}`, class: `order-marker status-${order.status}`, "aria-label": label },
+    { href: `#/orders/${order.id}`, class: `order-marker status-${order.status}`, "aria-label": label, "data-focus-key": `marker-${order.id}` },
     s("rect", {
       x: x - r,
       y: y - r,

@@ -24,7 +24,7 @@ export function renderOrderDetail(view, orderId) {
     h(
       "div.view-head",
       {},
-      h("a.btn.ghost.small", { href: "#/board" }, t("back_to_board")),
+      h("a.btn.ghost.small", { href: "#/board", "data-focus-key": "back-to-board" }, t("back_to_board")),
       h("h1", {}, order.product),
       h(`span.badge.${order.status}.big`, {}, t(`status_${order.status}`)),
       ...order.flags.map((flag) => h("span.badge.flag", {}, `⚑ ${t(`flag_${flag}`)}`)),
@@ -153,7 +153,7 @@ function assignment(order) {
   return h(
     "section.card.assign",
     { "aria-labelledby": "assign-title" },
-    h("h2", { id: "assign-title" }, t("assign_title")),
+    h("h2", { id: "assign-title", tabindex: "-1", "data-focus-key": "assign-title" }, t("assign_title")),
     h("p.muted.small", {}, t("assign_hint")),
     renderCandidates(order),
   );

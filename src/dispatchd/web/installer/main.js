@@ -5,6 +5,7 @@ import "./strings.js";
 import { alarm, unlockAudio } from "./alarm.js";
 import { ApiError, NetworkError, clientConfig, get, logIn, logOut, newKey, session } from "/web/api.js";
 import { money, observeServerTime, resetServerTime, setCurrency } from "/web/format.js";
+import { focusWhenShown, keepFocus } from "/web/focus.js";
 import { mountLanguageSwitch, t, translatePage } from "/web/i18n.js";
 import { LiveEvents } from "/web/live.js";
 import { toast } from "/web/toast.js";
@@ -106,6 +107,9 @@ function startApp(who) {
   $("login-view").hidden = true;
   $("app-view").hidden = false;
   $("conn").hidden = false;
+  if (!document.activeElement || document.activeElement === document.body || !document.activeElement.checkVisibility()) {
+    $("app-view").focus({ preventScroll: true });
+  }
   $("push").hidden = !pushSupported() || pushEnabled();
   live?.stop();
   live = new LiveEvents(onEvent, onConnection);
@@ -176,12 +180,17 @@ function render(force = false) {
   const offersSig = JSON.stringify([state.offers, [...state.penalties], [...state.busy]]);
   if (force || offersSig !== state.signatures.offers) {
     state.signatures.offers = offersSig;
-    renderOffers($("offers"), state.offers, {
-      penalties: state.penalties,
-      busy: state.busy,
-      onAccept: accept,
-      onDecline: decline,
-    });
+    keepFocus(
+      $("offers"),
+      () =>
+        renderOffers($("offers"), state.offers, {
+          penalties: state.penalties,
+          busy: state.busy,
+          onAccept: accept,
+          onDecline: decline,
+        }),
+      () => $("offers-title"),
+    );
   }
   $("no-offers").hidden = state.offers.length > 0;
   renderJobsNow(force);
@@ -191,14 +200,19 @@ function renderJobsNow(force = false) {
   const sig = JSON.stringify([state.jobs, [...state.busy], [...state.openForms]]);
   if (!force && sig === state.signatures.jobs) return;
   state.signatures.jobs = sig;
-  renderJobs($("jobs"), state.jobs, {
-    busy: state.busy,
-    openForms: state.openForms,
-    formState: state.formState,
-    onStart: start,
-    onComplete: complete,
-    rerender: () => renderJobsNow(true),
-  });
+  keepFocus(
+    $("jobs"),
+    () =>
+      renderJobs($("jobs"), state.jobs, {
+        busy: state.busy,
+        openForms: state.openForms,
+        formState: state.formState,
+        onStart: start,
+        onComplete: complete,
+        rerender: () => renderJobsNow(true),
+      }),
+    () => $("jobs-title"),
+  );
   $("no-jobs").hidden = state.jobs.length > 0;
 }
 
@@ -263,9 +277,10 @@ async function act(id, busyState, action, onDone) {
 
 function accept(offer) {
   const path = `/api/v1/offers/${encodeURIComponent(offer.id)}/accept`;
-  return act(offer.id, "accepting", { method: "POST", path, label: "accept", meta: { offerId: offer.id } }, () =>
-    toast(t("accepted_job"), "ok"),
-  ).catch(() => {});
+  return act(offer.id, "accepting", { method: "POST", path, label: "accept", meta: { offerId: offer.id } }, () => {
+    focusWhenShown(`start-${offer.order_id}`);
+    toast(t("accepted_job"), "ok");
+  }).catch(() => {});
 }
 
 function decline(offer) {
@@ -276,7 +291,9 @@ function decline(offer) {
 
 function start(job) {
   const path = `/api/v1/orders/${encodeURIComponent(job.id)}/start`;
-  return act(job.id, "starting", { method: "POST", path, label: "start", meta: { orderId: job.id } }).catch(() => {});
+  return act(job.id, "starting", { method: "POST", path, label: "start", meta: { orderId: job.id } }, () =>
+    focusWhenShown(`complete-${job.id}`),
+  ).catch(() => {});
 }
 
 async function complete(job, form) {
