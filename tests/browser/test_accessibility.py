@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, BrowserContext, expect
 from dispatchd.engine.deadlines import DeadlineEngine
 from dispatchd.service.clock import FakeClock
 from tests.browser import axe
-from tests.browser.city import INSTALLER_PASSWORD, EveryState, LiveCity, log_in
+from tests.browser.city import INSTALLER_PASSWORD, EveryState, LiveCity
 from tests.browser.conftest import DESKTOP, PHONE, RECORD_VIBRATIONS, SCREENSHOTS
 from tests.conftest import ADMIN_PASSWORD
 
@@ -123,7 +123,9 @@ def _installer_app(walk: Walk, world: EveryState) -> None:
     expect(page.locator("#login-error")).to_be_visible()
     walk.check("app-login")
 
-    log_in(page, "/app/", "wang", INSTALLER_PASSWORD)
+    page.fill("#login-password", INSTALLER_PASSWORD)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector("#conn.live")
     expect(page.locator(".offer-card.state-penalized")).to_have_count(1)
     expect(page.locator(".job-card")).to_have_count(2)
     page.click(".job-card.status-in_progress button.open-complete")
