@@ -46,14 +46,13 @@ def serve(
 
 def _start_demo(dispatcher: Any, settings: Settings) -> None:
     """Seed the demo city and let its simulated installers loose once the server listens."""
-    from pathlib import Path
-
     from dispatchd import demo as demo_city
+    from dispatchd.notify.sms import sms_file_path
 
     city = demo_city.seed_city(dispatcher)
     host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host  # noqa: S104
     assert settings.sms_url is not None
-    sms_file = Path(settings.sms_url.removeprefix("file://"))
+    sms_file = sms_file_path(settings.sms_url)
     demo_city.Simulation(city, f"http://{host}:{settings.port}", sms_file).start()
     banner = demo_city.banner(city, settings.resolved_public_url())
     console.print(

@@ -17,8 +17,9 @@ from typing import Any
 
 from sqlalchemy import Connection, select, text
 
-from dispatchd.domain.escalation import Ladder, StepAction
+from dispatchd.domain.escalation import StepAction
 from dispatchd.store import tables as t
+from dispatchd.wire.policy import ladder_from_json
 
 ACTIVE = {"sent", "reminded", "penalized"}
 ENDED = {"accepted", "declined", "revoked", "withdrawn"}
@@ -180,7 +181,7 @@ def no_deadline_fired_later_than_due_plus_5s(facts: Facts) -> list[str]:
             problems.append(f"deadline {deadline['id']} is still pending, due {deadline['due_at']}")
     offers = {offer["id"]: offer for offer in facts.offers}
     for offer_id, events in facts.offer_events().items():
-        ladder = Ladder.from_list(offers[offer_id]["ladder"])
+        ladder = ladder_from_json(offers[offer_id]["ladder"])
         previous = next((e["at"] for e in events if e["name"] == "offer.sent"), None)
         for index, step in enumerate(ladder.steps):
             fired = next((e for e in events if e["name"] == STEP_EVENTS[step.action]), None)

@@ -39,9 +39,11 @@ def test_an_unanswered_offer_is_reminded_penalized_revoked_and_redispatched(
     detail = client.get(f"/api/v1/orders/{order['id']}", headers=city.admin).json()
     assert [o["status"] for o in detail["offers"]] == ["revoked", "sent"]
     assert detail["current_offer"]["installer_id"] == far
-    alerts = client.get("/api/v1/alerts", headers=city.admin).json()["items"]
+    assert client.get("/api/v1/alerts", headers=city.admin).json()["items"] == []
+    alerts = client.get("/api/v1/alerts?open=false", headers=city.admin).json()["items"]
     assert [a["type"] for a in alerts] == ["offer_revoked"]
     assert alerts[0]["offer_id"] == offer_id
+    assert alerts[0]["acknowledged_at"] is not None, "the re-offer settled the revoke alert"
     names = [e["event"] for e in detail["events"]]
     assert names == [
         "order.created",

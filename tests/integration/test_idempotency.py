@@ -73,12 +73,17 @@ def test_keys_belong_to_their_user(city: City, client: TestClient) -> None:
 
 
 def test_a_failed_request_does_not_consume_its_key(city: City, client: TestClient) -> None:
-    headers = {**city.admin, "Idempotency-Key": "retry-after-fix"}
-    failed = client.post("/api/v1/orders", json=ORDER, headers=headers)
-    assert failed.status_code == 422
-    city.zone()
-    fixed = client.post("/api/v1/orders", json=ORDER, headers=headers)
-    assert fixed.status_code == 201
+    me = city.installer([city.zone()], at=IN_CENTRE)
+    order = city.order()
+    headers = {**city.as_installer(me), "Idempotency-Key": "start-after-accepting"}
+    too_early = client.post(f"/api/v1/orders/{order['id']}/start", headers=headers)
+    assert too_early.status_code == 404, "not their job until they accept it"
+    offer_id = order["current_offer"]["id"]
+    accepted = client.post(f"/api/v1/offers/{offer_id}/accept", headers=city.as_installer(me))
+    assert accepted.status_code == 200
+    started = client.post(f"/api/v1/orders/{order['id']}/start", headers=headers)
+    assert started.status_code == 200
+    assert started.json()["status"] == "in_progress"
 
 
 def test_a_malformed_key_is_refused(city: City, client: TestClient) -> None:

@@ -35,6 +35,7 @@ from dispatchd.domain.assignment import Candidate, OrderNeeds, choose_installer
 from dispatchd.domain.errors import DomainError, IllegalTransition
 from dispatchd.domain.escalation import DEFAULT_POLICY, EscalationStep, Ladder, Policy, StepAction
 from dispatchd.domain.geo import Point
+from dispatchd.domain.ledger import LATE_ACCEPTANCE_PENALTY
 from dispatchd.domain.offers import ACTIVE_OFFER_STATUSES
 from dispatchd.domain.orders import Order, OrderStatus
 from dispatchd.engine.deadlines import DeadlineEngine
@@ -62,7 +63,7 @@ from dispatchd.service.handlers import accounts
 from dispatchd.store import tables as t
 from dispatchd.store.database import Database
 from dispatchd.store.installers import InstallerRepository
-from dispatchd.store.ledger import LATE_ACCEPTANCE_PENALTY
+from dispatchd.wire.policy import ladder_from_json
 from tests.conftest import ADMIN_PASSWORD, DB_FILE
 from tests.helpers import CENTRE
 
@@ -497,13 +498,13 @@ def check_penalties(snap: Snapshot, offers_by_id: dict[str, dict[str, Any]]) -> 
     assert not twice, f"penalties booked more than once: {twice}"
     for entry in penalties:
         offer = offers_by_id[entry["offer_id"]]
-        step = Ladder.from_list(offer["ladder"]).step(entry["step"])
+        step = ladder_from_json(offer["ladder"]).step(entry["step"])
         assert step.action is StepAction.PENALIZE
         assert entry["amount"] == -step.amount
         assert entry["installer_id"] == offer["installer_id"]
         assert offer["next_step"] > entry["step"], "a penalty for a rung not yet reached"
     for offer in snap.offers:
-        ladder = Ladder.from_list(offer["ladder"])
+        ladder = ladder_from_json(offer["ladder"])
         for index in range(offer["next_step"]):
             if ladder.step(index).action is StepAction.PENALIZE:
                 assert (offer["id"], index) in keys, f"penalty rung {index} ran without a booking"

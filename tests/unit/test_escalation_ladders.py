@@ -16,10 +16,12 @@ from dispatchd.domain.escalation import (
     Ladder,
     Policy,
     StepAction,
+    ladder_errors,
 )
-from dispatchd.domain.events import EventName
+from dispatchd.domain.events import EventName, OfferPenalized, OfferReminded, OfferRevoked
 from dispatchd.domain.offers import OfferStatus
 from dispatchd.domain.orders import OrderStatus
+from dispatchd.wire.policy import ladder_from_json, ladder_json, policy_json
 from tests.unit.builders import PENALIZE, REMIND, REVOKE, THREE_STEP, TWO_STEP, at, offered_order
 
 
@@ -68,9 +70,13 @@ def test_a_three_step_ladder_reminds_penalizes_then_revokes() -> None:
     assert order.status is OrderStatus.PENDING
     names = [event.name for event in order.events]
     assert names == [EventName.OFFER_REMINDED, EventName.OFFER_PENALIZED, EventName.OFFER_REVOKED]
-    assert order.events[1].data["amount"] == 2000
-    assert order.events[1].data["step"] == 1
-    assert "amount" not in order.events[0].data
+    reminded, penalty, revoked = order.events
+    assert isinstance(penalty, OfferPenalized)
+    assert (penalty.amount, penalty.step) == (2000, 1)
+    assert isinstance(reminded, OfferReminded)
+    assert not hasattr(reminded, "amount")
+    assert isinstance(revoked, OfferRevoked)
+    assert revoked.offer.status is OfferStatus.REVOKED
 
 
 def test_the_default_policy_is_the_three_step_embodiment() -> None:
@@ -108,13 +114,13 @@ def test_a_penalty_without_a_positive_amount_is_named_by_its_path(amount: int) -
 
 
 def test_periods_and_amounts_at_their_limits_are_accepted() -> None:
-    Ladder(
-        (
-            EscalationStep(1, StepAction.REMIND),
-            EscalationStep(MAX_PERIOD_S, StepAction.PENALIZE, MAX_PENALTY),
-            EscalationStep(1, StepAction.REVOKE),
-        )
+    steps = (
+        EscalationStep(1, StepAction.REMIND),
+        EscalationStep(MAX_PERIOD_S, StepAction.PENALIZE, MAX_PENALTY),
+        EscalationStep(1, StepAction.REVOKE),
     )
+    assert ladder_errors(steps) == []
+    assert ladder_from_json(ladder_json(Ladder(steps))).steps == steps
 
 
 def test_periods_and_amounts_beyond_their_limits_are_refused() -> None:
@@ -164,7 +170,7 @@ def test_a_ladder_parsed_from_json_names_fields_under_the_given_prefix() -> None
         {"after_s": -1, "action": "revoke"},
     ]
     with pytest.raises(InvalidInput) as raised:
-        Ladder.from_list(raw, field="policy.escalation")
+        ladder_from_json(raw, field="policy.escalation")
     assert _fields(raised) == ["policy.escalation[1].amount", "policy.escalation[2].after_s"]
 
 
@@ -175,18 +181,18 @@ def test_an_unknown_action_is_named_by_its_path() -> None:
         {"after_s": 600, "action": "revoke"},
     ]
     with pytest.raises(InvalidInput) as raised:
-        Ladder.from_list(raw)
+        ladder_from_json(raw)
     assert _fields(raised) == ["escalation[1].action"]
 
 
 def test_a_ladder_survives_the_round_trip_through_json() -> None:
-    raw = THREE_STEP.as_list()
+    raw = ladder_json(THREE_STEP)
     assert raw == [
         {"after_s": 300, "action": "remind"},
         {"after_s": 300, "action": "penalize", "amount": 2000},
         {"after_s": 600, "action": "revoke"},
     ]
-    assert Ladder.from_list(raw) == THREE_STEP
+    assert ladder_from_json(raw) == THREE_STEP
 
 
 @pytest.mark.parametrize("attempts", [1, 3, 100])
@@ -203,7 +209,7 @@ def test_max_auto_attempts_out_of_bounds_is_refused(attempts: int) -> None:
 
 
 def test_a_policy_reads_back_as_the_api_spells_it() -> None:
-    assert Policy(TWO_STEP, max_auto_attempts=2).as_dict() == {
+    assert policy_json(Policy(TWO_STEP, max_auto_attempts=2)) == {
         "escalation": [{"after_s": 300, "action": "remind"}, {"after_s": 600, "action": "revoke"}],
         "max_auto_attempts": 2,
         "customer_notice": "on_accept",

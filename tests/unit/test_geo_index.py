@@ -8,7 +8,7 @@ import random
 import pytest
 
 from dispatchd.domain.geo import Point, distance_m
-from dispatchd.engine.geo_index import IndexedInstaller, InstallerIndex
+from dispatchd.service.geo_index import IndexedInstaller, InstallerIndex
 
 EVERYWHERE = frozenset({"z"})
 NONE: frozenset[str] = frozenset()

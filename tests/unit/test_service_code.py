@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from dispatchd.domain.errors import IllegalTransition
+from dispatchd.domain.errors import IllegalTransition, InvalidInput
 from dispatchd.domain.geo import Point
 from dispatchd.domain.orders import CompletionProof, Customer, Order, OrderStatus
 from dispatchd.domain.service_code import (
@@ -93,3 +93,23 @@ def test_a_completion_without_a_confirmed_code_is_flagged_by_why() -> None:
     confirmed = _started_order()
     assert confirmed.complete(NOW, CompletionProof("k", None, None, True)) is None
     assert confirmed.flags == []
+
+
+def test_the_order_checks_a_typed_code_and_counts_only_the_wrong_ones() -> None:
+    order = _started_order()
+    order.service_code_hash = hash_service_code("123456", PEPPER)
+    assert order.check_service_code("123 456", PEPPER) is None
+    assert order.service_code_failures == 0
+    assert order.check_service_code("654321", PEPPER) == MAX_WRONG_CODES - 1
+    with pytest.raises(InvalidInput, match="6 digits"):
+        order.check_service_code("12ab56", PEPPER)
+    assert order.service_code_failures == 1
+
+
+def test_a_locked_code_is_refused_even_when_it_is_right() -> None:
+    order = _started_order()
+    order.service_code_hash = hash_service_code("123456", PEPPER)
+    for _ in range(MAX_WRONG_CODES):
+        order.record_wrong_service_code()
+    with pytest.raises(InvalidInput, match=f"locked after {MAX_WRONG_CODES} wrong codes"):
+        order.check_service_code("123456", PEPPER)

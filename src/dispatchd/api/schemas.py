@@ -291,7 +291,7 @@ class OrderOut(BaseModel):
 
     id: str
     status: str
-    zone_id: str
+    zone_id: str | None
     customer: CustomerOut
     address: str
     location: dict[str, float]

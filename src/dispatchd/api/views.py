@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from dispatchd.domain.alerts import Alert
 from dispatchd.domain.escalation import StepAction
+from dispatchd.domain.installers import Installer
+from dispatchd.domain.ledger import LedgerEntry
 from dispatchd.domain.offers import Offer
 from dispatchd.domain.orders import Order
 from dispatchd.domain.timefmt import rfc3339, rfc3339_or_none
 from dispatchd.service.actors import Actor
-from dispatchd.store.alerts import Alert
 from dispatchd.store.event_log import LoggedEvent
-from dispatchd.store.installers import InstallerRecord
-from dispatchd.store.ledger import LedgerEntry
 from dispatchd.store.users import UserRecord
 from dispatchd.store.zones import ZoneRecord
 
@@ -81,7 +81,7 @@ def order_view(
         "attempts": order.attempts,
         "awaiting_dispatcher": order.awaiting_dispatcher,
         "flags": list(order.flags),
-        "follow_up": order.follow_up,
+        "follow_up": _follow_up(order),
         "created_at": rfc3339(order.created_at),
         "accepted_at": rfc3339_or_none(order.accepted_at),
         "started_at": rfc3339_or_none(order.started_at),
@@ -114,7 +114,7 @@ def event_view(event: LoggedEvent) -> dict[str, Any]:
     }
 
 
-def installer_view(installer: InstallerRecord, active_jobs: int, balance: int) -> dict[str, Any]:
+def installer_view(installer: Installer, active_jobs: int, balance: int) -> dict[str, Any]:
     """An installer with workload and balance."""
     location = None
     if installer.location is not None and installer.location_at is not None:
@@ -187,3 +187,15 @@ def _mask_name(name: str) -> str:
 
 def _mask_phone(phone: str) -> str:
     return phone[:4] + "*" * max(0, len(phone) - 8) + phone[-4:] if len(phone) > 8 else "****"
+
+
+def _follow_up(order: Order) -> dict[str, Any] | None:
+    follow_up = order.follow_up
+    if follow_up is None:
+        return None
+    return {
+        "outcome": follow_up.outcome,
+        "note": follow_up.note,
+        "at": rfc3339(follow_up.at),
+        "by": follow_up.by,
+    }

@@ -29,6 +29,7 @@ from sqlalchemy import func, select
 from dispatchd.benchmarks.city import insert_city_zone
 from dispatchd.benchmarks.stats import summary
 from dispatchd.config import Settings
+from dispatchd.domain.deadlines import Deadline
 from dispatchd.domain.escalation import EscalationStep, Ladder, StepAction
 from dispatchd.domain.ids import new_id, new_secret_token
 from dispatchd.engine.deadlines import DeadlineEngine
@@ -37,7 +38,7 @@ from dispatchd.service.clock import SystemClock
 from dispatchd.service.dispatcher import Dispatcher
 from dispatchd.store import tables as t
 from dispatchd.store.database import Database
-from dispatchd.store.deadlines import Deadline
+from dispatchd.wire.policy import ladder_json
 
 STEPS_PER_OFFER = 3
 PERIOD_S = 1
@@ -211,7 +212,7 @@ def seed_offers(dispatcher: Dispatcher, due: list[tuple[datetime, int]], ladder:
     the earlier rungs had fired; nothing else is pending.
     """
     now = datetime.now(UTC)
-    stored_ladder = ladder.as_list()
+    stored_ladder = ladder_json(ladder)
     with dispatcher.transaction() as uow:
         zone_id = insert_city_zone(uow, now)
         installers = [new_id("ins") for _ in range(INSTALLERS)]

@@ -19,7 +19,7 @@ import numpy as np
 
 from dispatchd.benchmarks.stats import percentile
 from dispatchd.domain.geo import EARTH_RADIUS_M, Point, distance_m
-from dispatchd.engine.geo_index import IndexedInstaller, InstallerIndex
+from dispatchd.service.geo_index import IndexedInstaller, InstallerIndex
 from dispatchd.service.installer_map import FIRST_LOOK
 
 ZONES = [f"zon_{n}" for n in range(10)]

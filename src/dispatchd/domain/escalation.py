@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
 from dispatchd.domain.errors import FieldError, InvalidInput
 
@@ -41,13 +40,6 @@ class EscalationStep:
     action: StepAction
     amount: int = 0
 
-    def as_dict(self) -> dict[str, Any]:
-        """The step as the API and the offer's stored snapshot spell it."""
-        data: dict[str, Any] = {"after_s": self.after_s, "action": self.action.value}
-        if self.action is StepAction.PENALIZE:
-            data["amount"] = self.amount
-        return data
-
 
 @dataclass(frozen=True)
 class Ladder:
@@ -63,33 +55,6 @@ class Ladder:
     def step(self, index: int) -> EscalationStep:
         """The rung at ``index`` (0 = the first reminder-or-revoke after sending)."""
         return self.steps[index]
-
-    def as_list(self) -> list[dict[str, Any]]:
-        """The ladder as stored on each offer, so later policy edits never change it."""
-        return [step.as_dict() for step in self.steps]
-
-    @classmethod
-    def from_list(cls, raw: list[dict[str, Any]], field: str = "escalation") -> Ladder:
-        """Parse a ladder from JSON-shaped data, naming the exact field of every mistake."""
-        errors: list[FieldError] = []
-        steps: list[EscalationStep] = []
-        for index, item in enumerate(raw):
-            where = f"{field}[{index}]"
-            try:
-                action = StepAction(str(item.get("action")))
-            except ValueError:
-                errors.append(
-                    FieldError(f"{where}.action", "must be one of remind, penalize, revoke")
-                )
-                continue
-            amount = item.get("amount", 0) if action is StepAction.PENALIZE else 0
-            steps.append(EscalationStep(int(item.get("after_s", 0)), action, int(amount or 0)))
-        if errors:
-            raise InvalidInput(errors)
-        errors = ladder_errors(tuple(steps), field)
-        if errors:
-            raise InvalidInput(errors)
-        return cls(tuple(steps))
 
 
 def ladder_errors(steps: tuple[EscalationStep, ...], field: str = "escalation") -> list[FieldError]:
@@ -147,14 +112,6 @@ class Policy:
                     )
                 ]
             )
-
-    def as_dict(self) -> dict[str, Any]:
-        """The policy as ``GET /api/v1/policy`` returns it."""
-        return {
-            "escalation": self.escalation.as_list(),
-            "max_auto_attempts": self.max_auto_attempts,
-            "customer_notice": self.customer_notice.value,
-        }
 
 
 DEFAULT_POLICY = Policy(

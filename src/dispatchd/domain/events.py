@@ -1,19 +1,29 @@
-"""Events: the past-tense facts every state change leaves behind.
+"""Events: the past-tense facts every state change leaves behind, one class per fact.
 
 They are appended to the event log in the same transaction as the change, streamed to the
-clients, and replayed to a client that reconnects; the names are the public contract.
+clients and replayed to a client that reconnects. Here they carry domain values (times,
+points, states); how they look on the wire is decided in one place at the edge
+(``store/event_codec.py``). The names are the public contract.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, ClassVar, TypedDict
+
+from dispatchd.domain.alerts import AlertType
+from dispatchd.domain.escalation import StepAction
+from dispatchd.domain.geo import Point
+from dispatchd.domain.offers import OfferStatus
+
+if TYPE_CHECKING:
+    from dispatchd.domain.orders import OrderStatus
 
 
 class EventName(StrEnum):
-    """Every event name of ``shared/API.md`` (plus ``ledger.booked`` for the installer's app)."""
+    """Every event name of the contract."""
 
     ORDER_CREATED = "order.created"
     OFFER_SENT = "offer.sent"
@@ -32,17 +42,182 @@ class EventName(StrEnum):
     ALERT_RAISED = "alert.raised"
 
 
-@dataclass(frozen=True)
-class Event:
+class Addressed(TypedDict):
+    """Which order an event is about, when, and who may see it."""
+
+    order_id: str
+    at: datetime
+    zone_id: str | None
+    installer_id: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderEvent:
     """A fact about one order, addressed to whoever may see it.
 
     ``installer_id`` names the installer the event concerns (they see it on their phone);
     ``zone_id`` decides which managers see it.
     """
 
-    name: EventName
+    name: ClassVar[EventName]
     order_id: str
     at: datetime
     zone_id: str | None = None
     installer_id: str | None = None
-    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OfferFacts:
+    """An offer as it stood when the event happened."""
+
+    offer_id: str
+    status: OfferStatus
+    attempt: int
+    sent_at: datetime
+    next_step_at: datetime | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderCreated(OrderEvent):
+    """A shop's service request came in."""
+
+    name = EventName.ORDER_CREATED
+    status: OrderStatus
+
+
+@dataclass(frozen=True, kw_only=True)
+class OfferSent(OrderEvent):
+    """The order was offered to an installer (S201/S401), with what they need to decide."""
+
+    name = EventName.OFFER_SENT
+    offer: OfferFacts
+    address: str
+    product: str
+    location: Point
+    notes: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class LadderStepTaken(OrderEvent):
+    """A rung of the offer's ladder ran because nobody answered."""
+
+    offer: OfferFacts
+    step: int
+    action: StepAction
+
+
+@dataclass(frozen=True, kw_only=True)
+class OfferReminded(LadderStepTaken):
+    """The installer's phone was reminded, insistently (S203)."""
+
+    name = EventName.OFFER_REMINDED
+
+
+@dataclass(frozen=True, kw_only=True)
+class OfferPenalized(LadderStepTaken):
+    """A second reminder carried a penalty, booked at that moment (S204)."""
+
+    name = EventName.OFFER_PENALIZED
+    amount: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class OfferRevoked(LadderStepTaken):
+    """Still no answer: the offer was revoked on the installer's phone (S205/S405)."""
+
+    name = EventName.OFFER_REVOKED
+
+
+@dataclass(frozen=True, kw_only=True)
+class OfferAccepted(OrderEvent):
+    """The installer confirmed: the job is theirs (S301)."""
+
+    name = EventName.OFFER_ACCEPTED
+    offer: OfferFacts
+
+
+@dataclass(frozen=True, kw_only=True)
+class OfferDeclined(OrderEvent):
+    """The installer turned the job down."""
+
+    name = EventName.OFFER_DECLINED
+    offer: OfferFacts
+    reason: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class OfferWithdrawn(OrderEvent):
+    """A manager took the offer back (reassignment or cancellation)."""
+
+    name = EventName.OFFER_WITHDRAWN
+    offer: OfferFacts
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CustomerNotified(OrderEvent):
+    """The customer was sent who is coming and the service code (S302)."""
+
+    name = EventName.CUSTOMER_NOTIFIED
+    channel: str
+    message_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderStarted(OrderEvent):
+    """The installer reported the start of the installation (S303)."""
+
+    name = EventName.ORDER_STARTED
+    status: OrderStatus
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderCompleted(OrderEvent):
+    """Photo and completion received, with or without the code (S304)."""
+
+    name = EventName.ORDER_COMPLETED
+    status: OrderStatus
+    flags: tuple[str, ...]
+    has_photo: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderFlagged(OrderEvent):
+    """A completion without a confirmed code needs a manager's call ([0066])."""
+
+    name = EventName.ORDER_FLAGGED
+    flag: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class FollowUpResolved(OrderEvent):
+    """A manager called the customer about a flagged completion."""
+
+    name = EventName.ORDER_FOLLOW_UP_RESOLVED
+    outcome: str
+    flags: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderCancelled(OrderEvent):
+    """The job was called off."""
+
+    name = EventName.ORDER_CANCELLED
+    status: OrderStatus
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlertRaised(OrderEvent):
+    """Something about the order went into the console's inbox.
+
+    ``alerted_about`` is the installer the alert concerns; the event itself is addressed to
+    managers only.
+    """
+
+    name = EventName.ALERT_RAISED
+    alert_id: str
+    type: AlertType
+    offer_id: str | None
+    alerted_about: str | None
+    detail: str | None

@@ -10,15 +10,36 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
-from dispatchd.domain.errors import IllegalTransition
+from dispatchd.domain.errors import FieldError, IllegalTransition, InvalidInput
 from dispatchd.domain.escalation import Ladder
-from dispatchd.domain.events import Event, EventName
+from dispatchd.domain.events import (
+    Addressed,
+    CustomerNotified,
+    FollowUpResolved,
+    OfferAccepted,
+    OfferDeclined,
+    OfferFacts,
+    OfferPenalized,
+    OfferReminded,
+    OfferRevoked,
+    OfferSent,
+    OfferWithdrawn,
+    OrderCancelled,
+    OrderCompleted,
+    OrderCreated,
+    OrderEvent,
+    OrderFlagged,
+    OrderStarted,
+)
 from dispatchd.domain.geo import Point
 from dispatchd.domain.offers import Offer, OfferStatus, StepTaken
-from dispatchd.domain.service_code import MAX_WRONG_CODES
-from dispatchd.domain.timefmt import rfc3339, rfc3339_or_none
+from dispatchd.domain.service_code import (
+    CODE_DIGITS,
+    MAX_WRONG_CODES,
+    normalize_service_code,
+    service_code_matches,
+)
 
 
 class OrderStatus(StrEnum):
@@ -51,6 +72,14 @@ SERVICE_CODE_MISMATCH = "service_code_mismatch"
 
 
 @dataclass(frozen=True)
+class StoredPhoto:
+    """Where a photo was stored, and when it was taken (from its EXIF, if it said)."""
+
+    key: str
+    taken_at: datetime | None
+
+
+@dataclass(frozen=True)
 class CompletionProof:
     """What the installer sends at the end: a stored photo, notes, and whether the code matched."""
 
@@ -58,6 +87,16 @@ class CompletionProof:
     photo_taken_at: datetime | None
     notes: str | None
     code_confirmed: bool
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """The outcome of a manager's call about a flagged completion, and who made it."""
+
+    outcome: str
+    note: str | None
+    at: datetime
+    by: str
 
 
 @dataclass(frozen=True)
@@ -73,7 +112,7 @@ class Order:
     """A service request and every offer made for it, oldest first."""
 
     id: str
-    zone_id: str
+    zone_id: str | None
     customer: Customer
     address: str
     location: Point
@@ -88,7 +127,7 @@ class Order:
     offers: list[Offer] = field(default_factory=list)
     awaiting_dispatcher: bool = False
     flags: list[str] = field(default_factory=list)
-    follow_up: dict[str, Any] | None = None
+    follow_up: FollowUp | None = None
     accepted_at: datetime | None = None
     started_at: datetime | None = None
     completed_at: datetime | None = None
@@ -100,13 +139,13 @@ class Order:
     photo_key: str | None = None
     photo_taken_at: datetime | None = None
     completion_notes: str | None = None
-    events: list[Event] = field(default_factory=list, repr=False, compare=False)
+    events: list[OrderEvent] = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
     def create(
         cls,
         order_id: str,
-        zone_id: str,
+        zone_id: str | None,
         customer: Customer,
         address: str,
         location: Point,
@@ -117,7 +156,11 @@ class Order:
         notes: str | None = None,
         external_ref: str | None = None,
     ) -> Order:
-        """A new request, pending until the dispatcher offers it."""
+        """A new request, pending until the dispatcher offers it.
+
+        ``zone_id`` is None for a location no zone covers: the order is kept and waits for a
+        manager to assign it or to draw a zone around it.
+        """
         order = cls(
             id=order_id,
             zone_id=zone_id,
@@ -131,7 +174,7 @@ class Order:
             notes=notes,
             external_ref=external_ref,
         )
-        order._record(EventName.ORDER_CREATED, now, data={"status": order.status.value})
+        order.events.append(OrderCreated(**order._addressed(now), status=order.status))
         return order
 
     @property
@@ -186,17 +229,15 @@ class Order:
         )
         self.offers.append(offer)
         self.awaiting_dispatcher = False
-        self._record(
-            EventName.OFFER_SENT,
-            now,
-            installer_id,
-            {
-                **_offer_data(offer),
-                "address": self.address,
-                "product": self.product,
-                "location": {"lat": self.location.lat, "lon": self.location.lon},
-                "notes": self.notes,
-            },
+        self.events.append(
+            OfferSent(
+                **self._addressed(now, installer_id),
+                offer=_facts(offer),
+                address=self.address,
+                product=self.product,
+                location=self.location,
+                notes=self.notes,
+            )
         )
         return offer
 
@@ -207,7 +248,9 @@ class Order:
         self._move_to(OrderStatus.ACCEPTED)
         self.installer_id = offer.installer_id
         self.accepted_at = now
-        self._record(EventName.OFFER_ACCEPTED, now, offer.installer_id, _offer_data(offer))
+        self.events.append(
+            OfferAccepted(**self._addressed(now, offer.installer_id), offer=_facts(offer))
+        )
         return offer
 
     def decline_offer(self, offer_id: str, now: datetime, reason: str | None) -> Offer:
@@ -215,11 +258,10 @@ class Order:
         offer = self._active_offer(offer_id, OfferStatus.DECLINED)
         offer.decline(now, reason)
         self._move_to(OrderStatus.PENDING)
-        self._record(
-            EventName.OFFER_DECLINED,
-            now,
-            offer.installer_id,
-            {**_offer_data(offer), "reason": reason},
+        self.events.append(
+            OfferDeclined(
+                **self._addressed(now, offer.installer_id), offer=_facts(offer), reason=reason
+            )
         )
         return offer
 
@@ -235,16 +277,27 @@ class Order:
         taken = offer.take_step(step_index, now)
         if taken is None:
             return None
-        data = {**_offer_data(offer), "step": taken.index, "action": taken.action.value}
-        if taken.step.amount:
-            data["amount"] = taken.step.amount
+        where = self._addressed(now, offer.installer_id)
+        facts = _facts(offer)
         if offer.status is OfferStatus.REVOKED:
             self._move_to(OrderStatus.PENDING)
-            self._record(EventName.OFFER_REVOKED, now, offer.installer_id, data)
+            self.events.append(
+                OfferRevoked(**where, offer=facts, step=taken.index, action=taken.action)
+            )
         elif offer.status is OfferStatus.PENALIZED:
-            self._record(EventName.OFFER_PENALIZED, now, offer.installer_id, data)
+            self.events.append(
+                OfferPenalized(
+                    **where,
+                    offer=facts,
+                    step=taken.index,
+                    action=taken.action,
+                    amount=taken.step.amount,
+                )
+            )
         else:
-            self._record(EventName.OFFER_REMINDED, now, offer.installer_id, data)
+            self.events.append(
+                OfferReminded(**where, offer=facts, step=taken.index, action=taken.action)
+            )
         return taken
 
     def withdraw_offer(self, now: datetime, reason: str) -> Offer | None:
@@ -254,13 +307,23 @@ class Order:
             return None
         offer.withdraw(now, reason)
         self._move_to(OrderStatus.PENDING)
-        self._record(
-            EventName.OFFER_WITHDRAWN,
-            now,
-            offer.installer_id,
-            {**_offer_data(offer), "reason": reason},
+        self.events.append(
+            OfferWithdrawn(
+                **self._addressed(now, offer.installer_id), offer=_facts(offer), reason=reason
+            )
         )
         return offer
+
+    def place_in_zone(self, zone_id: str) -> None:
+        """A zone now covers an order that came in outside every zone: it joins that zone."""
+        if self.zone_id is not None:
+            raise IllegalTransition(
+                f"order {self.id}",
+                f"in zone {self.zone_id}",
+                f"in zone {zone_id}",
+                "Only an order outside every zone takes the zone drawn around it.",
+            )
+        self.zone_id = zone_id
 
     def wait_for_dispatcher(self) -> None:
         """Stop automatic re-dispatch: the order waits in the console for a manager's choice."""
@@ -270,7 +333,9 @@ class Order:
         """The installer reports the start of installation (S303)."""
         self._move_to(OrderStatus.IN_PROGRESS)
         self.started_at = now
-        self._record(EventName.ORDER_STARTED, now, self.installer_id, {"status": self.status.value})
+        self.events.append(
+            OrderStarted(**self._addressed(now, self.installer_id), status=self.status)
+        )
 
     @property
     def service_code_locked(self) -> bool:
@@ -287,12 +352,39 @@ class Order:
         self.service_code_hash = code_hash
         self.service_code_failures = 0
         self.customer_notified_at = now
-        self._record(
-            EventName.CUSTOMER_NOTIFIED,
-            now,
-            self.installer_id or (self.current_offer.installer_id if self.current_offer else None),
-            {"channel": "sms", "message_id": message_id},
+        holder = self.installer_id or (
+            self.current_offer.installer_id if self.current_offer else None
         )
+        self.events.append(
+            CustomerNotified(**self._addressed(now, holder), channel="sms", message_id=message_id)
+        )
+
+    def check_service_code(self, typed: str, pepper: bytes) -> int | None:
+        """Check the code the installer typed; None when it is the customer's code.
+
+        A wrong code is counted and the attempts left are returned (typos are forgiven until
+        the last); something that cannot be a code, or any code once locked, is refused.
+        """
+        code = normalize_service_code(typed)
+        if code is None:
+            raise InvalidInput(
+                [FieldError("service_code", f"must be the customer's {CODE_DIGITS} digits")]
+            )
+        if self.service_code_locked:
+            raise InvalidInput(
+                [
+                    FieldError(
+                        "service_code",
+                        f"is locked after {MAX_WRONG_CODES} wrong codes; complete without it "
+                        "and a manager will call the customer",
+                    )
+                ]
+            )
+        if self.service_code_hash is not None and service_code_matches(
+            self.service_code_hash, code, pepper
+        ):
+            return None
+        return self.record_wrong_service_code()
 
     def record_wrong_service_code(self) -> int:
         """Count a wrong code on a job in progress; returns the attempts left."""
@@ -322,14 +414,12 @@ class Order:
         if not proof.code_confirmed:
             flag = SERVICE_CODE_MISMATCH if self.service_code_locked else MISSING_SERVICE_CODE
             self.flags.append(flag)
-        self._record(
-            EventName.ORDER_COMPLETED,
-            now,
-            self.installer_id,
-            {"status": self.status.value, "flags": list(self.flags), "has_photo": True},
+        where = self._addressed(now, self.installer_id)
+        self.events.append(
+            OrderCompleted(**where, status=self.status, flags=tuple(self.flags), has_photo=True)
         )
         if flag is not None:
-            self._record(EventName.ORDER_FLAGGED, now, self.installer_id, {"flag": flag})
+            self.events.append(OrderFlagged(**where, flag=flag))
         return flag
 
     def resolve_follow_up(self, now: datetime, outcome: str, note: str | None, by: str) -> None:
@@ -341,12 +431,9 @@ class Order:
                 "followed up",
                 "Only a flagged completion needs a follow-up.",
             )
-        self.follow_up = {"outcome": outcome, "note": note, "at": rfc3339(now), "by": by}
-        self._record(
-            EventName.ORDER_FOLLOW_UP_RESOLVED,
-            now,
-            None,
-            {"outcome": outcome, "flags": list(self.flags)},
+        self.follow_up = FollowUp(outcome, note, now, by)
+        self.events.append(
+            FollowUpResolved(**self._addressed(now), outcome=outcome, flags=tuple(self.flags))
         )
 
     def cancel(self, now: datetime, reason: str) -> None:
@@ -356,11 +443,10 @@ class Order:
         self._move_to(OrderStatus.CANCELLED)
         self.cancelled_at = now
         self.cancel_reason = reason
-        self._record(
-            EventName.ORDER_CANCELLED,
-            now,
-            self.installer_id,
-            {"status": self.status.value, "reason": reason},
+        self.events.append(
+            OrderCancelled(
+                **self._addressed(now, self.installer_id), status=self.status, reason=reason
+            )
         )
 
     def _active_offer(self, offer_id: str, wanted: OfferStatus) -> Offer:
@@ -384,21 +470,14 @@ class Order:
         self._ensure_can_move_to(wanted)
         self.status = wanted
 
-    def _record(
-        self,
-        name: EventName,
-        now: datetime,
-        installer_id: str | None = None,
-        data: dict[str, Any] | None = None,
-    ) -> None:
-        self.events.append(Event(name, self.id, now, self.zone_id, installer_id, data or {}))
+    def _addressed(self, now: datetime, installer_id: str | None = None) -> Addressed:
+        return {
+            "order_id": self.id,
+            "at": now,
+            "zone_id": self.zone_id,
+            "installer_id": installer_id,
+        }
 
 
-def _offer_data(offer: Offer) -> dict[str, Any]:
-    return {
-        "offer_id": offer.id,
-        "status": offer.status.value,
-        "attempt": offer.attempt,
-        "sent_at": rfc3339(offer.sent_at),
-        "next_step_at": rfc3339_or_none(offer.next_step_at),
-    }
+def _facts(offer: Offer) -> OfferFacts:
+    return OfferFacts(offer.id, offer.status, offer.attempt, offer.sent_at, offer.next_step_at)

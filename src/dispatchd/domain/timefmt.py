@@ -14,3 +14,8 @@ def rfc3339(moment: datetime) -> str:
 def rfc3339_or_none(moment: datetime | None) -> str | None:
     """:func:`rfc3339` that passes ``None`` through, for optional timestamps."""
     return None if moment is None else rfc3339(moment)
+
+
+def parse_rfc3339(text: str) -> datetime:
+    """The moment an :func:`rfc3339` string names, as an aware UTC datetime."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)

@@ -19,13 +19,13 @@ from datetime import datetime, timedelta
 
 import structlog
 
+from dispatchd.domain.deadlines import Deadline, DeadlineKind
 from dispatchd.faults import crash_point
 from dispatchd.service.actors import SYSTEM
 from dispatchd.service.commands import Command, EscalateDueOffers, RunEscalationStep
 from dispatchd.service.dispatcher import Dispatcher
 from dispatchd.service.unit_of_work import CommitSummary, UnitOfWork
 from dispatchd.store.database import is_transient
-from dispatchd.store.deadlines import Deadline, DeadlineKind
 
 log = structlog.get_logger(__name__)
 

@@ -16,16 +16,16 @@ from typing import Protocol
 
 import structlog
 
+from dispatchd.domain.alerts import AlertType
 from dispatchd.domain.timefmt import rfc3339
 from dispatchd.faults import crash_point
 from dispatchd.notify.sms import Sms, SmsChannel
 from dispatchd.notify.templates import render_installer_coming
 from dispatchd.service.actors import SYSTEM
+from dispatchd.service.alerting import raise_alert
 from dispatchd.service.dispatcher import Dispatcher
-from dispatchd.service.dispatching import raise_alert
 from dispatchd.service.keys import DeploymentKey
 from dispatchd.service.unit_of_work import CommitSummary, UnitOfWork
-from dispatchd.store.alerts import AlertType
 from dispatchd.store.outbox import Channel, OutgoingMessage
 
 log = structlog.get_logger(__name__)

@@ -107,12 +107,27 @@ class NoChannel:
         raise DeliveryFailed("no SMS channel configured (set DISPATCHD_SMS_URL)")
 
 
+def sms_file_path(url: str) -> Path:
+    """The file a ``file://`` SMS URL names; it must be absolute (``file:///path``).
+
+    ``file://data/sms.jsonl`` reads as host ``data`` and path ``/sms.jsonl``: messages would
+    land at the filesystem root, so such a URL is refused instead of silently misread.
+    """
+    parsed = urlparse(url)
+    if parsed.netloc not in ("", "localhost"):
+        raise ValueError(
+            f"DISPATCHD_SMS_URL {url!r} names host {parsed.netloc!r}; a file URL needs an "
+            f"absolute path, e.g. file:///var/lib/dispatchd/sms.jsonl"
+        )
+    return Path(unquote(parsed.path))
+
+
 def sms_channel(url: str | None, data_dir: Path) -> SmsChannel:
     """The channel for ``DISPATCHD_SMS_URL`` (development default: a file in the data dir)."""
     if not url:
         return FileSink(data_dir / "sms.jsonl")
     if url.startswith("file://"):
-        return FileSink(Path(unquote(urlparse(url).path)))
+        return FileSink(sms_file_path(url))
     if url == "none":
         return NoChannel()
     return AppriseChannel(url)

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from dispatchd.domain.deadlines import Deadline
 from dispatchd.domain.escalation import Policy
 from dispatchd.domain.geo import Point
-from dispatchd.store.deadlines import Deadline
-from dispatchd.store.photos import StoredPhoto
+from dispatchd.domain.orders import StoredPhoto
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,11 @@ from datetime import datetime
 
 from dispatchd.config import Settings
 from dispatchd.domain.geo import Point
-from dispatchd.engine.zone_map import ZoneMap
 from dispatchd.service.actors import Actor
 from dispatchd.service.installer_map import InstallerMap
 from dispatchd.service.keys import DeploymentKey
 from dispatchd.service.unit_of_work import UnitOfWork
+from dispatchd.service.zone_map import ZoneMap
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,6 @@ from sqlalchemy import Connection
 
 from dispatchd.config import Settings
 from dispatchd.domain.errors import DomainError
-from dispatchd.engine.zone_map import ZoneMap
 from dispatchd.service.actors import Actor
 from dispatchd.service.clock import Clock
 from dispatchd.service.commands import Command
@@ -28,6 +27,7 @@ from dispatchd.service.installer_map import InstallerMap
 from dispatchd.service.keys import load_deployment_key
 from dispatchd.service.outcome import IdempotencyRequest, Outcome
 from dispatchd.service.unit_of_work import CommitSummary, UnitOfWork
+from dispatchd.service.zone_map import ZoneMap
 from dispatchd.store.database import Database, retrying
 from dispatchd.store.idempotency import StoredResponse
 

@@ -12,16 +12,16 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from dispatchd.domain.assignment import Candidate, OrderNeeds
-from dispatchd.engine.geo_index import IndexedInstaller, InstallerIndex
+from dispatchd.domain.installers import Installer
+from dispatchd.service.geo_index import IndexedInstaller, InstallerIndex
 from dispatchd.service.unit_of_work import UnitOfWork
-from dispatchd.store.installers import InstallerRecord
 
 SYNC_EVERY = timedelta(seconds=1)
 OVERLAP = timedelta(seconds=5)
 FIRST_LOOK = 4
 
 
-def indexed(record: InstallerRecord) -> IndexedInstaller:
+def indexed(record: Installer) -> IndexedInstaller:
     """The index entry for an installer record."""
     return IndexedInstaller(
         record.id, record.location, frozenset(record.zone_ids), frozenset(record.skills)
@@ -37,7 +37,7 @@ class InstallerMap:
         self._synced_at: datetime | None = None
         self._checked_at: datetime | None = None
 
-    def apply(self, records: Iterable[InstallerRecord]) -> None:
+    def apply(self, records: Iterable[Installer]) -> None:
         """Put on-duty installers on the map and take the others off it."""
         for record in records:
             if record.on_duty:

@@ -8,11 +8,10 @@ subscribed a phone.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from sqlalchemy import Connection, bindparam, select
 
-from dispatchd.domain.events import EventName
+from dispatchd.domain.events import EventName, OfferFacts, OfferPenalized, OfferSent, OrderEvent
 from dispatchd.domain.timefmt import rfc3339
 from dispatchd.store import tables as t
 from dispatchd.store.outbox import Channel, Outbox
@@ -33,39 +32,32 @@ _SUBSCRIBED = (
 INSISTENT = frozenset({EventName.OFFER_SENT, EventName.OFFER_REMINDED, EventName.OFFER_PENALIZED})
 
 
-def queue_phone_pushes(conn: Connection, outbox: Outbox, events: Iterable[dict[str, Any]]) -> None:
+def queue_phone_pushes(conn: Connection, outbox: Outbox, events: Iterable[OrderEvent]) -> None:
     """Add a push for each phone-worthy event whose installer has a subscribed phone.
 
-    ``events`` are the transaction's event rows about to be written; one query finds which
-    of their installers have a phone subscribed.
+    ``events`` are the transaction's events about to be written; one query finds which of
+    their installers have a phone subscribed.
     """
-    wanted = [e for e in events if e["installer_id"] and e["name"] in PUSHED_EVENTS]
+    wanted = [(e.installer_id, e) for e in events if e.installer_id and e.name in PUSHED_EVENTS]
     if not wanted:
         return
     subscribed = set(
-        conn.execute(_SUBSCRIBED, {"ids": sorted({e["installer_id"] for e in wanted})}).scalars()
+        conn.execute(_SUBSCRIBED, {"ids": sorted({who for who, _ in wanted})}).scalars()
     )
-    for event in wanted:
-        if event["installer_id"] in subscribed:
-            outbox.enqueue(
-                Channel.WEBPUSH,
-                event["installer_id"],
-                _payload(event),
-                event["order_id"],
-                event["at"],
-            )
+    for installer_id, event in wanted:
+        if installer_id in subscribed:
+            outbox.enqueue(Channel.WEBPUSH, installer_id, _payload(event), event.order_id, event.at)
 
 
-def _payload(event: dict[str, Any]) -> dict[str, object]:
-    name = EventName(event["name"])
-    data = event["data"]
+def _payload(event: OrderEvent) -> dict[str, object]:
+    offer = getattr(event, "offer", None)
     return {
-        "kind": PUSHED_EVENTS[name],
-        "event": name.value,
-        "order_id": event["order_id"],
-        "offer_id": data.get("offer_id"),
-        "amount": data.get("amount"),
-        "address": data.get("address"),
-        "insistent": name in INSISTENT,
-        "at": rfc3339(event["at"]),
+        "kind": PUSHED_EVENTS[event.name],
+        "event": event.name.value,
+        "order_id": event.order_id,
+        "offer_id": offer.offer_id if isinstance(offer, OfferFacts) else None,
+        "amount": event.amount if isinstance(event, OfferPenalized) else None,
+        "address": event.address if isinstance(event, OfferSent) else None,
+        "insistent": event.name in INSISTENT,
+        "at": rfc3339(event.at),
     }

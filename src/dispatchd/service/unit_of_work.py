@@ -11,10 +11,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Connection
 
+from dispatchd.domain.events import OrderEvent
 from dispatchd.service.phone_alerts import queue_phone_pushes
 from dispatchd.store.alerts import AlertRepository
 from dispatchd.store.deadlines import DeadlineRepository
@@ -29,6 +29,7 @@ from dispatchd.store.types import to_micros
 from dispatchd.store.users import UserRepository
 from dispatchd.store.wakeups import DEADLINES_CHANNEL, announce
 from dispatchd.store.zones import ZoneRepository
+from dispatchd.wire.events import event_row
 
 
 class UnsavedChanges(RuntimeError):
@@ -48,16 +49,12 @@ class CommitSummary:
 class UnitOfWork:
     """Repositories sharing one connection and one transaction."""
 
-    def __init__(
-        self, conn: Connection, pending_events: list[dict[str, Any]] | None = None
-    ) -> None:
+    def __init__(self, conn: Connection, pending_events: list[OrderEvent] | None = None) -> None:
         self.conn = conn
         self._children: list[UnitOfWork] = []
-        self._pending_events: list[dict[str, Any]] = (
-            [] if pending_events is None else pending_events
-        )
+        self._pending_events: list[OrderEvent] = [] if pending_events is None else pending_events
         self.outbox = Outbox(conn)
-        self.events = EventLog(conn, None, self._pending_events)
+        self.events = EventLog(conn, self._pending_events)
         self.orders = OrderRepository(conn, self.events)
         self.installers = InstallerRepository(conn)
         self.zones = ZoneRepository(conn)
@@ -97,7 +94,7 @@ class UnitOfWork:
     def before_commit(self) -> None:
         """The transaction's last writes: pushes and events, then a hint if a deadline is near."""
         queue_phone_pushes(self.conn, self.outbox, self._pending_events)
-        write_events(self.conn, self._pending_events)
+        write_events(self.conn, [event_row(event) for event in self._pending_events])
         self._pending_events.clear()
         earliest = self.summary().earliest_deadline
         if earliest is not None:

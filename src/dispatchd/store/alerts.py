@@ -2,40 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import Connection, bindparam, select, update
 
+from dispatchd.domain.alerts import Alert, AlertType
 from dispatchd.store import tables as t
-
-
-class AlertType(StrEnum):
-    """What needs a manager's attention."""
-
-    OFFER_REVOKED = "offer_revoked"
-    NEEDS_DISPATCHER = "needs_dispatcher"
-    NO_ELIGIBLE_INSTALLER = "no_eligible_installer"
-    FOLLOW_UP_REQUIRED = "follow_up_required"
-    MESSAGE_UNDELIVERED = "message_undelivered"
-
-
-@dataclass(frozen=True)
-class Alert:
-    """One inbox item."""
-
-    id: str
-    type: AlertType
-    order_id: str
-    at: datetime
-    zone_id: str | None = None
-    offer_id: str | None = None
-    installer_id: str | None = None
-    detail: str | None = None
-    acknowledged_at: datetime | None = None
-    acknowledged_by: str | None = None
-
 
 _INSERT_ALERT = t.alerts.insert()
 _OPEN_FOR_ORDER = select(t.alerts).where(
@@ -56,6 +30,7 @@ class AlertRepository:
         self._conn = conn
         self._unwritten: list[Alert] = []
         self._open_known: dict[tuple[str, AlertType], Alert | None] = {}
+        self._none_stored: set[str] = set()
 
     def add(self, alert: Alert) -> None:
         """Store a new alert."""
@@ -73,6 +48,39 @@ class AlertRepository:
         """Forget unwritten alerts (their command was rolled back)."""
         self._unwritten.clear()
         self._open_known.clear()
+        self._none_stored.clear()
+
+    def new_order(self, order_id: str) -> None:
+        """The order was created in this transaction: no stored alert can be about it yet."""
+        self._none_stored.add(order_id)
+        for alert_type in AlertType:
+            self._open_known.setdefault((order_id, alert_type), None)
+
+    def settle(
+        self, order_id: str, alert_types: Iterable[AlertType], by: str, now: datetime
+    ) -> None:
+        """Close the order's open alerts of these types: what they asked for has happened.
+
+        Alerts raised earlier in this transaction are closed before they are written; stored
+        ones with one statement, skipped for an order known to have none.
+        """
+        types = frozenset(alert_types)
+        for index, alert in enumerate(self._unwritten):
+            if alert.order_id == order_id and alert.type in types and alert.acknowledged_at is None:
+                self._unwritten[index] = replace(alert, acknowledged_at=now, acknowledged_by=by)
+        for alert_type in types:
+            self._open_known[(order_id, alert_type)] = None
+        if order_id in self._none_stored:
+            return
+        self._conn.execute(
+            update(t.alerts)
+            .where(
+                t.alerts.c.order_id == order_id,
+                t.alerts.c.type.in_(sorted(alert_type.value for alert_type in types)),
+                t.alerts.c.acknowledged_at.is_(None),
+            )
+            .values(acknowledged_at=now, acknowledged_by=by)
+        )
 
     def learn_open(self, order_ids: list[str], alert_type: AlertType) -> None:
         """Read once which of these orders have an open alert of this type (for a batch)."""

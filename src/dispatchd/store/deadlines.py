@@ -9,32 +9,13 @@ the same deadline, and neither waits for the other.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import Connection, Select, bindparam, delete, func, select, update
 
+from dispatchd.domain.deadlines import Deadline, DeadlineKind
 from dispatchd.store import tables as t
 from dispatchd.store.sql import upsert, upsert_many
-
-
-class DeadlineKind(StrEnum):
-    """What a deadline does when it comes due."""
-
-    OFFER_STEP = "offer_step"
-
-
-@dataclass(frozen=True)
-class Deadline:
-    """A due action: run step ``step`` for ``subject_id`` at ``due_at``."""
-
-    id: int
-    kind: DeadlineKind
-    subject_id: str
-    step: int
-    due_at: datetime
-    failures: int = 0
 
 
 class DeadlineRepository:

@@ -6,14 +6,14 @@ everything after it that it may see.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, false, select, true
 
-from dispatchd.domain.events import Event
+from dispatchd.domain.events import OrderEvent
 from dispatchd.store import tables as t
 from dispatchd.store.sql import AdvisoryLock, advisory_xact_lock
 from dispatchd.store.wakeups import EVENTS_CHANNEL, announce
@@ -66,39 +66,20 @@ EVERYONE = Audience()
 class EventLog:
     """Appends events and reads them back in id order."""
 
-    def __init__(
-        self,
-        conn: Connection,
-        on_append: Callable[[list[Event]], None] | None = None,
-        pending: list[dict[str, Any]] | None = None,
-    ) -> None:
+    def __init__(self, conn: Connection, pending: list[OrderEvent] | None = None) -> None:
         self._conn = conn
-        self._on_append = on_append
-        self.pending: list[dict[str, Any]] = [] if pending is None else pending
+        self.pending: list[OrderEvent] = [] if pending is None else pending
         self.appended = 0
 
-    def append(self, events: Iterable[Event]) -> None:
+    def append(self, events: Iterable[OrderEvent]) -> None:
         """Add events to the caller's transaction, keeping their order.
 
         They are held back and inserted by :func:`write_events` as the transaction's last
         writes, which is what keeps ids in commit order.
         """
         batch = list(events)
-        rows = [
-            {
-                "name": event.name.value,
-                "order_id": event.order_id,
-                "installer_id": event.installer_id,
-                "zone_id": event.zone_id,
-                "data": event.data,
-                "at": event.at,
-            }
-            for event in batch
-        ]
-        self.pending.extend(rows)
-        self.appended += len(rows)
-        if self._on_append is not None:
-            self._on_append(batch)
+        self.pending.extend(batch)
+        self.appended += len(batch)
 
     def after(self, last_id: int, audience: Audience, limit: int = 500) -> list[LoggedEvent]:
         """Events with id greater than ``last_id`` that the audience may see, oldest first."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +19,7 @@ from sqlalchemy import (
 
 from dispatchd.domain.assignment import Candidate
 from dispatchd.domain.geo import Point
+from dispatchd.domain.installers import Installer
 from dispatchd.domain.offers import ACTIVE_OFFER_STATUSES
 from dispatchd.domain.orders import OrderStatus
 from dispatchd.store import tables as t
@@ -67,35 +67,6 @@ _SET_LOCATION = (
 )
 
 
-@dataclass
-class InstallerRecord:
-    """An installer as stored, with their zones."""
-
-    id: str
-    name: str
-    phone: str
-    capacity: int
-    skills: list[str]
-    on_duty: bool
-    zone_ids: list[str]
-    created_at: datetime
-    location: Point | None = None
-    location_at: datetime | None = None
-    accuracy_m: float | None = None
-
-    def as_candidate(self, active_jobs: int) -> Candidate:
-        """The installer as the assignment rules see them."""
-        return Candidate(
-            installer_id=self.id,
-            on_duty=self.on_duty,
-            zone_ids=frozenset(self.zone_ids),
-            active_jobs=active_jobs,
-            capacity=self.capacity,
-            skills=frozenset(self.skills),
-            location=self.location,
-        )
-
-
 class InstallerRepository:
     """Reads and writes installers; counts workload from offers and jobs, never a counter."""
 
@@ -103,7 +74,7 @@ class InstallerRepository:
         self._conn = conn
         self.touched: set[str] = set()
 
-    def add(self, record: InstallerRecord) -> None:
+    def add(self, record: Installer) -> None:
         """Insert an installer and link their zones."""
         self._conn.execute(
             t.installers.insert().values(
@@ -120,14 +91,14 @@ class InstallerRepository:
         self._link_zones(record.id, record.zone_ids)
         self.touched.add(record.id)
 
-    def get(self, installer_id: str) -> InstallerRecord | None:
+    def get(self, installer_id: str) -> Installer | None:
         """One installer, or None."""
         records = self._load(_BY_ID, {"id": installer_id})
         return records[0] if records else None
 
     def find(
         self, zone_ids: Iterable[str] | None = None, on_duty: bool | None = None
-    ) -> list[InstallerRecord]:
+    ) -> list[Installer]:
         """Installers, optionally only those serving any of ``zone_ids`` or of a duty state."""
         query = select(t.installers).order_by(t.installers.c.name, t.installers.c.id)
         if zone_ids is not None:
@@ -178,11 +149,11 @@ class InstallerRepository:
         self.touched.add(installer_id)
         return result.rowcount == 1
 
-    def changed_since(self, moment: datetime) -> list[InstallerRecord]:
+    def changed_since(self, moment: datetime) -> list[Installer]:
         """Installers changed at or after ``moment`` (how other processes' changes are seen)."""
         return self._load(_CHANGED_SINCE, {"moment": moment})
 
-    def by_ids(self, installer_ids: list[str]) -> list[InstallerRecord]:
+    def by_ids(self, installer_ids: list[str]) -> list[Installer]:
         """These installers, as stored now."""
         if not installer_ids:
             return []
@@ -242,7 +213,7 @@ class InstallerRepository:
         if rows:
             self._conn.execute(t.installer_zones.insert(), rows)
 
-    def _load(self, query: Any, params: dict[str, Any] | None = None) -> list[InstallerRecord]:
+    def _load(self, query: Any, params: dict[str, Any] | None = None) -> list[Installer]:
         rows = list(self._conn.execute(query, params).mappings())
         if not rows:
             return []
@@ -253,9 +224,9 @@ class InstallerRepository:
         return [_record(row, zones[row["id"]]) for row in rows]
 
 
-def _record(row: RowMapping, zone_ids: list[str]) -> InstallerRecord:
+def _record(row: RowMapping, zone_ids: list[str]) -> Installer:
     location = None if row["lat"] is None else Point(row["lat"], row["lon"])
-    return InstallerRecord(
+    return Installer(
         id=row["id"],
         name=row["name"],
         phone=row["phone"],

@@ -6,29 +6,11 @@ is retried or replayed after a crash, the deduction is booked once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
 from sqlalchemy import Connection, func, select
 
+from dispatchd.domain.ledger import LedgerEntry
 from dispatchd.store import tables as t
 from dispatchd.store.sql import insert_ignoring_conflict, insert_many_ignoring_conflicts
-
-LATE_ACCEPTANCE_PENALTY = "late_acceptance_penalty"
-
-
-@dataclass(frozen=True)
-class LedgerEntry:
-    """One booking: negative for a deduction."""
-
-    id: str
-    installer_id: str
-    amount: int
-    reason: str
-    offer_id: str | None
-    order_id: str | None
-    step: int | None
-    at: datetime
 
 
 class Ledger:

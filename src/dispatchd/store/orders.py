@@ -29,9 +29,11 @@ from sqlalchemy import (
 from dispatchd.domain.escalation import Ladder
 from dispatchd.domain.geo import Point
 from dispatchd.domain.offers import ACTIVE_OFFER_STATUSES, Offer, OfferStatus
-from dispatchd.domain.orders import Customer, Order, OrderStatus
+from dispatchd.domain.orders import OPEN_ORDER_STATUSES, Customer, FollowUp, Order, OrderStatus
+from dispatchd.domain.timefmt import parse_rfc3339, rfc3339
 from dispatchd.store import tables as t
 from dispatchd.store.event_log import EventLog
+from dispatchd.wire.policy import ladder_from_json, ladder_json
 
 _INSERT_ORDER = t.orders.insert()
 _INSERT_OFFER = t.offers.insert()
@@ -89,6 +91,19 @@ class OrderRepository:
                 t.orders.c.status == OrderStatus.PENDING.value,
                 t.orders.c.awaiting_dispatcher.is_(False),
                 t.orders.c.zone_id.in_(list(zone_ids)),
+            )
+            .order_by(t.orders.c.created_at, t.orders.c.id)
+            .limit(limit)
+        ).scalars()
+        return [order for order in (self.get(order_id) for order_id in list(ids)) if order]
+
+    def outside_every_zone(self, limit: int) -> list[Order]:
+        """Open orders that no zone covered when they came in, oldest first, locked."""
+        ids = self._conn.execute(
+            select(t.orders.c.id)
+            .where(
+                t.orders.c.zone_id.is_(None),
+                t.orders.c.status.in_([status.value for status in OPEN_ORDER_STATUSES]),
             )
             .order_by(t.orders.c.created_at, t.orders.c.id)
             .limit(limit)
@@ -286,7 +301,7 @@ def _order_from_row(row: RowMapping, offers: list[Offer]) -> Order:
         offers=offers,
         awaiting_dispatcher=bool(row["awaiting_dispatcher"]),
         flags=list(row["flags"]),
-        follow_up=row["follow_up"],
+        follow_up=_follow_up_from_json(row["follow_up"]),
         accepted_at=row["accepted_at"],
         started_at=row["started_at"],
         completed_at=row["completed_at"],
@@ -346,7 +361,7 @@ def _order_row(order: Order) -> dict[str, Any]:
         "installer_id": order.installer_id,
         "awaiting_dispatcher": order.awaiting_dispatcher,
         "flags": list(order.flags),
-        "follow_up": order.follow_up,
+        "follow_up": _follow_up_json(order.follow_up),
         "needs_follow_up": order.needs_follow_up,
         "tracking_token": order.tracking_token,
         "created_at": order.created_at,
@@ -364,6 +379,25 @@ def _order_row(order: Order) -> dict[str, Any]:
     }
 
 
+def _follow_up_json(follow_up: FollowUp | None) -> dict[str, Any] | None:
+    if follow_up is None:
+        return None
+    return {
+        "outcome": follow_up.outcome,
+        "note": follow_up.note,
+        "at": rfc3339(follow_up.at),
+        "by": follow_up.by,
+    }
+
+
+def _follow_up_from_json(stored: dict[str, Any] | None) -> FollowUp | None:
+    if stored is None:
+        return None
+    return FollowUp(
+        stored["outcome"], stored.get("note"), parse_rfc3339(stored["at"]), stored["by"]
+    )
+
+
 def _offer_row(offer: Offer) -> dict[str, Any]:
     return {
         "id": offer.id,
@@ -371,7 +405,7 @@ def _offer_row(offer: Offer) -> dict[str, Any]:
         "installer_id": offer.installer_id,
         "status": offer.status.value,
         "attempt": offer.attempt,
-        "ladder": offer.ladder.as_list(),
+        "ladder": ladder_json(offer.ladder),
         "policy_version": offer.policy_version,
         "next_step": offer.next_step,
         "next_step_at": offer.next_step_at,
@@ -385,7 +419,7 @@ def _offer_row(offer: Offer) -> dict[str, Any]:
 @lru_cache(maxsize=1024)
 def _stored_ladder(steps: tuple[tuple[int, str, int], ...]) -> Ladder:
     """Offers share a handful of ladders: each is parsed and validated once per process."""
-    return Ladder.from_list(
+    return ladder_from_json(
         [
             {"after_s": after_s, "action": action, "amount": amount}
             for after_s, action, amount in steps

@@ -13,11 +13,12 @@ import io
 import os
 import tempfile
 import warnings
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from dispatchd.domain.orders import StoredPhoto
 
 ALLOWED_FORMATS = frozenset({"JPEG", "PNG", "WEBP", "HEIF"})
 MAX_PIXELS = 40_000_000
@@ -42,14 +43,6 @@ class NotAnImage(ValueError):
 
 class ImageTooLarge(ValueError):
     """The image has more pixels than the budget allows (a 413)."""
-
-
-@dataclass(frozen=True)
-class StoredPhoto:
-    """Where a photo was stored, and when it was taken (from its EXIF, if it said)."""
-
-    key: str
-    taken_at: datetime | None
 
 
 class PhotoStore:

@@ -6,8 +6,9 @@ from datetime import datetime
 
 from sqlalchemy import Connection, select
 
-from dispatchd.domain.escalation import CustomerNotice, Ladder, Policy
+from dispatchd.domain.escalation import Policy
 from dispatchd.store import tables as t
+from dispatchd.wire.policy import policy_from_json, policy_json
 
 _NEWEST = (
     select(t.policies.c.version, t.policies.c.body).order_by(t.policies.c.version.desc()).limit(1)
@@ -34,25 +35,14 @@ class PolicyRepository:
         row = self._conn.execute(_NEWEST).first()
         if row is None:
             return None
-        return int(row[0]), policy_from_dict(row[1])
+        return int(row[0]), policy_from_json(row[1])
 
     def add(self, policy: Policy, now: datetime, by: str | None) -> int:
         """Store a new version; offers sent from now on use it."""
         result = self._conn.execute(
-            t.policies.insert().values(body=policy.as_dict(), created_at=now, created_by=by)
+            t.policies.insert().values(body=policy_json(policy), created_at=now, created_by=by)
         )
         key = result.inserted_primary_key
         assert key is not None
         self._current = None
         return int(key[0])
-
-
-def policy_from_dict(body: dict[str, object]) -> Policy:
-    """A policy from its stored (already validated) JSON form."""
-    escalation = body["escalation"]
-    assert isinstance(escalation, list)
-    return Policy(
-        escalation=Ladder.from_list(escalation),
-        max_auto_attempts=int(str(body["max_auto_attempts"])),
-        customer_notice=CustomerNotice(str(body["customer_notice"])),
-    )

@@ -114,7 +114,7 @@ orders = Table(
     metadata,
     Column("id", ID, primary_key=True),
     Column("status", String(16), nullable=False),
-    Column("zone_id", ID, ForeignKey("zones.id"), nullable=False),
+    Column("zone_id", ID, ForeignKey("zones.id")),
     Column("customer_name", String(200), nullable=False),
     Column("customer_phone", String(32), nullable=False),
     Column("address", String(500), nullable=False),

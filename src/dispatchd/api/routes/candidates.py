@@ -11,9 +11,9 @@ from fastapi import APIRouter, Query
 from dispatchd.api.client_schemas import CandidateOut, CandidatesOut
 from dispatchd.api.deps import ConsoleActor, DispatcherDep
 from dispatchd.domain.assignment import rank
-from dispatchd.service.dispatching import order_needs
 from dispatchd.service.errors import NotFound
 from dispatchd.service.handlers.orders import may_see_order
+from dispatchd.service.offering import order_needs
 from dispatchd.service.unit_of_work import UnitOfWork
 
 router = APIRouter(tags=["orders"])

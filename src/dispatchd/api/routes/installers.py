@@ -10,18 +10,18 @@ from dispatchd.api.deps import ConsoleActor, CurrentActor, DispatcherDep, Idempo
 from dispatchd.api.rendering import Renderer, respond
 from dispatchd.api.schemas import InstallerCreate, InstallerOut, InstallerUpdate, LedgerOut
 from dispatchd.api.views import installer_view, ledger_entry_view
+from dispatchd.domain.installers import Installer
 from dispatchd.service.actors import Actor
 from dispatchd.service.commands import CreateInstaller, UpdateInstaller
 from dispatchd.service.errors import NotFound
 from dispatchd.service.handlers.installers import may_see_installer, visible_installer
 from dispatchd.service.outcome import Outcome
 from dispatchd.service.unit_of_work import UnitOfWork
-from dispatchd.store.installers import InstallerRecord
 
 router = APIRouter(tags=["installers"])
 
 
-def installer_views(uow: UnitOfWork, records: list[InstallerRecord]) -> list[dict[str, Any]]:
+def installer_views(uow: UnitOfWork, records: list[Installer]) -> list[dict[str, Any]]:
     """Installers with workload and balance, counted in two queries for the whole list."""
     ids = [record.id for record in records]
     workload = uow.installers.active_jobs(ids)
@@ -32,7 +32,7 @@ def installer_views(uow: UnitOfWork, records: list[InstallerRecord]) -> list[dic
 def as_installer(status_code: int = 200) -> Renderer:
     """Render an installer with their current workload and balance."""
 
-    def render(uow: UnitOfWork, record: InstallerRecord) -> Outcome:
+    def render(uow: UnitOfWork, record: Installer) -> Outcome:
         return Outcome(status_code, installer_views(uow, [record])[0])
 
     return render

@@ -7,10 +7,10 @@ from fastapi import APIRouter, Response
 from dispatchd.api.deps import ConsoleActor, CurrentActor, DispatcherDep, Idempotency
 from dispatchd.api.rendering import respond, with_view
 from dispatchd.api.schemas import PolicyBody
-from dispatchd.domain.escalation import CustomerNotice, Ladder, Policy
 from dispatchd.service.commands import SetPolicy
-from dispatchd.service.dispatching import current_policy
+from dispatchd.service.offering import current_policy
 from dispatchd.service.unit_of_work import UnitOfWork
+from dispatchd.wire.policy import policy_from_json, policy_json
 
 router = APIRouter(tags=["policy"])
 
@@ -20,7 +20,7 @@ def get_policy(_actor: CurrentActor, dispatcher: DispatcherDep) -> PolicyBody:
     """The policy in force for offers sent from now on."""
     with dispatcher.reading() as conn:
         _version, policy = current_policy(UnitOfWork(conn))
-    return PolicyBody.model_validate(policy.as_dict())
+    return PolicyBody.model_validate(policy_json(policy))
 
 
 @router.put("/policy", response_model=PolicyBody)
@@ -28,13 +28,7 @@ def set_policy(
     body: PolicyBody, actor: ConsoleActor, dispatcher: DispatcherDep, idem: Idempotency
 ) -> Response:
     """Replace the policy; offers already sent keep the ladder they were sent with."""
-    policy = Policy(
-        escalation=Ladder.from_list(
-            [step.model_dump(exclude_none=True) for step in body.escalation]
-        ),
-        max_auto_attempts=body.max_auto_attempts,
-        customer_notice=CustomerNotice(body.customer_notice),
-    )
+    policy = policy_from_json(body.model_dump(exclude_none=True))
     return respond(
-        dispatcher.execute_rendered(SetPolicy(policy), actor, with_view(Policy.as_dict), idem)
+        dispatcher.execute_rendered(SetPolicy(policy), actor, with_view(policy_json), idem)
     )

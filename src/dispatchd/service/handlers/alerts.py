@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from dispatchd.domain.alerts import Alert
 from dispatchd.service.commands import AcknowledgeAlert
 from dispatchd.service.context import Context
 from dispatchd.service.errors import NotFound
 from dispatchd.service.unit_of_work import UnitOfWork
-from dispatchd.store.alerts import Alert
 
 
 def acknowledge_alert(cmd: AcknowledgeAlert, uow: UnitOfWork, ctx: Context) -> Alert:

@@ -12,22 +12,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from dispatchd.domain.alerts import AlertType
+from dispatchd.domain.deadlines import DeadlineKind
 from dispatchd.domain.escalation import StepAction
 from dispatchd.domain.ids import new_id
+from dispatchd.domain.ledger import LATE_ACCEPTANCE_PENALTY, LedgerEntry
 from dispatchd.domain.offers import Offer, StepTaken
 from dispatchd.domain.orders import Order, OrderStatus
+from dispatchd.service.alerting import raise_alert
 from dispatchd.service.commands import EscalateDueOffers, RunEscalationStep
 from dispatchd.service.context import Context
-from dispatchd.service.dispatching import (
-    dispatch,
-    offer_waiting_orders_to_freed,
-    raise_alert,
-    schedule_next_step,
-)
+from dispatchd.service.offering import dispatch, offer_waiting_orders_to_freed, schedule_next_step
 from dispatchd.service.unit_of_work import UnitOfWork
-from dispatchd.store.alerts import AlertType
-from dispatchd.store.deadlines import DeadlineKind
-from dispatchd.store.ledger import LATE_ACCEPTANCE_PENALTY, LedgerEntry
 
 
 def escalate_due_offers(cmd: EscalateDueOffers, uow: UnitOfWork, ctx: Context) -> int:

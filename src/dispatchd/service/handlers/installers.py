@@ -4,25 +4,25 @@ from __future__ import annotations
 
 from dispatchd.domain.errors import FieldError, InvalidInput, NotAllowed
 from dispatchd.domain.ids import new_id
+from dispatchd.domain.installers import Installer
 from dispatchd.service.actors import Actor, Role
 from dispatchd.service.commands import CreateInstaller, ReportLocation, SetDuty, UpdateInstaller
 from dispatchd.service.context import Context
-from dispatchd.service.dispatching import dispatch_waiting_orders
 from dispatchd.service.errors import NotFound
 from dispatchd.service.handlers.accounts import new_user
+from dispatchd.service.offering import dispatch_waiting_orders
 from dispatchd.service.phones import normalize_phone
 from dispatchd.service.unit_of_work import UnitOfWork
-from dispatchd.store.installers import InstallerRecord
 
 MAX_LOCATION_AGE_S = 24 * 3600
 MAX_LOCATION_FUTURE_S = 60
 
 
-def create_installer(cmd: CreateInstaller, uow: UnitOfWork, ctx: Context) -> InstallerRecord:
+def create_installer(cmd: CreateInstaller, uow: UnitOfWork, ctx: Context) -> Installer:
     """Register an installer and their login; they start off duty."""
     phone = normalize_phone(cmd.phone, ctx.settings.phone_region)
     check_zones(uow, ctx.actor, list(cmd.zone_ids))
-    record = InstallerRecord(
+    record = Installer(
         id=new_id("ins"),
         name=cmd.name,
         phone=phone,
@@ -37,7 +37,7 @@ def create_installer(cmd: CreateInstaller, uow: UnitOfWork, ctx: Context) -> Ins
     return record
 
 
-def update_installer(cmd: UpdateInstaller, uow: UnitOfWork, ctx: Context) -> InstallerRecord:
+def update_installer(cmd: UpdateInstaller, uow: UnitOfWork, ctx: Context) -> Installer:
     """Change an installer's details; more room or more zones may free waiting orders."""
     installer = visible_installer(uow, ctx.actor, cmd.installer_id)
     changes = dict(cmd.changes)
@@ -56,7 +56,7 @@ def update_installer(cmd: UpdateInstaller, uow: UnitOfWork, ctx: Context) -> Ins
     return updated
 
 
-def set_duty(cmd: SetDuty, uow: UnitOfWork, ctx: Context) -> InstallerRecord:
+def set_duty(cmd: SetDuty, uow: UnitOfWork, ctx: Context) -> Installer:
     """On duty, the installer can be offered jobs at once; off duty, no new offers come."""
     installer = visible_installer(uow, ctx.actor, cmd.installer_id)
     uow.installers.update(installer.id, {"on_duty": cmd.on_duty}, ctx.now)
@@ -90,7 +90,7 @@ def check_zones(uow: UnitOfWork, actor: Actor, zone_ids: list[str]) -> None:
         raise NotAllowed(f"zones outside your responsibility: {', '.join(outside)}")
 
 
-def visible_installer(uow: UnitOfWork, actor: Actor, installer_id: str) -> InstallerRecord:
+def visible_installer(uow: UnitOfWork, actor: Actor, installer_id: str) -> Installer:
     """The installer if the actor may see them (themself, or in a manager's zones), else 404."""
     installer = uow.installers.get(installer_id)
     if installer is None or not may_see_installer(actor, installer):
@@ -98,7 +98,7 @@ def visible_installer(uow: UnitOfWork, actor: Actor, installer_id: str) -> Insta
     return installer
 
 
-def may_see_installer(actor: Actor, installer: InstallerRecord) -> bool:
+def may_see_installer(actor: Actor, installer: Installer) -> bool:
     """Installers see only themselves; managers see installers serving one of their zones."""
     if actor.role is Role.INSTALLER:
         return actor.installer_id == installer.id

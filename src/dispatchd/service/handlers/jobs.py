@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dispatchd.domain.errors import FieldError, InvalidInput
+from dispatchd.domain.alerts import AlertType
 from dispatchd.domain.orders import CompletionProof, Order
-from dispatchd.domain.service_code import normalize_service_code, service_code_matches
+from dispatchd.service.alerting import raise_alert
 from dispatchd.service.commands import CompleteJob, ResolveFollowUp, StartJob
 from dispatchd.service.context import Context
-from dispatchd.service.dispatching import offer_waiting_orders_to_freed, raise_alert
 from dispatchd.service.errors import NotFound
 from dispatchd.service.handlers.orders import visible_order
+from dispatchd.service.offering import offer_waiting_orders_to_freed
 from dispatchd.service.unit_of_work import UnitOfWork
-from dispatchd.store.alerts import AlertType
 
 
 @dataclass(frozen=True)
@@ -41,26 +40,11 @@ def complete_job(cmd: CompleteJob, uow: UnitOfWork, ctx: Context) -> Order | Ser
     order = held_order(uow, ctx, cmd.order_id)
     confirmed = False
     if cmd.service_code is not None:
-        code = normalize_service_code(cmd.service_code)
-        if code is None:
-            raise InvalidInput([FieldError("service_code", "must be the customer's 6 digits")])
-        if order.service_code_locked:
-            raise InvalidInput(
-                [
-                    FieldError(
-                        "service_code",
-                        "is locked after 5 wrong codes; complete without it and a manager will "
-                        "call the customer",
-                    )
-                ]
-            )
-        confirmed = order.service_code_hash is not None and service_code_matches(
-            order.service_code_hash, code, ctx.key.service_code_pepper
-        )
-        if not confirmed:
-            left = order.record_wrong_service_code()
+        left = order.check_service_code(cmd.service_code, ctx.key.service_code_pepper)
+        if left is not None:
             uow.orders.save(order)
             return ServiceCodeRejected(order, left)
+        confirmed = True
     flag = order.complete(
         ctx.now,
         CompletionProof(cmd.photo.key, cmd.photo.taken_at, cmd.notes, code_confirmed=confirmed),
@@ -77,9 +61,7 @@ def resolve_follow_up(cmd: ResolveFollowUp, uow: UnitOfWork, ctx: Context) -> Or
     order = visible_order(uow, ctx.actor, cmd.order_id)
     order.resolve_follow_up(ctx.now, cmd.outcome, cmd.note, ctx.actor.user_id)
     uow.orders.save(order)
-    alert = uow.alerts.open_for_order(order.id, AlertType.FOLLOW_UP_REQUIRED)
-    if alert is not None:
-        uow.alerts.acknowledge(alert.id, ctx.actor.user_id, ctx.now)
+    uow.alerts.settle(order.id, [AlertType.FOLLOW_UP_REQUIRED], ctx.actor.user_id, ctx.now)
     return order
 
 

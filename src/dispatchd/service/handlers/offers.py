@@ -8,13 +8,13 @@ from dispatchd.domain.orders import Order
 from dispatchd.service.commands import AcceptOffer, DeclineOffer
 from dispatchd.service.context import Context
 from dispatchd.service.customer_notice import tell_customer_who_is_coming
-from dispatchd.service.dispatching import (
+from dispatchd.service.errors import NotFound
+from dispatchd.service.offering import (
     current_policy,
     dispatch,
     offer_waiting_orders_to_freed,
     stop_escalation,
 )
-from dispatchd.service.errors import NotFound
 from dispatchd.service.unit_of_work import UnitOfWork
 
 

@@ -2,46 +2,41 @@
 
 from __future__ import annotations
 
-from dispatchd.domain.errors import FieldError, InvalidInput, NotAllowed
+from dispatchd.domain.alerts import AlertType
+from dispatchd.domain.errors import NotAllowed
 from dispatchd.domain.ids import new_id, new_secret_token
 from dispatchd.domain.orders import Customer, Order, OrderStatus
 from dispatchd.service.actors import Actor
 from dispatchd.service.commands import AssignOrder, CancelOrder, CreateOrder
 from dispatchd.service.context import Context
-from dispatchd.service.dispatching import (
+from dispatchd.service.errors import Conflict, NotFound
+from dispatchd.service.handlers.installers import visible_installer
+from dispatchd.service.offering import (
     current_policy,
     dispatch,
     offer_waiting_orders_to_freed,
-    resolve_dispatch_alerts,
     send_offer,
     stop_escalation,
 )
-from dispatchd.service.errors import Conflict, NotFound
-from dispatchd.service.handlers.installers import visible_installer
 from dispatchd.service.phones import normalize_phone
 from dispatchd.service.unit_of_work import UnitOfWork
 
 
 def create_order(cmd: CreateOrder, uow: UnitOfWork, ctx: Context) -> Order:
-    """Place the request in the zone containing it and offer it at once (S201)."""
+    """Place the request in the zone containing it and offer it at once (S201).
+
+    A location outside every zone is still a customer who paid: the order is kept without a
+    zone and the console is alerted that nobody can take it (only unrestricted managers see
+    it), instead of refusing it at the door.
+    """
     phone = normalize_phone(cmd.customer_phone, ctx.settings.phone_region, "customer.phone")
     zone_ids = ctx.zones_containing(uow, cmd.location)
-    if not zone_ids:
-        raise InvalidInput(
-            [
-                FieldError(
-                    "location",
-                    f"({cmd.location.lat}, {cmd.location.lon}) lies in no zone; draw a zone "
-                    "that covers it or correct the coordinates",
-                )
-            ]
-        )
     visible = [zone_id for zone_id in zone_ids if ctx.actor.sees_zone(zone_id)]
-    if not visible:
+    if not ctx.actor.sees_zone(visible[0] if visible else None):
         raise NotAllowed("the order's location lies outside your zones")
     order = Order.create(
         order_id=new_id("ord"),
-        zone_id=visible[0],
+        zone_id=visible[0] if visible else None,
         customer=Customer(cmd.customer_name, phone),
         address=cmd.address,
         location=cmd.location,
@@ -53,6 +48,7 @@ def create_order(cmd: CreateOrder, uow: UnitOfWork, ctx: Context) -> Order:
         external_ref=cmd.external_ref,
     )
     uow.orders.add(order)
+    uow.alerts.new_order(order.id)
     dispatch(uow, order, ctx)
     return order
 
@@ -71,19 +67,22 @@ def assign_order(cmd: AssignOrder, uow: UnitOfWork, ctx: Context) -> Order:
         stop_escalation(uow, previous)
     version, policy = current_policy(uow)
     send_offer(uow, order, installer.id, ctx, version, policy)
-    resolve_dispatch_alerts(uow, order, ctx)
     if previous is not None and previous.installer_id != installer.id:
         offer_waiting_orders_to_freed(uow, previous.installer_id, ctx)
     return order
 
 
 def cancel_order(cmd: CancelOrder, uow: UnitOfWork, ctx: Context) -> Order:
-    """Call the job off; the installer who held it is free for the next one."""
+    """Call the job off; the installer who held it is free for the next one.
+
+    Nothing about a cancelled order needs a person any more: its open alerts close.
+    """
     order = visible_order(uow, ctx.actor, cmd.order_id)
     offer = order.current_offer
     holder = offer.installer_id if offer else order.installer_id
     order.cancel(ctx.now, cmd.reason)
     uow.orders.save(order)
+    uow.alerts.settle(order.id, AlertType, ctx.actor.user_id, ctx.now)
     if offer is not None:
         stop_escalation(uow, offer)
     if holder is not None:

@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+import shapely
+
 from dispatchd.domain.errors import NotAllowed
 from dispatchd.domain.ids import new_id
-from dispatchd.engine.zone_map import parse_boundary
+from dispatchd.domain.orders import OrderStatus
 from dispatchd.service.commands import CreateZone, DeleteZone, UpdateZone
 from dispatchd.service.context import Context
 from dispatchd.service.errors import Conflict, NotFound
+from dispatchd.service.offering import dispatch
 from dispatchd.service.unit_of_work import UnitOfWork
+from dispatchd.service.zone_map import parse_boundary
 from dispatchd.store.zones import ZoneRecord
+
+ORDERS_TAKEN_IN_PER_ZONE_CHANGE = 500
 
 
 def create_zone(cmd: CreateZone, uow: UnitOfWork, ctx: Context) -> ZoneRecord:
-    """Store a validated zone; its boundary is used from the next order on."""
-    parse_boundary(cmd.boundary)
+    """Store a validated zone; orders waiting outside every zone that it covers join it."""
+    geometry = parse_boundary(cmd.boundary)
     if ctx.actor.zone_ids is not None:
         raise NotAllowed("a manager limited to zones cannot create zones; ask an admin")
     zone = ZoneRecord(new_id("zon"), cmd.name, cmd.boundary, ctx.now, ctx.now)
     uow.zones.add(zone)
+    take_in_orders_outside_zones(uow, zone.id, geometry, ctx)
     return zone
 
 
@@ -28,10 +35,12 @@ def update_zone(cmd: UpdateZone, uow: UnitOfWork, ctx: Context) -> ZoneRecord:
     values: dict[str, object] = {"updated_at": ctx.now}
     if cmd.name is not None:
         values["name"] = cmd.name
+    geometry = parse_boundary(cmd.boundary) if cmd.boundary is not None else None
     if cmd.boundary is not None:
-        parse_boundary(cmd.boundary)
         values["boundary"] = cmd.boundary
     uow.zones.update(zone.id, values)
+    if geometry is not None:
+        take_in_orders_outside_zones(uow, zone.id, geometry, ctx)
     updated = uow.zones.get(zone.id)
     assert updated is not None
     return updated
@@ -46,6 +55,23 @@ def delete_zone(cmd: DeleteZone, uow: UnitOfWork, ctx: Context) -> None:
             f"zone {zone.id} still has {open_orders} open orders; complete or cancel them first"
         )
     uow.zones.delete(zone.id, ctx.now)
+
+
+def take_in_orders_outside_zones(
+    uow: UnitOfWork, zone_id: str, boundary: shapely.Geometry, ctx: Context
+) -> None:
+    """Orders that came in outside every zone and lie inside this boundary join the zone.
+
+    A pending one is dispatched at once, as if it had just arrived (an offer settles its
+    "nobody can take this" alert).
+    """
+    for order in uow.orders.outside_every_zone(ORDERS_TAKEN_IN_PER_ZONE_CHANGE):
+        if not boundary.intersects(shapely.Point(order.location.lon, order.location.lat)):
+            continue
+        order.place_in_zone(zone_id)
+        uow.orders.save(order)
+        if order.status is OrderStatus.PENDING:
+            dispatch(uow, order, ctx)
 
 
 def visible_zone(uow: UnitOfWork, ctx: Context, zone_id: str) -> ZoneRecord:

@@ -93,6 +93,9 @@ function orderCard(order) {
           : null,
       offer ? h(`span.badge.${offer.status}`, {}, t(`offer_${offer.status}`)) : null,
       order.awaiting_dispatcher ? h("span.badge.pending", {}, t("needs_dispatcher")) : null,
+      order.zone_id === null && order.status === "pending"
+        ? h("span.badge.pending", {}, t("outside_zones"))
+        : null,
       ...order.flags
         .filter(() => !order.follow_up)
         .map((flag) => h("span.badge.flag", {}, `⚑ ${t(`flag_${flag}`)}`)),

@@ -42,7 +42,7 @@ function facts(order) {
   const rows = [
     [t("customer"), `${order.customer.name} · ${order.customer.phone}`],
     [t("address"), order.address],
-    [t("zone"), zoneName(order.zone_id)],
+    [t("zone"), order.zone_id ? zoneName(order.zone_id) : t("outside_zones")],
     [t("installer"), order.installer_id ? installerName(order.installer_id) : "–"],
     [t("created"), dateTime(order.created_at)],
     [t("accepted"), dateTime(order.accepted_at) || "–"],

@@ -1,4 +1,4 @@
-"""Dispatching: offering a pending order to the best installer, or telling a manager why not.
+"""Offering: a pending order goes to the best installer, or a manager is told why it cannot.
 
 Called wherever an order becomes pending (created, declined, revoked, withdrawn) and wherever
 an installer becomes available (on duty, capacity freed), so no order waits unnoticed.
@@ -6,17 +6,17 @@ an installer becomes available (on duty, capacity freed), so no order waits unno
 
 from __future__ import annotations
 
+from dispatchd.domain.alerts import AlertType
 from dispatchd.domain.assignment import Candidate, OrderNeeds, choose_installer
+from dispatchd.domain.deadlines import DeadlineKind
 from dispatchd.domain.escalation import DEFAULT_POLICY, CustomerNotice, Policy
-from dispatchd.domain.events import Event, EventName
 from dispatchd.domain.ids import new_id
 from dispatchd.domain.offers import Offer
 from dispatchd.domain.orders import Order
+from dispatchd.service.alerting import raise_alert, settle_dispatch_alerts
 from dispatchd.service.context import Context
 from dispatchd.service.customer_notice import tell_customer_who_is_coming
 from dispatchd.service.unit_of_work import UnitOfWork
-from dispatchd.store.alerts import Alert, AlertType
-from dispatchd.store.deadlines import DeadlineKind
 
 WAITING_ORDERS_PER_TRIGGER = 50
 
@@ -30,7 +30,9 @@ def order_needs(uow: UnitOfWork, order: Order, ctx: Context) -> OrderNeeds:
     """What the order asks of an installer, with every zone that contains its location."""
     return OrderNeeds(
         location=order.location,
-        zone_ids=frozenset(ctx.zones_containing(uow, order.location) or [order.zone_id]),
+        zone_ids=frozenset(
+            ctx.zones_containing(uow, order.location) or ([order.zone_id] if order.zone_id else [])
+        ),
         skills=frozenset(order.skills),
         excluded=order.excluded_installers,
     )
@@ -79,10 +81,14 @@ def send_offer(
     version: int,
     policy: Policy,
 ) -> Offer:
-    """Send the order to one installer with the policy's ladder, and schedule its first rung."""
+    """Send the order to one installer with the policy's ladder, and schedule its first rung.
+
+    The order's alerts asking for an installer are settled by the offer.
+    """
     offer = order.offer_to(new_id("ofr"), installer_id, policy.escalation, ctx.now, version)
     uow.orders.save(order)
     schedule_next_step(uow, offer)
+    settle_dispatch_alerts(uow, order, ctx)
     if policy.customer_notice is CustomerNotice.ON_OFFER:
         tell_customer_who_is_coming(uow, order, installer_id, ctx)
     return offer
@@ -118,52 +124,3 @@ def offer_waiting_orders_to_freed(uow: UnitOfWork, installer_id: str, ctx: Conte
     installer = uow.installers.get(installer_id)
     if installer is not None and installer.on_duty:
         dispatch_waiting_orders(uow, installer.zone_ids, ctx)
-
-
-def raise_alert(
-    uow: UnitOfWork,
-    alert_type: AlertType,
-    order: Order,
-    ctx: Context,
-    offer: Offer | None = None,
-    detail: str | None = None,
-) -> Alert:
-    """Put an item in the console's inbox and announce it on the event stream."""
-    alert = Alert(
-        id=new_id("alr"),
-        type=alert_type,
-        order_id=order.id,
-        at=ctx.now,
-        zone_id=order.zone_id,
-        offer_id=offer.id if offer else None,
-        installer_id=offer.installer_id if offer else None,
-        detail=detail,
-    )
-    uow.alerts.add(alert)
-    uow.events.append(
-        [
-            Event(
-                EventName.ALERT_RAISED,
-                order.id,
-                ctx.now,
-                order.zone_id,
-                None,
-                {
-                    "alert_id": alert.id,
-                    "type": alert_type.value,
-                    "offer_id": alert.offer_id,
-                    "installer_id": alert.installer_id,
-                    "detail": detail,
-                },
-            )
-        ]
-    )
-    return alert
-
-
-def resolve_dispatch_alerts(uow: UnitOfWork, order: Order, ctx: Context) -> None:
-    """A manager has chosen an installer: the order's "who takes this?" alerts are answered."""
-    for alert_type in (AlertType.NEEDS_DISPATCHER, AlertType.NO_ELIGIBLE_INSTALLER):
-        alert = uow.alerts.open_for_order(order.id, alert_type)
-        if alert is not None:
-            uow.alerts.acknowledge(alert.id, ctx.actor.user_id, ctx.now)

@@ -1,0 +1,37 @@
+"""Alerts: what the management client's inbox asks a person to look at, and why.
+
+An alert is about one order; it stays open until someone acknowledges it or its cause is
+settled (the order offered again, the follow-up made, the order cancelled).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class AlertType(StrEnum):
+    """What needs a manager's attention."""
+
+    OFFER_REVOKED = "offer_revoked"
+    NEEDS_DISPATCHER = "needs_dispatcher"
+    NO_ELIGIBLE_INSTALLER = "no_eligible_installer"
+    FOLLOW_UP_REQUIRED = "follow_up_required"
+    MESSAGE_UNDELIVERED = "message_undelivered"
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One inbox item."""
+
+    id: str
+    type: AlertType
+    order_id: str
+    at: datetime
+    zone_id: str | None = None
+    offer_id: str | None = None
+    installer_id: str | None = None
+    detail: str | None = None
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str | None = None
