@@ -1,14 +1,16 @@
 """axe-core in the browser: inject it, run the WCAG 2.0/2.1 A and AA rules, keep the results.
 
-axe-core is installed by ``scripts/setup test`` from npm into ``.venv/axe`` (never copied into
-the repository). It is added to each page as an init script through the DevTools protocol, so
-the pages themselves keep running under their real Content-Security-Policy while audited; any
-CSP violation a page causes is recorded and reported alongside axe's findings.
+axe-core is installed by ``scripts/setup test`` from npm into the test virtualenv's ``axe/``
+folder (never copied into the repository). It is added to each page as an init script through
+the DevTools protocol, so the pages themselves keep running under their real
+Content-Security-Policy while audited; any CSP violation a page causes is recorded and
+reported alongside axe's findings.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +18,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext, Page
 
-AXE = Path(__file__).parents[2] / ".venv" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+AXE = Path(sys.prefix) / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 RECORD_CSP_VIOLATIONS = """
