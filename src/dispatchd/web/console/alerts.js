@@ -30,8 +30,16 @@ function alertItem(alert) {
       "div.alert-foot",
       {},
       h("time", { datetime: alert.at }, shortTime(alert.at)),
-      h("a.btn.small.secondary", { href: `#/orders/${alert.order_id}`, "data-focus-key": `open-${alert.id}` }, t("open_order")),
-      h("button.btn.small.ack", { type: "button", "data-focus-key": `ack-${alert.id}`, onclick: () => acknowledge(alert) }, t("ack")),
+      h(
+        "a.btn.small.secondary",
+        { href: `#/orders/${alert.order_id}`, "data-focus-key": `open-${alert.id}` },
+        t("open_order"),
+      ),
+      h(
+        "button.btn.small.ack",
+        { type: "button", "data-focus-key": `ack-${alert.id}`, onclick: () => acknowledge(alert) },
+        t("ack"),
+      ),
     ),
   );
 }

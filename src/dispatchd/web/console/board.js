@@ -29,7 +29,11 @@ export function renderBoard(view, { onNewOrder }) {
       {},
       h("h1", {}, t("nav_board")),
       search,
-      h("button.btn.new-order", { type: "button", "data-focus-key": "new-order", onclick: onNewOrder }, `+ ${t("new_order")}`),
+      h(
+        "button.btn.new-order",
+        { type: "button", "data-focus-key": "new-order", onclick: onNewOrder },
+        `+ ${t("new_order")}`,
+      ),
     ),
     columns,
   );

@@ -69,9 +69,9 @@ async function boot() {
 }
 
 function startApp() {
-  if (!document.activeElement || document.activeElement === document.body || !document.activeElement.checkVisibility()) {
-    $("app-view").focus({ preventScroll: true });
-  }
+  // The log-in button that had focus is hidden now: start a keyboard user at the app's top.
+  const active = document.activeElement;
+  if (!active || active === document.body || !active.checkVisibility()) $("app-view").focus({ preventScroll: true });
   $("push").hidden = !pushSupported() || pushEnabled();
   live?.stop();
   live = new LiveEvents(onEvent, onConnection);
