@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,8 @@ import httpx
 from playwright.sync_api import Page
 
 from tests.conftest import ADMIN_PASSWORD
-from tests.helpers import CENTRE, IN_CENTRE
+from tests.helpers import CENTRE, EAST, IN_CENTRE, IN_EAST
+from tests.photos import jpeg
 
 INSTALLER_PASSWORD = "installer-password"
 
@@ -85,6 +87,28 @@ class LiveCity:
         assert response.status_code == 201, response.text
         return dict(response.json())
 
+    def accept(self, order: dict[str, Any]) -> str:
+        """The installer holding the order's offer accepts it; returns their id."""
+        offer = self.get_order(order["id"])["current_offer"]
+        headers = self.as_installer(offer["installer_id"])
+        response = self.http.post(f"/api/v1/offers/{offer['id']}/accept", headers=headers)
+        assert response.status_code == 200, response.text
+        return str(offer["installer_id"])
+
+    def start(self, order: dict[str, Any], installer_id: str) -> None:
+        path = f"/api/v1/orders/{order['id']}/start"
+        response = self.http.post(path, headers=self.as_installer(installer_id))
+        assert response.status_code == 200, response.text
+
+    def complete_without_code(self, order: dict[str, Any], installer_id: str) -> None:
+        """A completion with a photo and no service code: flagged for a follow-up call."""
+        response = self.http.post(
+            f"/api/v1/orders/{order['id']}/complete",
+            files={"photo": ("work.jpg", jpeg(640, 480, (90, 140, 200)), "image/jpeg")},
+            headers=self.as_installer(installer_id),
+        )
+        assert response.status_code == 200, response.text
+
     def get_order(self, order_id: str) -> dict[str, Any]:
         response = self.http.get(f"/api/v1/orders/{order_id}", headers=self.admin)
         assert response.status_code == 200, response.text
@@ -95,6 +119,55 @@ class LiveCity:
 
     def tracking_path(self, order: dict[str, Any]) -> str:
         return "/t/" + str(order["tracking_url"]).rsplit("/t/", 1)[1]
+
+
+class EveryState:
+    """Orders in every column of the board and every kind of alert, for a whole-client audit.
+
+    Wang Wei (Centre) completed a job without the code, has one in progress, one accepted and
+    an offer that reached its penalty; Qian Min (East) let an offer be revoked, so that order
+    waits for a dispatcher; Zhao Lei is off duty. The accepted job lies where the Centre's
+    name would go on the map. Moving the clock is the caller's: ``escalate``
+    is called with the seconds to move and runs the engine after each step.
+    """
+
+    def __init__(self, city: LiveCity, escalate: Callable[[int], None]) -> None:
+        centre = city.zone("Centre")
+        east = city.zone("East", EAST)
+        self.wang = city.installer(centre, "Wang Wei", "wang", at={"lat": 31.22, "lon": 121.46})
+        self.zhao = city.installer(
+            centre, "Zhao Lei", "zhao", at={"lat": 31.18, "lon": 121.43}, on_duty=False
+        )
+        self.qian = city.installer(east, "Qian Min", "qian", at={"lat": 31.2, "lon": 121.6})
+        self.completed = city.order(
+            product="Water heater JSQ-16", address="12 Middle Huaihai Road", location=IN_CENTRE
+        )
+        city.start(self.completed, city.accept(self.completed))
+        city.complete_without_code(self.completed, self.wang)
+        self.in_progress = city.order(
+            product="Dishwasher WQP8",
+            address="301 Xizang Road, 5th floor",
+            location={"lat": 31.25, "lon": 121.44},
+        )
+        city.start(self.in_progress, city.accept(self.in_progress))
+        self.accepted = city.order(
+            product="Range hood CXW-200",
+            address="8 Fuxing Road",
+            location={"lat": 31.295, "lon": 121.475},
+        )
+        city.accept(self.accepted)
+        self.waiting = city.order(
+            product="Washing machine XQG100", address="66 Century Avenue", location=IN_EAST
+        )
+        for _ in range(2):
+            escalate(300)
+        self.offered = city.order(
+            product="Air conditioner KFR-35",
+            address="1 Nanjing Road, Huangpu",
+            location={"lat": 31.27, "lon": 121.52},
+        )
+        for _ in range(2):
+            escalate(300)
 
 
 def service_code(sms_file: Path, order_id: str) -> str:

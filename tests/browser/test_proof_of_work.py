@@ -11,6 +11,7 @@ from PIL import Image
 from playwright.sync_api import BrowserContext, expect
 
 from dispatchd.config import Settings
+from tests.browser.axe import RECORD_CSP_VIOLATIONS
 from tests.browser.city import INSTALLER_PASSWORD, LiveCity, log_in, service_code
 from tests.browser.conftest import SCREENSHOTS
 from tests.conftest import ADMIN_PASSWORD
@@ -132,3 +133,32 @@ def test_a_completion_without_the_code_is_flagged_in_the_console_and_the_follow_
         "Customer confirmed the installation"
     )
     assert city.get_order(order["id"])["follow_up"]["note"].startswith("Customer confirms")
+
+
+def test_the_tracking_page_shows_the_installer_once_accepted_without_reloading(
+    city: LiveCity, phone: BrowserContext
+) -> None:
+    installer = city.installer(city.zone())
+    order = city.order()
+    customer = phone.new_page()
+    customer.add_init_script(RECORD_CSP_VIOLATIONS)
+    customer.clock.install()
+    customer.goto(city.tracking_path(order))
+    status = customer.locator("#status")
+    expect(status).to_have_text("Finding an installer for you")
+    expect(status).to_have_attribute("role", "status")
+    expect(customer.locator("#installer")).to_be_hidden()
+    customer.evaluate("window.__sameDocument = true")
+
+    offer_id = city.get_order(order["id"])["current_offer"]["id"]
+    accepted = city.http.post(
+        f"/api/v1/offers/{offer_id}/accept", headers=city.as_installer(installer)
+    )
+    assert accepted.status_code == 200
+    customer.clock.run_for(30_000)
+    expect(status).to_have_text("An installer is assigned")
+    expect(customer.locator("#installer-name")).to_have_text("Wang Wei")
+    expect(customer.locator("#installer-call")).to_have_attribute("href", "tel:+8613800138001")
+    expect(customer.locator("#timeline li")).to_have_count(2)
+    assert customer.evaluate("window.__sameDocument") is True, "the page must not reload"
+    assert customer.evaluate("window.__cspViolations") == []

@@ -7,6 +7,7 @@ client to make guessing pointless as well as hopeless.
 from __future__ import annotations
 
 import html
+import json
 from typing import Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request
@@ -15,6 +16,7 @@ from sqlalchemy import select
 
 from dispatchd.api.deps import DispatcherDep
 from dispatchd.api.problems import Problem
+from dispatchd.api.routes.web import content_security_policy
 from dispatchd.api.schemas import TrackedOrder
 from dispatchd.domain.orders import Order, OrderStatus
 from dispatchd.domain.timefmt import rfc3339, rfc3339_or_none
@@ -25,6 +27,14 @@ from dispatchd.store import tables as t
 api_router = APIRouter(tags=["customer"])
 page_router = APIRouter(tags=["customer"])
 
+# The page's own script and style come from /track/ (this origin); nothing inline, no referrer
+# (the link's token is in the address), never framed, never kept by a shared cache.
+PAGE_HEADERS = {
+    "Content-Security-Policy": content_security_policy(None),
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+}
 SHOWS_INSTALLER = frozenset({OrderStatus.ACCEPTED, OrderStatus.IN_PROGRESS, OrderStatus.COMPLETED})
 MAX_TOKEN = 64
 
@@ -93,67 +103,61 @@ def track_page(
     lang: Literal["zh", "en"] | None = Query(default=None),
     accept_language: str | None = Header(default=None),
 ) -> HTMLResponse:
-    """A small mobile page for the customer, in Chinese or English."""
+    """A small mobile page for the customer, in Chinese or English, that keeps itself current."""
     _limit(request)
     language = lang or ("en" if (accept_language or "zh").lower().startswith("en") else "zh")
     view = tracked(dispatcher, token)
     words = WORDS[language]
     if view is None:
-        return HTMLResponse(_page(words, f"<p>{words['invalid']}</p>", language), status_code=404)
-    return HTMLResponse(_page(words, _body(view, words), language))
+        page = _page(words, f"<p>{words['invalid']}</p>", language, status="")
+        return HTMLResponse(page, status_code=404, headers=PAGE_HEADERS)
+    page = _page(words, _body(view, words), language, view["status"])
+    return HTMLResponse(page, headers=PAGE_HEADERS)
 
 
 def _body(view: dict[str, Any], words: dict[str, str]) -> str:
+    """The order's card and the installer's card, with the ids the page's script updates."""
     esc = html.escape
-    steps = [
-        ("created_at", words["created"]),
-        ("accepted_at", words["accepted"]),
-        ("started_at", words["started"]),
-        ("completed_at", words["completed"]),
-        ("cancelled_at", words["cancelled"]),
-    ]
+    steps = ["created", "accepted", "started", "completed", "cancelled"]
     timeline = "".join(
-        f'<li><span>{esc(label)}</span><time datetime="{esc(view[key])}">'
-        f"{esc(view[key][:16].replace('T', ' '))} UTC</time></li>"
-        for key, label in steps
-        if view[key]
+        f'<li><span>{esc(words[step])}</span><time datetime="{esc(view[step + "_at"])}">'
+        f"{esc(view[step + '_at'][:16].replace('T', ' '))} UTC</time></li>"
+        for step in steps
+        if view[step + "_at"]
     )
-    installer = ""
-    if view["installer"]:
-        name, phone = esc(view["installer"]["name"]), esc(view["installer"]["phone"])
-        installer = (
-            f'<section class="card"><h2>{words["installer"]}</h2><p class="name">{name}</p>'
-            f'<p><a class="call" href="tel:{phone}">{words["call"]} {phone}</a></p></section>'
-        )
+    installer = view["installer"]
+    name = esc(installer["name"]) if installer else ""
+    phone = esc(installer["phone"]) if installer else ""
+    call = f' href="tel:{phone}"' if installer else ""
     status = words.get("status_" + view["status"], view["status"])
     return (
-        f'<section class="card"><h2>{esc(view["product"])}</h2>'
-        f'<p class="status">{esc(status)}</p><ol class="timeline">{timeline}</ol></section>'
-        f"{installer}"
+        f'<section class="card" aria-labelledby="product"><h2 id="product">{esc(view["product"])}'
+        f'</h2><p class="status" id="status" role="status">{esc(status)}</p>'
+        f'<ol class="timeline" id="timeline">{timeline}</ol></section>'
+        f'<section class="card" id="installer" aria-labelledby="installer-title"'
+        f'{"" if installer else " hidden"}><h2 id="installer-title">{words["installer"]}</h2>'
+        f'<p class="name" id="installer-name">{name}</p>'
+        f'<p><a class="call" id="installer-call"{call}>{words["call"]} {phone}</a></p></section>'
     )
 
 
-def _page(words: dict[str, str], body: str, language: str) -> str:
+def _page(words: dict[str, str], body: str, language: str, status: str) -> str:
+    script = ""
+    if status:
+        # Data for the script, not code: a JSON block is never executed, so the CSP allows it.
+        data = json.dumps(words, ensure_ascii=False).replace("<", "\\u003c")
+        script = (
+            f'<script type="application/json" id="track-words">{data}</script>'
+            '<script src="/track/track.js" defer></script>'
+        )
     return f"""<!doctype html>
 <html lang="{"zh-CN" if language == "zh" else "en"}">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="refresh" content="60"><meta name="robots" content="noindex">
+<meta name="robots" content="noindex">
 <title>{words["title"]}</title>
-<style>
-body{{font-family:system-ui,-apple-system,"PingFang SC","Noto Sans CJK SC",sans-serif;margin:0;
-background:#f4f6f8;color:#1b1f23}}
-header{{background:#0b5cad;color:#fff;padding:16px 20px;font-size:1.2rem;font-weight:600}}
-main{{padding:16px;max-width:560px;margin:auto}}
-.card{{background:#fff;border-radius:12px;padding:16px 20px;margin-bottom:16px;
-box-shadow:0 1px 3px rgba(0,0,0,.12)}}
-h2{{margin:0 0 8px;font-size:1.1rem}} .status{{font-size:1.4rem;font-weight:700;color:#0b5cad}}
-.timeline{{list-style:none;padding:0;margin:0}}
-.timeline li{{display:flex;justify-content:space-between;padding:6px 0;
-border-top:1px solid #e6e9ec}}
-.name{{font-size:1.2rem;font-weight:600}} .call{{display:inline-block;background:#1a7f37;color:#fff;
-padding:10px 16px;border-radius:8px;text-decoration:none;font-weight:600}}
-</style></head>
-<body><header>{words["title"]}</header><main>{body}</main></body></html>"""
+<link rel="stylesheet" href="/track/track.css">{script}</head>
+<body data-status="{html.escape(status)}"><header><h1>{words["title"]}</h1></header>
+<main>{body}</main></body></html>"""
 
 
 WORDS = {

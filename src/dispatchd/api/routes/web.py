@@ -1,4 +1,5 @@
-"""The browser clients: the installer's app at ``/app`` and the dispatcher console at ``/console``.
+"""The browser clients: the installer's app at ``/app``, the dispatcher console at ``/console``
+and the script and style of the customer's tracking page at ``/track``.
 
 They are static HTML, CSS and JavaScript modules shipped inside the package — no build step,
 nothing from a CDN. Every file goes out with a strict Content-Security-Policy (scripts and
@@ -100,4 +101,5 @@ def install_web_clients(app: FastAPI, api_prefix: str, tile_url: str | None) -> 
     app.mount("/app", WebFiles(WEB_ROOT / "installer", csp), name="installer-app")
     app.mount("/console", WebFiles(WEB_ROOT / "console", csp), name="console")
     app.mount("/web", WebFiles(WEB_ROOT / "shared", csp), name="web-shared")
+    app.mount("/track", WebFiles(WEB_ROOT / "track", csp), name="tracking-page")
     return app

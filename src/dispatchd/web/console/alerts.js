@@ -3,6 +3,7 @@
 import { post } from "/web/api.js";
 import { h, replace } from "/web/dom.js";
 import { shortTime } from "/web/format.js";
+import { keepFocus } from "/web/focus.js";
 import { has, t } from "/web/i18n.js";
 import { toast } from "/web/toast.js";
 import { changed, installerName, store } from "./store.js";
@@ -12,7 +13,8 @@ export function renderAlerts() {
   document.getElementById("alert-count").textContent = String(alerts.length);
   document.getElementById("alert-count").classList.toggle("hot", alerts.length > 0);
   document.getElementById("alerts-none").hidden = alerts.length > 0;
-  replace(document.getElementById("alert-list"), alerts.map(alertItem));
+  const list = document.getElementById("alert-list");
+  keepFocus(list, () => replace(list, alerts.map(alertItem)), () => document.getElementById("alerts-title"));
 }
 
 function alertItem(alert) {
@@ -28,8 +30,16 @@ function alertItem(alert) {
       "div.alert-foot",
       {},
       h("time", { datetime: alert.at }, shortTime(alert.at)),
-      h("a.btn.small.secondary", { href: `#/orders/${alert.order_id}` }, t("open_order")),
-      h("button.btn.small.ack", { type: "button", onclick: () => acknowledge(alert) }, t("ack")),
+      h(
+        "a.btn.small.secondary",
+        { href: `#/orders/${alert.order_id}`, "data-focus-key": `open-${alert.id}` },
+        t("open_order"),
+      ),
+      h(
+        "button.btn.small.ack",
+        { type: "button", "data-focus-key": `ack-${alert.id}`, onclick: () => acknowledge(alert) },
+        t("ack"),
+      ),
     ),
   );
 }

@@ -2,6 +2,7 @@
 
 import { h } from "/web/dom.js";
 import { clock, secondsUntil, shortTime } from "/web/format.js";
+import { keepFocus } from "/web/focus.js";
 import { t } from "/web/i18n.js";
 import { installerName, store } from "./store.js";
 
@@ -18,7 +19,7 @@ export function renderBoard(view, { onNewOrder }) {
     "aria-label": t("search"),
     oninput: (event) => {
       query = event.target.value;
-      fillColumns(columns);
+      keepFocus(columns, () => fillColumns(columns), () => search);
     },
   });
   const columns = h("div.board", { role: "list" });
@@ -28,7 +29,11 @@ export function renderBoard(view, { onNewOrder }) {
       {},
       h("h1", {}, t("nav_board")),
       search,
-      h("button.btn.new-order", { type: "button", onclick: onNewOrder }, `+ ${t("new_order")}`),
+      h(
+        "button.btn.new-order",
+        { type: "button", "data-focus-key": "new-order", onclick: onNewOrder },
+        `+ ${t("new_order")}`,
+      ),
     ),
     columns,
   );
@@ -79,7 +84,7 @@ function orderCard(order) {
   const offer = order.current_offer;
   return h(
     `a.order-card.status-${order.status}`,
-    { href: `#/orders/${order.id}`, dataset: { orderId: order.id } },
+    { href: `#/orders/${order.id}`, "data-focus-key": `order-${order.id}`, dataset: { orderId: order.id } },
     h("span.product", {}, order.product),
     h("span.address", {}, order.address),
     h(

@@ -2,6 +2,7 @@
 
 import { get, post } from "/web/api.js";
 import { h, replace } from "/web/dom.js";
+import { focusWhenShown } from "/web/focus.js";
 import { distance } from "/web/format.js";
 import { t } from "/web/i18n.js";
 import { toast } from "/web/toast.js";
@@ -31,42 +32,46 @@ function fill(box, order, items) {
   replace(
     box,
     h(
-      "table.candidate-table",
+      "div.table-scroll",
       {},
       h(
-        "thead",
+        "table.candidate-table",
         {},
         h(
-          "tr",
+          "thead",
           {},
-          [t("rank"), t("installer"), t("distance"), t("load"), t("in_zone"), t("why_not"), ""].map((c) =>
-            h("th", { scope: "col" }, c),
+          h(
+            "tr",
+            {},
+            [t("rank"), t("installer"), t("distance"), t("load"), t("in_zone"), t("why_not"), ""].map((c) =>
+              h("th", { scope: "col" }, c),
+            ),
           ),
         ),
-      ),
-      h(
-        "tbody",
-        {},
-        items.map((candidate, index) =>
-          h(
-            `tr.${candidate.eligible ? "eligible" : "ineligible"}`,
-            { dataset: { installerId: candidate.installer_id } },
-            h("td", {}, String(index + 1)),
-            h("th", { scope: "row" }, candidate.name, candidate.on_duty ? null : h("span.muted", {}, ` · ${t("off_duty")}`)),
-            h("td", {}, distance(candidate.distance_m)),
-            h("td", {}, `${candidate.active_jobs}/${candidate.capacity}`),
-            h("td", { title: candidate.zone_ids.map(zoneName).join(", ") }, candidate.serves_order_zone ? "✓" : "✗"),
+        h(
+          "tbody",
+          {},
+          items.map((candidate, index) =>
             h(
-              "td.reasons",
-              {},
-              candidate.eligible ? h("span.badge.ok", {}, t("eligible")) : candidate.why_not.join("; "),
-            ),
-            h(
-              "td",
-              {},
-              candidate.installer_id === holder
-                ? h("span.badge.offered", {}, t("offer_sent"))
-                : offerButton(order, candidate),
+              `tr.${candidate.eligible ? "eligible" : "ineligible"}`,
+              { dataset: { installerId: candidate.installer_id } },
+              h("td", {}, String(index + 1)),
+              h("th", { scope: "row" }, candidate.name, candidate.on_duty ? null : h("span.muted", {}, ` · ${t("off_duty")}`)),
+              h("td", {}, distance(candidate.distance_m)),
+              h("td", {}, `${candidate.active_jobs}/${candidate.capacity}`),
+              h("td", { title: candidate.zone_ids.map(zoneName).join(", ") }, candidate.serves_order_zone ? "✓" : "✗"),
+              h(
+                "td.reasons",
+                {},
+                candidate.eligible ? h("span.badge.ok", {}, t("eligible")) : candidate.why_not.join("; "),
+              ),
+              h(
+                "td",
+                {},
+                candidate.installer_id === holder
+                  ? h("span.badge.offered", {}, t("offer_sent"))
+                  : offerButton(order, candidate),
+              ),
             ),
           ),
         ),
@@ -80,6 +85,7 @@ function offerButton(order, candidate) {
     `button.btn.small.${candidate.eligible ? "assign" : "secondary.assign"}`,
     {
       type: "button",
+      "data-focus-key": `assign-${candidate.installer_id}`,
       onclick: async () => {
         if (!candidate.eligible && button.dataset.confirm !== "1") {
           button.dataset.confirm = "1";
@@ -90,6 +96,7 @@ function offerButton(order, candidate) {
         try {
           await post(`orders/${encodeURIComponent(order.id)}/assign`, { installer_id: candidate.installer_id });
           toast(t("assigned", { name: candidate.name }), "ok");
+          focusWhenShown("assign-title");
           cache.delete(order.id);
           await loadOrder(order.id);
         } catch (error) {

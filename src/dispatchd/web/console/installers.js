@@ -50,7 +50,7 @@ function row(installer, selected) {
   return h(
     `tr.${selected ? "selected" : "plain"}`,
     { dataset: { installerId: installer.id } },
-    h("th", { scope: "row" }, h("a", { href: `#/installers/${installer.id}` }, installer.name), h("div.muted.small", {}, installer.phone)),
+    h("th", { scope: "row" }, h("a", { href: `#/installers/${installer.id}`, "data-focus-key": `installer-${installer.id}` }, installer.name), h("div.muted.small", {}, installer.phone)),
     h("td", {}, installer.zone_ids.map(zoneName).join(", ")),
     h("td", {}, h(`span.badge.inst-${state}`, {}, t(`inst_${state}`))),
     h(
@@ -70,7 +70,7 @@ function row(installer, selected) {
       {},
       h(
         "button.btn.small.secondary",
-        { type: "button", onclick: () => setDuty(installer, !installer.on_duty) },
+        { type: "button", "data-focus-key": `duty-${installer.id}`, onclick: () => setDuty(installer, !installer.on_duty) },
         installer.on_duty ? t("set_off_duty") : t("set_on_duty"),
       ),
     ),

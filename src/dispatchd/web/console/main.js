@@ -2,10 +2,12 @@
 
 import "/web/strings.js";
 import "./strings.js";
-import { ApiError, NetworkError, clientConfig, logIn, logOut, session } from "/web/api.js";
-import { observeServerTime, resetServerTime, setCurrency } from "/web/format.js";
+import { clientConfig } from "/web/api.js";
+import { observeServerTime, setCurrency } from "/web/format.js";
+import { keepFocus } from "/web/focus.js";
 import { mountLanguageSwitch, t, translatePage } from "/web/i18n.js";
 import { LiveEvents } from "/web/live.js";
+import { mountSession } from "/web/session.js";
 import { toast } from "/web/toast.js";
 import { alertFromEvent, renderAlerts } from "./alerts.js";
 import { renderBoard, tickBoard } from "./board.js";
@@ -46,9 +48,6 @@ async function boot() {
   translatePage();
   mountLanguageSwitch($("lang"));
   window.addEventListener("languagechange-app", () => renderAll());
-  $("login-form").addEventListener("submit", onLogin);
-  $("logout").addEventListener("click", onLogout);
-  window.addEventListener("unauthenticated", showLogin);
   window.addEventListener("hashchange", onRoute);
   setUpNewOrder();
   subscribe(onStoreChange);
@@ -58,54 +57,20 @@ async function boot() {
   }, 30000);
   store.config = await clientConfig();
   setCurrency(store.config.currency);
-  let who = null;
-  try {
-    who = await session();
-  } catch {
-    who = null;
-  }
-  if (who && ["admin", "manager"].includes(who.role)) startConsole(who);
-  else showLogin();
-}
-
-function showLogin() {
-  live?.stop();
-  live = null;
-  for (const id of ["app-view", "nav", "conn", "who", "logout"]) $(id).hidden = true;
-  $("login-view").hidden = false;
-  $("login-username").focus();
-}
-
-async function onLogin(event) {
-  event.preventDefault();
-  const error = $("login-error");
-  error.hidden = true;
-  try {
-    await logIn($("login-username").value.trim(), $("login-password").value);
-    const who = await session();
-    if (!who || !["admin", "manager"].includes(who.role)) {
-      await logOut();
-      throw new ApiError(403, { detail: t("not_console_user") });
-    }
-    $("login-password").value = "";
-    startConsole(who);
-  } catch (failure) {
-    error.textContent =
-      failure instanceof NetworkError ? t("network_down") : [401, 403].includes(failure.status) ? t("bad_login") : failure.message;
-    error.hidden = false;
-  }
-}
-
-async function onLogout() {
-  await logOut();
-  showLogin();
+  await mountSession({
+    roles: ["admin", "manager"],
+    wrongRole: "not_console_user",
+    signedInParts: ["app-view", "nav", "conn", "who", "logout"],
+    onSignedIn: startConsole,
+    onSignedOut: () => {
+      live?.stop();
+      live = null;
+    },
+  });
 }
 
 async function startConsole(who) {
   store.who = who;
-  resetServerTime(who.now);
-  $("login-view").hidden = true;
-  for (const id of ["app-view", "nav", "conn", "who", "logout"]) $(id).hidden = false;
   $("who").textContent = t("user_role", { user: who.username, role: who.role });
   live?.stop();
   live = new LiveEvents(onEvent, onConnection);
@@ -181,33 +146,33 @@ function renderView() {
   for (const input of view.querySelectorAll("input[id], select[id], textarea[id]")) {
     if (input.type !== "file") kept.set(input.id, input.value);
   }
-  const focused = document.activeElement?.id;
   const scroll = window.scrollY;
-  view.replaceChildren();
-  switch (route.name) {
-    case "order":
-      renderOrderDetail(view, route.id);
-      break;
-    case "map":
-      renderMap(view);
-      break;
-    case "installers":
-      renderInstallers(view, route.id);
-      sizeLoadBars(view);
-      break;
-    case "policy":
-      renderPolicy(view);
-      break;
-    case "kpis":
-      renderKpis(view);
-      break;
-    default:
-      renderBoard(view, { onNewOrder: openNewOrder });
-  }
-  for (const [id, value] of kept) {
-    const input = document.getElementById(id);
-    if (input && view.contains(input) && input.value !== value && route.name !== "policy") input.value = value;
-  }
-  if (focused) document.getElementById(focused)?.focus({ preventScroll: true });
+  keepFocus(view, () => {
+    view.replaceChildren();
+    switch (route.name) {
+      case "order":
+        renderOrderDetail(view, route.id);
+        break;
+      case "map":
+        renderMap(view);
+        break;
+      case "installers":
+        renderInstallers(view, route.id);
+        sizeLoadBars(view);
+        break;
+      case "policy":
+        renderPolicy(view);
+        break;
+      case "kpis":
+        renderKpis(view);
+        break;
+      default:
+        renderBoard(view, { onNewOrder: openNewOrder });
+    }
+    for (const [id, value] of kept) {
+      const input = document.getElementById(id);
+      if (input && view.contains(input) && input.value !== value && route.name !== "policy") input.value = value;
+    }
+  });
   window.scrollTo(0, scroll);
 }

@@ -1,6 +1,10 @@
 // The map, drawn as SVG from the server's own data: zones, installers by state, open orders by
 // status. Nothing is fetched from the internet unless a tile server is configured
 // (DISPATCHD_MAP_TILE_URL), in which case its tiles are drawn underneath.
+//
+// Zone names are HTML labels laid over the SVG rather than SVG text: they keep a readable size
+// on a phone, sit on an opaque plate (so they contrast with any tile or tint), and are moved to
+// a corner of their zone where no marker is, so neither hides the other.
 
 import { h, s } from "/web/dom.js";
 import { t } from "/web/i18n.js";
@@ -37,12 +41,13 @@ export function renderMap(view) {
     return;
   }
   const frame = fit(zones);
+  // A group, not an image: the order markers inside are links a keyboard user can reach.
   const svg = s(
     "svg",
     {
       class: "map",
       viewBox: `${frame.x} ${frame.y} ${frame.w} ${frame.h}`,
-      role: "img",
+      role: "group",
       "aria-label": t("map_title"),
       preserveAspectRatio: "xMidYMid meet",
     },
@@ -51,16 +56,28 @@ export function renderMap(view) {
     orders.map((order) => orderMarker(order, frame)),
     installers.filter((i) => i.location).map((installer) => installerMarker(installer, frame)),
   );
+  const labels = h(
+    "div.zone-labels",
+    { "aria-hidden": "true" },
+    zones.map((zone, index) => zoneLabel(zone, index, frame)),
+  );
+  const canvas = h("div.map-canvas", {}, svg, labels);
   const unplaced = installers.filter((i) => !i.location).length;
   view.append(
     h(
       "div.map-wrap",
       {},
-      h("div.map-box.card", {}, svg, attribution()),
+      h("div.map-box.card", {}, canvas, attribution()),
       legend(installers, orders, unplaced),
     ),
   );
+  resizes.disconnect();
+  resizes.observe(canvas);
 }
+
+const resizes = new ResizeObserver((entries) => {
+  for (const entry of entries) placeLabels(entry.target);
+});
 
 /** Web Mercator pixels at zoom z. */
 function project(lon, lat, z) {
@@ -112,17 +129,54 @@ function zoneShape(zone, index, frame) {
   const path = rings(zone.boundary)
     .map((ring) => ring.map(([lon, lat], i) => `${i ? "L" : "M"}${project(lon, lat, frame.z).join(",")}`).join("") + "Z")
     .join("");
-  const xs = rings(zone.boundary).flat().map(([lon, lat]) => project(lon, lat, frame.z));
-  const cx = xs.reduce((sum, p) => sum + p[0], 0) / xs.length;
-  const top = Math.min(...xs.map((p) => p[1]));
-  const width = Math.max(...xs.map((p) => p[0])) - Math.min(...xs.map((p) => p[0]));
-  const fontSize = Math.min(frame.unit * 2.2, (width * 0.9) / Math.max(4, zone.name.length * 0.62));
   return s(
     "g",
     { class: "zone" },
     s("path", { d: path, fill: colour, "fill-opacity": 0.08, stroke: colour, "stroke-width": frame.unit * 0.35, "stroke-linejoin": "round" }, s("title", {}, zone.name)),
-    s("text", { x: cx, y: top + fontSize * 1.4, "text-anchor": "middle", "font-size": fontSize, fill: colour, class: "zone-label" }, zone.name),
   );
+}
+
+/** A zone's name, to be placed over the map by placeLabels (its bounds are in map units). */
+function zoneLabel(zone, index, frame) {
+  const points = rings(zone.boundary).flat().map(([lon, lat]) => project(lon, lat, frame.z));
+  const xs = points.map((p) => p[0]);
+  const ys = points.map((p) => p[1]);
+  const label = h(
+    "span.zone-label",
+    { dataset: { bounds: JSON.stringify([Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)]) } },
+    zone.name,
+  );
+  const colour = ZONE_COLOURS[index % ZONE_COLOURS.length];
+  label.style.color = colour;
+  label.style.borderColor = colour;
+  return label;
+}
+
+/**
+ * Put each zone's label inside its zone, in the first of six spots (top centre, top corners,
+ * bottom centre, bottom corners) that no marker or other label covers; top centre if none is free.
+ */
+function placeLabels(canvas) {
+  const svg = canvas.querySelector("svg.map");
+  const ctm = svg?.getScreenCTM();
+  if (!ctm) return;
+  const origin = canvas.getBoundingClientRect();
+  const taken = [...svg.querySelectorAll(".order-marker, .installer-marker")].map((marker) => marker.getBoundingClientRect());
+  const inset = 6;
+  for (const label of canvas.querySelectorAll(".zone-label")) {
+    const [x0, y0, x1, y1] = JSON.parse(label.dataset.bounds);
+    const [left, top] = [ctm.a * x0 + ctm.e, ctm.d * y0 + ctm.f];
+    const [right, bottom] = [ctm.a * x1 + ctm.e, ctm.d * y1 + ctm.f];
+    const [width, height] = [label.offsetWidth, label.offsetHeight];
+    const columns = [(left + right - width) / 2, left + inset, right - width - inset];
+    const spots = [top + inset, bottom - height - inset].flatMap((y) => columns.map((x) => ({ x, y })));
+    const covers = (box, spot) =>
+      box.left < spot.x + width + 2 && box.right > spot.x - 2 && box.top < spot.y + height + 2 && box.bottom > spot.y - 2;
+    const spot = spots.find((candidate) => !taken.some((box) => covers(box, candidate))) || spots[0];
+    taken.push({ left: spot.x, top: spot.y, right: spot.x + width, bottom: spot.y + height });
+    label.style.left = `${spot.x - origin.left}px`;
+    label.style.top = `${spot.y - origin.top}px`;
+  }
 }
 
 function orderMarker(order, frame) {
@@ -131,7 +185,7 @@ function orderMarker(order, frame) {
   const label = `${order.product} — ${order.address} (${t(`status_${order.status}`)})`;
   return s(
     "a",
-    { href: `#/orders/${order.id}`, class: `order-marker status-${order.status}`, "aria-label": label },
+    { href: `#/orders/${order.id}`, class: `order-marker status-${order.status}`, "aria-label": label, "data-focus-key": `marker-${order.id}` },
     s("rect", {
       x: x - r,
       y: y - r,

@@ -1,6 +1,7 @@
 // Creating an order from the console (shops usually do it over the API).
 
 import { post } from "/web/api.js";
+import { trapFocus } from "/web/focus.js";
 import { t } from "/web/i18n.js";
 import { toast } from "/web/toast.js";
 import { loadOrder, store } from "./store.js";
@@ -8,6 +9,7 @@ import { loadOrder, store } from "./store.js";
 const $ = (id) => document.getElementById(id);
 
 export function setUpNewOrder() {
+  trapFocus($("new-order"));
   $("new-order-cancel").addEventListener("click", () => $("new-order").close());
   $("new-order-form").addEventListener("submit", submit);
 }

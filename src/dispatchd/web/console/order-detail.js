@@ -24,7 +24,7 @@ export function renderOrderDetail(view, orderId) {
     h(
       "div.view-head",
       {},
-      h("a.btn.ghost.small", { href: "#/board" }, t("back_to_board")),
+      h("a.btn.ghost.small", { href: "#/board", "data-focus-key": "back-to-board" }, t("back_to_board")),
       h("h1", {}, order.product),
       h(`span.badge.${order.status}.big`, {}, t(`status_${order.status}`)),
       ...order.flags.map((flag) => h("span.badge.flag", {}, `⚑ ${t(`flag_${flag}`)}`)),
@@ -153,7 +153,7 @@ function assignment(order) {
   return h(
     "section.card.assign",
     { "aria-labelledby": "assign-title" },
-    h("h2", { id: "assign-title" }, t("assign_title")),
+    h("h2", { id: "assign-title", tabindex: "-1", "data-focus-key": "assign-title" }, t("assign_title")),
     h("p.muted.small", {}, t("assign_hint")),
     renderCandidates(order),
   );
@@ -219,26 +219,31 @@ function offersTable(order) {
     "section.card.offers",
     { "aria-labelledby": "offers-title" },
     h("h2", { id: "offers-title" }, t("offers")),
+    // Focusable, so a keyboard user can scroll a table wider than a phone.
     h(
-      "table",
-      {},
+      "div.table-scroll",
+      { tabindex: "0", role: "region", "aria-labelledby": "offers-title" },
       h(
-        "thead",
+        "table",
         {},
-        h("tr", {}, [t("rank"), t("installer"), t("status"), t("sent"), t("ended")].map((c) => h("th", { scope: "col" }, c))),
-      ),
-      h(
-        "tbody",
-        {},
-        order.offers.map((offer) =>
-          h(
-            "tr",
-            {},
-            h("td", {}, String(offer.attempt)),
-            h("td", {}, installerName(offer.installer_id)),
-            h("td", {}, h(`span.badge.${offer.status}`, {}, t(`offer_${offer.status}`))),
-            h("td", {}, dateTime(offer.sent_at)),
-            h("td", {}, dateTime(offer.ended_at) || "–"),
+        h(
+          "thead",
+          {},
+          h("tr", {}, [t("rank"), t("installer"), t("status"), t("sent"), t("ended")].map((c) => h("th", { scope: "col" }, c))),
+        ),
+        h(
+          "tbody",
+          {},
+          order.offers.map((offer) =>
+            h(
+              "tr",
+              {},
+              h("td", {}, String(offer.attempt)),
+              h("td", {}, installerName(offer.installer_id)),
+              h("td", {}, h(`span.badge.${offer.status}`, {}, t(`offer_${offer.status}`))),
+              h("td", {}, dateTime(offer.sent_at)),
+              h("td", {}, dateTime(offer.ended_at) || "–"),
+            ),
           ),
         ),
       ),

@@ -3,6 +3,7 @@
 
 import { get, put } from "/web/api.js";
 import { h, replace } from "/web/dom.js";
+import { focusWhenShown, keepFocus } from "/web/focus.js";
 import { t } from "/web/i18n.js";
 import { toast } from "/web/toast.js";
 import { store } from "./store.js";
@@ -28,7 +29,12 @@ export function renderPolicy(view) {
   fill(box);
 }
 
+/** Draw the editor, keeping the keyboard user's place (the add-step button if it is gone). */
 function fill(box) {
+  keepFocus(box, () => draw(box), () => box.querySelector(".add-step"));
+}
+
+function draw(box) {
   const errorsFor = (field) => (problem?.errors || []).filter((error) => error.field === field);
   const fieldError = (field) => {
     const errors = errorsFor(field);
@@ -103,16 +109,26 @@ function fill(box) {
         h(
           "div.step-buttons",
           {},
-          h("button.btn.small.secondary", { type: "button", disabled: index === 0, onclick: () => move(box, index, -1) }, `↑ ${t("move_up")}`),
           h(
             "button.btn.small.secondary",
-            { type: "button", disabled: index === draft.escalation.length - 1, onclick: () => move(box, index, 1) },
+            { type: "button", disabled: index === 0, "data-focus-key": `step-${index}-up`, onclick: () => move(box, index, -1) },
+            `↑ ${t("move_up")}`,
+          ),
+          h(
+            "button.btn.small.secondary",
+            {
+              type: "button",
+              disabled: index === draft.escalation.length - 1,
+              "data-focus-key": `step-${index}-down`,
+              onclick: () => move(box, index, 1),
+            },
             `↓ ${t("move_down")}`,
           ),
           h(
             "button.btn.small.secondary.remove-step",
             {
               type: "button",
+              "data-focus-key": `step-${index}-remove`,
               onclick: () => {
                 draft.escalation.splice(index, 1);
                 fill(box);
@@ -149,6 +165,7 @@ function fill(box) {
         "button.btn.secondary.add-step",
         {
           type: "button",
+          "data-focus-key": "add-step",
           onclick: () => {
             draft.escalation.splice(Math.max(0, draft.escalation.length - 1), 0, { after_s: 300, action: "remind" });
             fill(box);
@@ -185,14 +202,19 @@ function fill(box) {
           ),
         ),
       ),
-      h("button.btn.save-policy", { type: "submit" }, t("save_policy")),
+      h("button.btn.save-policy", { type: "submit", "data-focus-key": "save-policy" }, t("save_policy")),
     ),
   );
 }
 
+/** Move a step; the focus moves with it (to its other arrow once it reaches an end). */
 function move(box, index, by) {
   const [step] = draft.escalation.splice(index, 1);
-  draft.escalation.splice(index + by, 0, step);
+  const to = index + by;
+  draft.escalation.splice(to, 0, step);
+  const ends = { up: to === 0, down: to === draft.escalation.length - 1 };
+  const arrow = by < 0 ? (ends.up ? "down" : "up") : ends.down ? "up" : "down";
+  focusWhenShown(`step-${to}-${arrow}`);
   fill(box);
 }
 
@@ -207,7 +229,6 @@ async function save(box) {
     problem = error.problem || { detail: error.message };
   }
   fill(box);
-  box.querySelector(".policy-problem")?.focus?.();
 }
 
 function numberOrText(value) {

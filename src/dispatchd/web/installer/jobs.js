@@ -2,6 +2,7 @@
 
 import { h, replace } from "/web/dom.js";
 import { dateTime } from "/web/format.js";
+import { focusWhenShown } from "/web/focus.js";
 import { language, t } from "/web/i18n.js";
 
 /**
@@ -32,10 +33,10 @@ function jobCard(job, ctx) {
     h(
       "div.links",
       {},
-      h("a.btn.secondary.call", { href: `tel:${job.customer?.phone || ""}` }, `☎ ${t("call")}`),
+      h("a.btn.secondary.call", { href: `tel:${job.customer?.phone || ""}`, "data-focus-key": `call-${job.id}` }, `☎ ${t("call")}`),
       h(
         "a.btn.secondary.navigate",
-        { href: navigationUrl(job), target: "_blank", rel: "noopener noreferrer" },
+        { href: navigationUrl(job), target: "_blank", rel: "noopener noreferrer", "data-focus-key": `navigate-${job.id}` },
         `➤ ${t("navigate")}`,
       ),
     ),
@@ -43,7 +44,7 @@ function jobCard(job, ctx) {
     job.status === "accepted"
       ? h(
           "button.btn.wide.start",
-          { type: "button", disabled: !!state, onclick: () => ctx.onStart(job) },
+          { type: "button", disabled: !!state, "data-focus-key": `start-${job.id}`, onclick: () => ctx.onStart(job) },
           t("start"),
         )
       : null,
@@ -69,8 +70,10 @@ function completion(job, ctx) {
       "button.btn.wide.ok.open-complete",
       {
         type: "button",
+        "data-focus-key": `complete-${job.id}`,
         onclick: () => {
           ctx.openForms.add(job.id);
+          focusWhenShown(`photo-${job.id}`);
           ctx.rerender();
         },
       },
@@ -83,6 +86,7 @@ function completion(job, ctx) {
   if (saved.messageKind) message.classList.add(saved.messageKind);
   const photoInput = h("input", {
     id: id("photo"),
+    "data-focus-key": id("photo"),
     name: "photo",
     type: "file",
     accept: "image/*",
@@ -102,7 +106,11 @@ function completion(job, ctx) {
     "aria-invalid": saved.codeInvalid ? "true" : null,
   });
   const notesInput = h("textarea", { id: id("notes"), name: "notes", maxlength: "2000" }, saved.notes || "");
-  const submit = h("button.btn.ok.wide.send-completion", { type: "submit", disabled: ctx.busy.has(job.id) }, "");
+  const submit = h(
+    "button.btn.ok.wide.send-completion",
+    { type: "submit", disabled: ctx.busy.has(job.id), "data-focus-key": id("send") },
+    "",
+  );
   const warning = h("p.warning", { hidden: true }, t("no_code_warning"));
   const updateLabel = () => {
     const noCode = !codeInput.value.trim();
@@ -174,8 +182,10 @@ function completion(job, ctx) {
         "button.btn.secondary",
         {
           type: "button",
+          "data-focus-key": id("cancel"),
           onclick: () => {
             ctx.openForms.delete(job.id);
+            focusWhenShown(`complete-${job.id}`);
             ctx.rerender();
           },
         },

@@ -3,10 +3,12 @@
 import "/web/strings.js";
 import "./strings.js";
 import { alarm, unlockAudio } from "./alarm.js";
-import { ApiError, NetworkError, clientConfig, get, logIn, logOut, newKey, session } from "/web/api.js";
-import { money, observeServerTime, resetServerTime, setCurrency } from "/web/format.js";
+import { ApiError, NetworkError, clientConfig, get, newKey } from "/web/api.js";
+import { money, observeServerTime, setCurrency } from "/web/format.js";
+import { focusWhenShown, keepFocus } from "/web/focus.js";
 import { mountLanguageSwitch, t, translatePage } from "/web/i18n.js";
 import { LiveEvents } from "/web/live.js";
+import { mountSession } from "/web/session.js";
 import { toast } from "/web/toast.js";
 import { renderJobs } from "./jobs.js";
 import { startSharing, stopSharing } from "./location.js";
@@ -40,11 +42,8 @@ async function boot() {
   document.addEventListener("pointerdown", unlockAudio, { passive: true });
   if ("serviceWorker" in navigator) navigator.serviceWorker.register("/app/sw.js", { scope: "/app/" }).catch(() => {});
   clientConfig().then((config) => setCurrency(config.currency));
-  $("login-form").addEventListener("submit", onLogin);
   $("duty").addEventListener("click", toggleDuty);
-  $("logout").addEventListener("click", onLogout);
   $("push").addEventListener("click", onEnablePush);
-  window.addEventListener("unauthenticated", () => showLogin());
   window.addEventListener("offline", updateQueueNote);
   window.addEventListener("online", () => {
     updateQueueNote();
@@ -52,60 +51,27 @@ async function boot() {
   });
   onChange(onQueueChange);
   setInterval(() => tickCountdowns($("offers")), 1000);
-  let who = null;
-  try {
-    who = await session();
-  } catch {
-    who = null;
-  }
-  if (who && who.role === "installer") startApp(who);
-  else showLogin();
+  await mountSession({
+    roles: ["installer"],
+    wrongRole: "bad_login",
+    signedInParts: ["app-view", "conn"],
+    onSignedIn: startApp,
+    onSignedOut: () => {
+      live?.stop();
+      stopSharing();
+    },
+    beforeLogOut: async () => {
+      await disablePush();
+      state.me = null;
+    },
+    onLogInPressed: unlockAudio,
+  });
 }
 
-function showLogin() {
-  live?.stop();
-  stopSharing();
-  $("app-view").hidden = true;
-  $("conn").hidden = true;
-  $("login-view").hidden = false;
-  $("login-username").focus();
-}
-
-async function onLogin(event) {
-  event.preventDefault();
-  unlockAudio();
-  const error = $("login-error");
-  error.hidden = true;
-  const button = event.submitter || event.target.querySelector("button[type=submit]");
-  button.disabled = true;
-  button.textContent = t("logging_in");
-  try {
-    await logIn($("login-username").value.trim(), $("login-password").value);
-    const who = await session();
-    if (!who || who.role !== "installer") throw new ApiError(403, { detail: t("bad_login") });
-    $("login-password").value = "";
-    startApp(who);
-  } catch (failure) {
-    error.textContent = failure instanceof NetworkError ? t("network_down") : [401, 403].includes(failure.status) ? t("bad_login") : failure.message;
-    error.hidden = false;
-  } finally {
-    button.disabled = false;
-    button.textContent = t("log_in");
-  }
-}
-
-async function onLogout() {
-  await disablePush();
-  await logOut();
-  state.me = null;
-  showLogin();
-}
-
-function startApp(who) {
-  resetServerTime(who.now);
-  $("login-view").hidden = true;
-  $("app-view").hidden = false;
-  $("conn").hidden = false;
+function startApp() {
+  // The log-in button that had focus is hidden now: start a keyboard user at the app's top.
+  const active = document.activeElement;
+  if (!active || active === document.body || !active.checkVisibility()) $("app-view").focus({ preventScroll: true });
   $("push").hidden = !pushSupported() || pushEnabled();
   live?.stop();
   live = new LiveEvents(onEvent, onConnection);
@@ -176,12 +142,17 @@ function render(force = false) {
   const offersSig = JSON.stringify([state.offers, [...state.penalties], [...state.busy]]);
   if (force || offersSig !== state.signatures.offers) {
     state.signatures.offers = offersSig;
-    renderOffers($("offers"), state.offers, {
-      penalties: state.penalties,
-      busy: state.busy,
-      onAccept: accept,
-      onDecline: decline,
-    });
+    keepFocus(
+      $("offers"),
+      () =>
+        renderOffers($("offers"), state.offers, {
+          penalties: state.penalties,
+          busy: state.busy,
+          onAccept: accept,
+          onDecline: decline,
+        }),
+      () => $("offers-title"),
+    );
   }
   $("no-offers").hidden = state.offers.length > 0;
   renderJobsNow(force);
@@ -191,14 +162,19 @@ function renderJobsNow(force = false) {
   const sig = JSON.stringify([state.jobs, [...state.busy], [...state.openForms]]);
   if (!force && sig === state.signatures.jobs) return;
   state.signatures.jobs = sig;
-  renderJobs($("jobs"), state.jobs, {
-    busy: state.busy,
-    openForms: state.openForms,
-    formState: state.formState,
-    onStart: start,
-    onComplete: complete,
-    rerender: () => renderJobsNow(true),
-  });
+  keepFocus(
+    $("jobs"),
+    () =>
+      renderJobs($("jobs"), state.jobs, {
+        busy: state.busy,
+        openForms: state.openForms,
+        formState: state.formState,
+        onStart: start,
+        onComplete: complete,
+        rerender: () => renderJobsNow(true),
+      }),
+    () => $("jobs-title"),
+  );
   $("no-jobs").hidden = state.jobs.length > 0;
 }
 
@@ -263,9 +239,10 @@ async function act(id, busyState, action, onDone) {
 
 function accept(offer) {
   const path = `/api/v1/offers/${encodeURIComponent(offer.id)}/accept`;
-  return act(offer.id, "accepting", { method: "POST", path, label: "accept", meta: { offerId: offer.id } }, () =>
-    toast(t("accepted_job"), "ok"),
-  ).catch(() => {});
+  return act(offer.id, "accepting", { method: "POST", path, label: "accept", meta: { offerId: offer.id } }, () => {
+    focusWhenShown(`start-${offer.order_id}`);
+    toast(t("accepted_job"), "ok");
+  }).catch(() => {});
 }
 
 function decline(offer) {
@@ -276,7 +253,9 @@ function decline(offer) {
 
 function start(job) {
   const path = `/api/v1/orders/${encodeURIComponent(job.id)}/start`;
-  return act(job.id, "starting", { method: "POST", path, label: "start", meta: { orderId: job.id } }).catch(() => {});
+  return act(job.id, "starting", { method: "POST", path, label: "start", meta: { orderId: job.id } }, () =>
+    focusWhenShown(`complete-${job.id}`),
+  ).catch(() => {});
 }
 
 async function complete(job, form) {

@@ -59,12 +59,12 @@ function offerCard(offer, { penalties, busy, onAccept, onDecline }) {
       {},
       h(
         "button.btn.ok.accept",
-        { type: "button", disabled: !!state, onclick: () => onAccept(offer) },
+        { type: "button", disabled: !!state, "data-focus-key": `accept-${offer.id}`, onclick: () => onAccept(offer) },
         state === "accepting" ? t("accepting") : t("accept"),
       ),
       h(
         "button.btn.secondary.decline",
-        { type: "button", disabled: !!state, onclick: () => onDecline(offer) },
+        { type: "button", disabled: !!state, "data-focus-key": `decline-${offer.id}`, onclick: () => onDecline(offer) },
         state === "declining" ? t("declining") : t("decline"),
       ),
     ),

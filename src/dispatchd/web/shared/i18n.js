@@ -63,13 +63,23 @@ export function translatePage(root = document) {
   if (title) document.title = t(title.content);
 }
 
-/** A button that toggles between the two languages; it names the language it switches to. */
+/**
+ * A button that toggles between the two languages. It shows the other language's own name,
+ * spoken in that language, followed by "switch language" (hidden) in the current one, so the
+ * visible words start its accessible name and each part is read with the right voice.
+ */
 export function mountLanguageSwitch(button) {
   const render = () => {
     const other = current === "en" ? "zh-CN" : "en";
-    button.textContent = other === "en" ? "English" : "中文";
-    button.setAttribute("lang", other);
-    button.setAttribute("aria-label", t("switch_language"));
+    const name = document.createElement("span");
+    name.lang = other;
+    name.textContent = other === "en" ? "English" : "中文";
+    const purpose = document.createElement("span");
+    purpose.className = "visually-hidden";
+    purpose.textContent = ` (${t("switch_language")})`;
+    button.removeAttribute("aria-label");
+    button.removeAttribute("lang");
+    button.replaceChildren(name, purpose);
   };
   button.addEventListener("click", () => {
     setLanguage(current === "en" ? "zh-CN" : "en");
