@@ -33,21 +33,31 @@ _SUBSCRIBED = (
 INSISTENT = frozenset({EventName.OFFER_SENT, EventName.OFFER_REMINDED, EventName.OFFER_PENALIZED})
 
 
-def queue_phone_pushes(conn: Connection, outbox: Outbox, events: Iterable[OrderEvent]) -> None:
+def queue_phone_pushes(
+    conn: Connection, outbox: Outbox, events: Iterable[OrderEvent], known: dict[str, bool]
+) -> None:
     """Add a push for each phone-worthy event whose installer has a subscribed phone.
 
-    ``events`` are the transaction's events about to be written; one query finds which of
-    their installers have a phone subscribed.
+    ``known`` remembers, for the transaction, which installers have a phone subscribed, so a
+    batch asks the database once for the installers it has not seen yet.
     """
     wanted = [(e.installer_id, e) for e in events if e.installer_id and e.name in PUSHED_EVENTS]
     if not wanted:
         return
-    subscribed = set(
-        conn.execute(_SUBSCRIBED, {"ids": sorted({who for who, _ in wanted})}).scalars()
-    )
+    learn_subscriptions(conn, {who for who, _ in wanted}, known)
     for installer_id, event in wanted:
-        if installer_id in subscribed:
+        if known[installer_id]:
             outbox.enqueue(Channel.WEBPUSH, installer_id, _payload(event), event.order_id, event.at)
+
+
+def learn_subscriptions(
+    conn: Connection, installer_ids: Iterable[str], known: dict[str, bool]
+) -> None:
+    """Find out, in one query, which of these installers (not yet known) have a phone subscribed."""
+    unknown = sorted(set(installer_ids) - set(known))
+    if unknown:
+        subscribed = set(conn.execute(_SUBSCRIBED, {"ids": unknown}).scalars())
+        known.update((who, who in subscribed) for who in unknown)
 
 
 def _payload(event: OrderEvent) -> dict[str, object]:

@@ -73,7 +73,7 @@ def alert_and_redispatch(uow: UnitOfWork, events: Sequence[OfferRevoked], ctx: C
 
 def ring_phones(uow: UnitOfWork, events: Sequence[OrderEvent], ctx: Context) -> None:
     """Events the installer's phone must hear of even when the app is closed: Web Push."""
-    queue_phone_pushes(uow.conn, uow.outbox, events)
+    queue_phone_pushes(uow.conn, uow.outbox, events, uow.subscribed_phones)
 
 
 REACTIONS: dict[type[OrderEvent], tuple[Reaction, ...]] = {

@@ -64,6 +64,7 @@ class UnitOfWork:
         self.alerts = AlertRepository(conn)
         self.deadlines = DeadlineRepository(conn)
         self.offer_steps = OfferSteps(conn)
+        self.subscribed_phones: dict[str, bool] = {}
         self.idempotency = IdempotencyRepository(conn)
 
     def fresh(self) -> UnitOfWork:

@@ -10,12 +10,15 @@ Values must already be what the columns store (times as epoch microseconds, JSON
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
-from sqlalchemy import Connection
+import orjson
+from sqlalchemy import Column, Connection, Table
+
+from dispatchd.store.types import to_micros
 
 Row = Sequence[Any]
 
@@ -107,10 +110,10 @@ class BulkUpdate:
         if not rows:
             return
         if conn.dialect.name == "postgresql":
-            conn.exec_driver_sql(self.postgresql, _columns(rows))
+            raw_execute(conn, self.postgresql, _columns(rows))
             return
         width = 2 if self.guard else 1
-        conn.exec_driver_sql(self.sqlite, [(*row[width:], *row[:width]) for row in rows])
+        raw_executemany(conn, self.sqlite, [(*row[width:], *row[:width]) for row in rows])
 
 
 @dataclass(frozen=True)
@@ -146,11 +149,119 @@ def _run(conn: Connection, sqlite: str, postgresql: str, rows: Sequence[Row]) ->
     if not rows:
         return
     if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql(postgresql, _columns(rows))
+        raw_execute(conn, postgresql, _columns(rows))
     else:
-        conn.exec_driver_sql(sqlite, [tuple(row) for row in rows])
+        raw_executemany(conn, sqlite, rows)
+
+
+def raw_execute(conn: Connection, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """Run one statement on the transaction's own driver connection; returns its rows.
+
+    The engine's statements are fixed strings with plain values: going straight to the
+    driver skips SQLAlchemy's per-statement bookkeeping, which costs more than the statement.
+    """
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall()) if cursor.description else []
+    finally:
+        cursor.close()
+
+
+def raw_executemany(conn: Connection, sql: str, rows: Sequence[Row]) -> None:
+    """Run one statement for every row, in the driver (SQLite's ``executemany``)."""
+    cursor = conn.connection.cursor()
+    try:
+        cursor.executemany(sql, rows)
+    finally:
+        cursor.close()
 
 
 def _columns(rows: Sequence[Row]) -> tuple[list[Any], ...]:
     """The rows turned into one list per column, as ``unnest`` takes them."""
     return tuple(list(column) for column in zip(*rows, strict=True))
+
+
+# --- Rows of a table, converted from Python values by the columns' own types ---------------
+
+_PG_TYPES = {
+    "UtcTime": "bigint",
+    "String": "text",
+    "Text": "text",
+    "Integer": "integer",
+    "BigInteger": "bigint",
+    "Float": "double precision",
+    "Boolean": "boolean",
+    "JSON": "json",
+}
+
+
+def _pg_type(column: Column[Any]) -> str:
+    return _PG_TYPES[type(column.type).__name__]
+
+
+def _converter(column: Column[Any]) -> Callable[[Any], Any]:
+    """How a Python value becomes what the column stores (times as microseconds, JSON as text)."""
+    kind = type(column.type).__name__
+    if kind == "UtcTime":
+        return lambda value: None if value is None else to_micros(value)
+    if kind == "JSON":
+        return lambda value: None if value is None else orjson.dumps(value).decode()
+    return lambda value: value
+
+
+@lru_cache(maxsize=256)
+def _table_update(table: Table, shape: tuple[str, ...]) -> tuple[BulkUpdate, tuple[Any, ...]]:
+    columns = tuple((name, _pg_type(table.c[name])) for name in shape)
+    statement = BulkUpdate(Shape(table.name, columns), key=("id", _pg_type(table.c.id)))
+    return statement, tuple(_converter(table.c[name]) for name in shape)
+
+
+@lru_cache(maxsize=64)
+def _table_insert(table: Table, shape: tuple[str, ...]) -> tuple[BulkInsert, tuple[Any, ...]]:
+    columns = tuple((name, _pg_type(table.c[name])) for name in shape)
+    return BulkInsert(Shape(table.name, columns)), tuple(
+        _converter(table.c[name]) for name in shape
+    )
+
+
+def update_rows(
+    conn: Connection, table: Table, changes: Sequence[tuple[str, dict[str, Any]]]
+) -> None:
+    """Update rows by id; rows changed in the same columns share one statement."""
+    shapes: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+    for row_id, changed in changes:
+        shape = tuple(sorted(changed))
+        shapes.setdefault(shape, []).append((row_id, *(changed[name] for name in shape)))
+    for shape, rows in shapes.items():
+        statement, converters = _table_update(table, shape)
+        statement.run(
+            conn,
+            [
+                (
+                    row[0],
+                    *(convert(value) for convert, value in zip(converters, row[1:], strict=True)),
+                )
+                for row in rows
+            ],
+        )
+
+
+def _converted(row: tuple[Any, ...], converters: tuple[Any, ...]) -> tuple[Any, ...]:
+    values = (convert(value) for convert, value in zip(converters, row[1:], strict=True))
+    return (row[0], *values)
+
+
+def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert rows given as column → Python value (all rows with the same columns)."""
+    if not rows:
+        return
+    shape = tuple(rows[0])
+    statement, converters = _table_insert(table, shape)
+    statement.run(
+        conn,
+        [
+            tuple(convert(row[name]) for convert, name in zip(converters, shape, strict=True))
+            for row in rows
+        ],
+    )

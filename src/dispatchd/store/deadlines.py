@@ -17,7 +17,7 @@ from sqlalchemy import Connection, delete, func, select, update
 
 from dispatchd.domain.deadlines import Deadline, DeadlineKind
 from dispatchd.store import tables as t
-from dispatchd.store.bulk import BulkDelete, BulkUpdate, Shape
+from dispatchd.store.bulk import BulkDelete, BulkUpdate, Shape, raw_execute
 from dispatchd.store.sql import upsert, upsert_many
 from dispatchd.store.types import from_micros, to_micros
 
@@ -103,12 +103,12 @@ class DeadlineRepository:
         """
         due = to_micros(now)
         if self._conn.dialect.name != "postgresql":
-            return _deadlines(self._conn.exec_driver_sql(_CLAIM_SQLITE, (due, limit)))
+            return _deadlines(raw_execute(self._conn, _CLAIM_SQLITE, (due, limit)))
         claimed: list[Deadline] = []
         for kind, claim in _CLAIMS_POSTGRESQL.items():
             if len(claimed) >= limit:
                 break
-            rows = self._conn.exec_driver_sql(claim, (kind.value, due, limit - len(claimed)))
+            rows = raw_execute(self._conn, claim, (kind.value, due, limit - len(claimed)))
             claimed += _deadlines(rows)
         claimed.sort(key=lambda deadline: (deadline.due_at, deadline.id))
         return claimed

@@ -17,7 +17,7 @@ from sqlalchemy import Connection
 
 from dispatchd.domain.escalation import Ladder
 from dispatchd.domain.offers import Offer, OfferStatus
-from dispatchd.store.bulk import BulkUpdate, Shape
+from dispatchd.store.bulk import BulkUpdate, Shape, raw_execute
 from dispatchd.store.types import from_micros, to_micros
 from dispatchd.wire.policy import ladder_from_json
 
@@ -65,11 +65,11 @@ class OfferSteps:
         if not offer_ids:
             return {}
         if self._conn.dialect.name == "postgresql":
-            rows = self._conn.exec_driver_sql(_POSTGRESQL, (offer_ids,))
+            rows = raw_execute(self._conn, _POSTGRESQL, (offer_ids,))
         else:
-            rows = self._conn.exec_driver_sql(_SQLITE, (json.dumps(offer_ids),))
+            rows = raw_execute(self._conn, _SQLITE, (json.dumps(offer_ids),))
         found = {}
-        for row in rows.fetchall():
+        for row in rows:
             offer = Offer(
                 id=row[0],
                 order_id=row[1],

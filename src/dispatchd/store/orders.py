@@ -17,13 +17,10 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     RowMapping,
-    Table,
-    Update,
     and_,
     bindparam,
     or_,
     select,
-    update,
 )
 
 from dispatchd.domain.escalation import Ladder
@@ -32,11 +29,11 @@ from dispatchd.domain.offers import ACTIVE_OFFER_STATUSES, Offer, OfferStatus
 from dispatchd.domain.orders import OPEN_ORDER_STATUSES, Customer, FollowUp, Order, OrderStatus
 from dispatchd.domain.timefmt import parse_rfc3339, rfc3339
 from dispatchd.store import tables as t
+from dispatchd.store.bulk import insert_rows, update_rows
 from dispatchd.store.event_log import EventLog
 from dispatchd.wire.policy import ladder_from_json, ladder_json
 
 _INSERT_ORDER = t.orders.insert()
-_INSERT_OFFER = t.offers.insert()
 _ORDER = select(t.orders).where(t.orders.c.id == bindparam("id"))
 _ORDER_LOCKED = _ORDER.with_for_update()
 _ORDERS_LOCKED = (
@@ -147,7 +144,7 @@ class OrderRepository:
         row = _order_row(order)
         changes = _changed(self._loaded_orders.get(order.id, {}), row)
         if changes:
-            _update_grouped(self._conn, t.orders, [(order.id, changes)])
+            update_rows(self._conn, t.orders, [(order.id, changes)])
             self._loaded_orders[order.id] = row
         self._save_offers(order)
         self._flush_events(order)
@@ -190,22 +187,22 @@ class OrderRepository:
                     offer_changes.append((offer.id, changed))
                 self._loaded_offers[offer.id] = offer_row
             self._flush_events(order)
-        _update_grouped(self._conn, t.orders, order_changes)
+        update_rows(self._conn, t.orders, order_changes)
         if new_offers:
-            self._conn.execute(_INSERT_OFFER, new_offers)
-        _update_grouped(self._conn, t.offers, offer_changes)
+            insert_rows(self._conn, t.offers, new_offers)
+        update_rows(self._conn, t.offers, offer_changes)
 
     def _save_offers(self, order: Order) -> None:
         for offer in order.offers:
             row = _offer_row(offer)
             loaded = self._loaded_offers.get(offer.id)
             if loaded is None:
-                self._conn.execute(_INSERT_OFFER, row)
+                insert_rows(self._conn, t.offers, [row])
             else:
                 changes = _changed(loaded, row)
                 if not changes:
                     continue
-                _update_grouped(self._conn, t.offers, [(offer.id, changes)])
+                update_rows(self._conn, t.offers, [(offer.id, changes)])
             self._loaded_offers[offer.id] = row
 
     def _flush_events(self, order: Order) -> None:
@@ -317,30 +314,6 @@ def _order_from_row(row: RowMapping, offers: list[Offer]) -> Order:
         photo_key=row["photo_key"],
         photo_taken_at=row["photo_taken_at"],
         completion_notes=row["completion_notes"],
-    )
-
-
-def _update_grouped(
-    conn: Connection, table: Table, changes: list[tuple[str, dict[str, Any]]]
-) -> None:
-    """Rows changed in the same columns are updated by one executemany statement."""
-    shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for row_id, changed in changes:
-        shape = tuple(sorted(changed))
-        shapes.setdefault(shape, []).append(
-            {"b_id": row_id, **{f"b_{name}": changed[name] for name in shape}}
-        )
-    for shape, params in shapes.items():
-        conn.execute(_update_statement(table, shape), params)
-
-
-@lru_cache(maxsize=256)
-def _update_statement(table: Table, shape: tuple[str, ...]) -> Update:
-    """Built once per set of changed columns, so SQLAlchemy need not rebuild and re-key it."""
-    return (
-        update(table)
-        .where(table.c.id == bindparam("b_id"))
-        .values({name: bindparam(f"b_{name}", type_=table.c[name].type) for name in shape})
     )
 
 
