@@ -1,7 +1,8 @@
-"""The installer's ledger: penalties (and later credits) as immutable entries.
+"""The installer's ledger as stored: entries are inserted, never updated or deleted.
 
-A penalty is unique per (offer, ladder step) in the database itself, so however often a step
-is retried or replayed after a crash, the deduction is booked once.
+"At most once" is kept by the database itself: a penalty is unique per (offer, ladder step),
+and every other automatic booking per its ``once_key``, so an insert that would book it again
+does nothing.
 """
 
 from __future__ import annotations
@@ -20,11 +21,11 @@ class Ledger:
         self._conn = conn
 
     def book(self, entry: LedgerEntry) -> bool:
-        """Book an entry; False when this (offer, step) was already booked."""
+        """Book an entry; False when it was already booked (same offer step or key)."""
         return insert_ignoring_conflict(self._conn, t.ledger_entries, entry.__dict__)
 
     def book_many(self, entries: list[LedgerEntry]) -> None:
-        """:meth:`book` for many entries; each (offer, step) still books at most once."""
+        """:meth:`book` for many entries; each still books at most once."""
         insert_many_ignoring_conflicts(self._conn, t.ledger_entries, [e.__dict__ for e in entries])
 
     def entries(self, installer_id: str, limit: int = 500) -> list[LedgerEntry]:
@@ -36,6 +37,15 @@ class Ledger:
             .limit(limit)
         ).mappings()
         return [LedgerEntry(**row) for row in rows]
+
+    def get(self, entry_id: str) -> LedgerEntry | None:
+        """One entry, or None."""
+        row = (
+            self._conn.execute(select(t.ledger_entries).where(t.ledger_entries.c.id == entry_id))
+            .mappings()
+            .first()
+        )
+        return None if row is None else LedgerEntry(**row)
 
     def balance(self, installer_id: str) -> int:
         """The sum of every entry of the installer."""
