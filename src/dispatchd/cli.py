@@ -1,10 +1,16 @@
-"""The ``dispatchd`` command: serve the API with its engine, migrate a database, benchmark."""
+"""The ``dispatchd`` command: serve the API with its engine, migrate a database.
+
+Other installed projects add subcommands through the ``dispatchd.commands`` entry-point group
+(the benchmarks add ``dispatchd bench``), so the server package never imports them and a server
+install carries none of their dependencies.
+"""
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
-from typing import Any
+from collections.abc import Iterable
+from importlib.metadata import EntryPoint, entry_points
+from typing import Any, NamedTuple
 
 import typer
 import uvicorn
@@ -13,11 +19,29 @@ from rich.panel import Panel
 
 from dispatchd.config import Settings
 
-app = typer.Typer(help="dispatchd: get every installation job accepted, done and proven.")
+HELP = "dispatchd: get every installation job accepted, done and proven."
+COMMANDS_GROUP = "dispatchd.commands"
+
+
+class Elsewhere(NamedTuple):
+    """A subcommand the checkout ships in a project of its own, and how to install it."""
+
+    summary: str
+    install: str
+
+
+ELSEWHERE = {
+    "bench": Elsewhere(
+        "Measure dispatchd beside its peers.",
+        "install the benchmarks from the dispatchd checkout with "
+        "`.venv/bin/pip install -e benchmarks/`",
+    ),
+}
+#: A stand-in command accepts whatever options the real one would, to answer with its hint.
+_ANY_ARGUMENTS = {"allow_extra_args": True, "ignore_unknown_options": True}
 console = Console()
 
 
-@app.command()
 def serve(
     host: str = typer.Option(None, help="address to listen on (default 127.0.0.1)"),
     port: int = typer.Option(None, help="port to listen on (default 8000)"),
@@ -60,7 +84,6 @@ def _start_demo(dispatcher: Any, settings: Settings) -> None:
     )
 
 
-@app.command()
 def migrate() -> None:
     """Bring the configured database to the newest schema and exit."""
     from dispatchd.store.database import Database
@@ -70,44 +93,6 @@ def migrate() -> None:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(Database(settings.resolved_database_url()))
     console.print("database is up to date")
-
-
-@app.command()
-def bench(
-    quick: bool = typer.Option(False, "--quick", help="small sizes, under two minutes (CI)"),
-    only: list[str] = typer.Option(  # noqa: B008
-        [],
-        "--only",
-        help="run only these workloads (repeat or comma-separate): "
-        "escalation, http, nearest, locations, sse, memory",
-    ),
-    out: Path = typer.Option(Path("docs"), "--out", help="where to write the report files"),  # noqa: B008
-    peers: bool = typer.Option(True, "--peers/--no-peers", help="measure the peers too"),
-    profile: Path = typer.Option(  # noqa: B008
-        None, "--profile", help="also sample each measured phase with py-spy into this folder"
-    ),
-) -> None:
-    """Measure dispatchd beside its peers; write benchmarks.md, .json and .png."""
-    from dispatchd.benchmarks.plan import FULL, QUICK, WORKLOADS
-    from dispatchd.benchmarks.runner import run_bench
-
-    chosen = [name for item in only for name in item.split(",") if name] or list(WORKLOADS)
-    unknown = sorted(set(chosen) - set(WORKLOADS))
-    if unknown:
-        raise typer.BadParameter(
-            f"unknown workload {', '.join(unknown)}; choose from {', '.join(WORKLOADS)}",
-            param_hint="--only",
-        )
-    outcome = run_bench(QUICK if quick else FULL, chosen, out, peers, console, profile)
-    for path in outcome.written:
-        console.print(f"wrote {path}")
-    if outcome.plot_problem:
-        console.print(f"[yellow]no plot: {outcome.plot_problem}[/]")
-    failures = outcome.dispatchd_failures()
-    for failure in failures:
-        console.print(f"[red]not measured: {failure}[/]")
-    if failures:
-        raise typer.Exit(1)
 
 
 def _print_banner(settings: Settings, generated_password: str | None) -> None:
@@ -129,6 +114,51 @@ def _print_banner(settings: Settings, generated_password: str | None) -> None:
     )
 
 
+def build_app(plugins: Iterable[EntryPoint]) -> typer.Typer:
+    """The command line: dispatchd's own commands, then each plugin command under its name.
+
+    A plugin is a function written like a Typer command; it cannot replace one of dispatchd's
+    own. One that cannot be loaded, or a command of the checkout that is not installed, still
+    answers under its name with one line saying what to install, so a broken or missing plugin
+    never stops ``serve`` or ``migrate``.
+    """
+    app = typer.Typer(help=HELP)
+    app.command()(serve)
+    app.command()(migrate)
+    taken = {"serve", "migrate"}
+    for plugin in plugins:
+        if plugin.name in taken:
+            continue
+        taken.add(plugin.name)
+        try:
+            command = plugin.load()
+        except Exception as exc:
+            known = ELSEWHERE.get(plugin.name)
+            fix = known.install if known else f"reinstall {_distribution(plugin)}"
+            _add_stand_in(app, plugin.name, f"could not be loaded ({exc!r}); {fix}")
+        else:
+            app.command(name=plugin.name)(command)
+    for name, known in ELSEWHERE.items():
+        if name not in taken:
+            problem = f"not installed; {known.install}"
+            _add_stand_in(app, name, problem, f"{known.summary} Not installed: {known.install}.")
+    return app
+
+
+def _distribution(plugin: EntryPoint) -> str:
+    return plugin.dist.name if plugin.dist is not None else plugin.module
+
+
+def _add_stand_in(app: typer.Typer, name: str, problem: str, summary: str | None = None) -> None:
+    """Register ``name`` as a command that only says, on one line, why it cannot run."""
+
+    def stand_in() -> None:
+        typer.echo(f"dispatchd {name}: {problem}", err=True)
+        raise typer.Exit(1)
+
+    app.command(name=name, help=summary or problem, context_settings=_ANY_ARGUMENTS)(stand_in)
+
+
 def main() -> None:
     """Entry point of the console script."""
-    app()
+    build_app(entry_points(group=COMMANDS_GROUP))()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dispatchd.benchmarks.peers import PEER_SYSTEMS, REFERENCE_SYSTEM
+from dispatchd_bench.peers import PEER_SYSTEMS, REFERENCE_SYSTEM
 
 WORKLOADS = ("escalation", "http", "nearest", "locations", "sse", "memory")
 

@@ -1,7 +1,8 @@
-"""The peers on the deadline workload, run by ``bench/peers`` in their own virtualenv.
+"""The peers on the deadline workload, run by ``benchmarks/peers`` in their own virtualenv.
 
 Each peer runs as one ``run_peer.py`` process at a time (two at once would measure each other
-on two cores), from ``.venv-peers``, which ``bench/peers/setup.sh`` creates when it is missing.
+on two cores), from ``.venv-peers``, which ``benchmarks/peers/setup.sh`` creates when it is
+missing.
 A peer that cannot be installed or run is reported as skipped with the reason, never as a
 figure.
 """
@@ -50,14 +51,14 @@ KEPT_FIELDS = (
 
 
 def repository_root() -> Path:
-    """The checkout this package runs from (``src/dispatchd/benchmarks`` is three levels in)."""
+    """The checkout this package runs from (it lives in ``benchmarks/src/dispatchd_bench``)."""
     return Path(__file__).resolve().parents[3]
 
 
 def peers_dir() -> Path:
-    """Where ``bench/peers`` lives (overridable, for a package installed elsewhere)."""
+    """Where ``benchmarks/peers`` lives (overridable, for a package installed elsewhere)."""
     configured = os.environ.get(PEERS_DIR_ENV)
-    return Path(configured) if configured else repository_root() / "bench" / "peers"
+    return Path(configured) if configured else repository_root() / "benchmarks" / "peers"
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ class PeerEnvironment:
 
 
 def prepare_peers() -> PeerEnvironment:
-    """The peers' virtualenv, created by ``bench/peers/setup.sh`` if it is not there yet."""
+    """The peers' virtualenv, created by ``benchmarks/peers/setup.sh`` if it is not there yet."""
     directory = peers_dir()
     runner = directory / "run_peer.py"
     if not runner.exists():
@@ -86,10 +87,10 @@ def prepare_peers() -> PeerEnvironment:
             check=False,
         )
     except subprocess.TimeoutExpired:
-        return PeerEnvironment(None, f"bench/peers/setup.sh took over {SETUP_TIMEOUT_S} s")
+        return PeerEnvironment(None, f"benchmarks/peers/setup.sh took over {SETUP_TIMEOUT_S} s")
     if done.returncode != 0 or not python.exists():
         tail = (done.stdout + done.stderr).strip().splitlines()[-3:]
-        return PeerEnvironment(None, "bench/peers/setup.sh failed: " + " | ".join(tail))
+        return PeerEnvironment(None, "benchmarks/peers/setup.sh failed: " + " | ".join(tail))
     return PeerEnvironment(python)
 
 

@@ -1,7 +1,8 @@
 """``docs/benchmarks.md``: the run's figures as tables a reader can check against the JSON.
 
 Nothing here is a measurement: every number comes from the run's results, and the targets are
-the ones issue 6 set. A figure a run did not take is shown as not measured, never carried over.
+dispatchd's speed goals on two cores. A figure a run did not take is shown as not measured, never
+carried over.
 """
 
 from __future__ import annotations
@@ -9,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from dispatchd.benchmarks.peers import PEER_SYSTEMS, REFERENCE_SYSTEM
-from dispatchd.benchmarks.results import (
+from dispatchd_bench.peers import PEER_SYSTEMS, REFERENCE_SYSTEM
+from dispatchd_bench.results import (
     BACKLOG_KEY,
     DISPATCHD_STORES,
     Figures,
@@ -183,7 +184,7 @@ def _memory_target(results: Results) -> Judged:
     return text, (f["rss_after_idle_mib"] <= 1024 if f["open_offers"] >= 1_000_000 else None)
 
 
-#: Issue 6's targets on two cores, each with the figure of this run that it is about.
+#: dispatchd's speed goals on two cores, each with the figure of this run that it is about.
 TARGETS: list[tuple[str, Callable[[Results], Judged]]] = [
     ("SQLite: ≥ 5× the fastest peer's steps/s at 10,000 due/s", _sqlite_vs_peers),
     ("PostgreSQL: ≥ 10,000 steps/s (at 10,000 due/s)", _postgres_rate),
@@ -205,7 +206,7 @@ def _targets(results: Results) -> str:
             continue
         text, met = judged
         rows.append([target, text, MISSING if met is None else ("yes" if met else "**no**")])
-    return "## Targets (issue 6)\n\n" + _table(["target", "this run", "met"], rows)
+    return "## Targets\n\n" + _table(["target", "this run", "met"], rows)
 
 
 def _escalation(results: Results) -> str | None:
@@ -220,7 +221,7 @@ def _escalation(results: Results) -> str | None:
         "seeded in bulk and fired by the real `DeadlineEngine` through the service layer — "
         "each step changes the offer, appends its event, books the penalty or raises the "
         "revoke alert, and writes the next deadline. Peers: one delayed task per step, each "
-        "committing one row (`bench/peers`, one worker process, settings below). Steps "
+        "committing one row (`benchmarks/peers`, one worker process, settings below). Steps "
         f"(tasks) come due at the full rate for {_num(window, 0)} s; dispatchd's ladder adds "
         "a ramp of 2 s at each end, and its fired/s counts the commits made while steps came "
         "due at the full rate. Lateness: from due time to dispatchd's commit, and to the "
@@ -631,7 +632,7 @@ def _machine(results: Results) -> str:
 
 
 def _bounds(results: Results) -> str:
-    from dispatchd.benchmarks.bounds import notes
+    from dispatchd_bench.bounds import notes
 
     return "## What bounds each figure\n\n" + "\n".join(f"- {note}" for note in notes(results))
 

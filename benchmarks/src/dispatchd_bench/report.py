@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from dispatchd.benchmarks.markdown import render
-from dispatchd.benchmarks.plot import write_plot
-from dispatchd.benchmarks.results import Results, add_ratios
+from dispatchd_bench.markdown import render
+from dispatchd_bench.plot import write_plot
+from dispatchd_bench.results import Results, add_ratios
 
 JSON_NAME = "benchmarks.json"
 MARKDOWN_NAME = "benchmarks.md"

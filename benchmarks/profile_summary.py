@@ -1,7 +1,7 @@
 """Summarise a py-spy raw profile: where the busy samples were, by layer and by function.
 
 Usage (from the repository root):
-    .venv/bin/python bench/profile_summary.py PROFILE.txt [--top 15]
+    .venv/bin/python benchmarks/profile_summary.py PROFILE.txt [--top 15]
 
 PROFILE.txt is what ``py-spy record --format raw`` writes, e.g. the files that
 ``dispatchd bench --profile DIR`` leaves in DIR, or a profile taken by hand.
@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from dispatchd.benchmarks.profiling import summarise
+from dispatchd_bench.profiling import summarise
 
 
 def main() -> None:

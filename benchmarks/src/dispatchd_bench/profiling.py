@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 RATE_HZ = 100
-INSTALL_HINT = "py-spy is not installed; install it with `.venv/bin/pip install -e '.[bench]'`"
+INSTALL_HINT = "py-spy is not installed; install it with `.venv/bin/pip install -e benchmarks/`"
 LINE_NUMBER = re.compile(r":\d+\)$")
 
 

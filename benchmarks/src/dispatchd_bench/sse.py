@@ -24,18 +24,18 @@ from typing import Any
 
 import httpx
 
-from dispatchd.benchmarks.city import (
+from dispatchd_bench.city import (
     ADMIN_PASSWORD,
     dispatcher_for,
     new_data_dir,
     random_point,
     seed_city,
 )
-from dispatchd.benchmarks.http_orders import Server
-from dispatchd.benchmarks.loadgen import _read_response, http_request
-from dispatchd.benchmarks.machine import rss_mib
-from dispatchd.benchmarks.profiling import profiled
-from dispatchd.benchmarks.stats import percentile
+from dispatchd_bench.http_orders import Server
+from dispatchd_bench.loadgen import _read_response, http_request
+from dispatchd_bench.machine import rss_mib
+from dispatchd_bench.profiling import profiled
+from dispatchd_bench.stats import percentile
 
 CONSOLE_SHARE = 100
 OPENING_AT_ONCE = 64

@@ -19,10 +19,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from dispatchd.benchmarks.city import dispatcher_for, new_data_dir
-from dispatchd.benchmarks.escalation import seed_due_evenly
-from dispatchd.benchmarks.http_orders import Server
-from dispatchd.benchmarks.machine import rss_mib
+from dispatchd_bench.city import dispatcher_for, new_data_dir
+from dispatchd_bench.escalation import seed_due_evenly
+from dispatchd_bench.http_orders import Server
+from dispatchd_bench.machine import rss_mib
 
 #: The seeded offers' first steps are spread over this many seconds, a day from now.
 SPREAD_S = 3_600.0

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 from typing import Any
 
-from dispatchd.benchmarks.stats import percentile
+from dispatchd_bench.stats import percentile
 
 RequestFactory = Callable[[int], bytes]
 

@@ -18,7 +18,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from dispatchd.benchmarks.escalation import fired_steps, seed_offers
 from dispatchd.config import Settings
 from dispatchd.domain.escalation import EscalationStep, Ladder, StepAction
 from dispatchd.engine.deadlines import DeadlineEngine
@@ -26,6 +25,7 @@ from dispatchd.service.bootstrap import bootstrap
 from dispatchd.service.clock import SystemClock
 from dispatchd.service.dispatcher import Dispatcher
 from dispatchd.store.database import Database
+from dispatchd_bench.escalation import fired_steps, seed_offers
 
 HOUR_S = 3_600
 LADDER = Ladder(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from dispatchd.benchmarks.peers import PEER_SYSTEMS
+from dispatchd_bench.peers import PEER_SYSTEMS
 
 DISPATCHD_STORES = ("dispatchd_sqlite", "dispatchd_postgresql")
 #: The results key of the engine's backlog drain (not an ``escalation_<rate>`` workload).

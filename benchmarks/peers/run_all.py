@@ -4,7 +4,7 @@ Runs are sequential on purpose: on a 2-core machine two peers measured at once w
 each measure the other. Each run's JSON is kept in --out-dir.
 
 Usage (from the repository root):
-    .venv-peers/bin/python bench/peers/run_all.py --rates 2000 10000 --duration 5 \\
+    .venv-peers/bin/python benchmarks/peers/run_all.py --rates 2000 10000 --duration 5 \\
         --out-dir /tmp/peers
 """
 

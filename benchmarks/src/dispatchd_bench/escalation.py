@@ -26,8 +26,6 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from dispatchd.benchmarks.city import bench_writes, insert_city_zone
-from dispatchd.benchmarks.stats import summary
 from dispatchd.config import Settings
 from dispatchd.domain.deadlines import Deadline
 from dispatchd.domain.escalation import EscalationStep, Ladder, StepAction
@@ -39,6 +37,8 @@ from dispatchd.service.dispatcher import Dispatcher
 from dispatchd.store import tables as t
 from dispatchd.store.database import Database
 from dispatchd.wire.policy import ladder_json
+from dispatchd_bench.city import bench_writes, insert_city_zone
+from dispatchd_bench.stats import summary
 
 STEPS_PER_OFFER = 3
 PERIOD_S = 1

@@ -1,7 +1,7 @@
 """``docs/benchmarks.png``: the run's headline figures in one picture.
 
-matplotlib is an optional extra (``pip install -e '.[bench]'``): the benchmark runs and writes
-its tables without it, and says how to get the plot.
+matplotlib comes with the benchmarks project; in an environment that lacks it (installed with
+``--no-deps``, say) the benchmark still writes its tables, and says how to get the plot.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ import importlib.util
 from pathlib import Path
 from typing import Any
 
-from dispatchd.benchmarks.results import Results, escalation_workloads
+from dispatchd_bench.results import Results, escalation_workloads
 
-INSTALL_HINT = "matplotlib is not installed; install it with `.venv/bin/pip install -e '.[bench]'`"
+INSTALL_HINT = "matplotlib is not installed; install it with `.venv/bin/pip install -e benchmarks/`"
 DISPATCHD_COLOUR = "#d62728"
 PEER_COLOUR = "#7f7f7f"
 

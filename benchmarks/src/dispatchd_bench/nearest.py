@@ -17,10 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from dispatchd.benchmarks.stats import percentile
 from dispatchd.domain.geo import EARTH_RADIUS_M, Point, distance_m
 from dispatchd.service.geo_index import IndexedInstaller, InstallerIndex
 from dispatchd.service.installer_map import FIRST_LOOK
+from dispatchd_bench.stats import percentile
 
 ZONES = [f"zon_{n}" for n in range(10)]
 SKILL = "gas"

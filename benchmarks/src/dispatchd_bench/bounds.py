@@ -7,7 +7,7 @@ reader can tell a figure bounded by the machine from one bounded by dispatchd's 
 
 from __future__ import annotations
 
-from dispatchd.benchmarks.results import BACKLOG_KEY, Figures, Results, escalation_workloads
+from dispatchd_bench.results import BACKLOG_KEY, Figures, Results, escalation_workloads
 
 #: Share of one core above which a phase counts as bound by its own Python work.
 CPU_BOUND = 0.8

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from dispatchd.benchmarks.escalation import _full_rate_throughput, _missing_lateness
-from dispatchd.benchmarks.markdown import render
-from dispatchd.benchmarks.profiling import layer_of, summarise
-from dispatchd.benchmarks.results import BACKLOG_KEY, Results, add_ratios
-from dispatchd.benchmarks.sse import _record, _Tally
-from dispatchd.benchmarks.stats import percentile, summary
+from dispatchd_bench.escalation import _full_rate_throughput, _missing_lateness
+from dispatchd_bench.markdown import render
+from dispatchd_bench.profiling import layer_of, summarise
+from dispatchd_bench.results import BACKLOG_KEY, Results, add_ratios
+from dispatchd_bench.sse import _record, _Tally
+from dispatchd_bench.stats import percentile, summary
 
 
 def _escalation_results() -> Results:

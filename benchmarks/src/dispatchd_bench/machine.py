@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from dispatchd import __version__
-from dispatchd.benchmarks.throwaway_pg import server_version
+from dispatchd_bench.throwaway_pg import server_version
 
 FSYNC_PROBE_COMMITS = 100
 

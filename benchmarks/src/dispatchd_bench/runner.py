@@ -28,16 +28,16 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from dispatchd.benchmarks import profiling
-from dispatchd.benchmarks.backlog import run_backlog
-from dispatchd.benchmarks.city import new_data_dir
-from dispatchd.benchmarks.escalation import PERIOD_S, STEPS_PER_OFFER, run_escalation
-from dispatchd.benchmarks.http_orders import run_http_orders
-from dispatchd.benchmarks.locations import run_locations_http, run_locations_service
-from dispatchd.benchmarks.machine import host_noise, machine_info
-from dispatchd.benchmarks.memory import run_memory
-from dispatchd.benchmarks.nearest import run_nearest
-from dispatchd.benchmarks.peers import (
+from dispatchd_bench import profiling
+from dispatchd_bench.backlog import run_backlog
+from dispatchd_bench.city import new_data_dir
+from dispatchd_bench.escalation import PERIOD_S, STEPS_PER_OFFER, run_escalation
+from dispatchd_bench.http_orders import run_http_orders
+from dispatchd_bench.locations import run_locations_http, run_locations_service
+from dispatchd_bench.machine import host_noise, machine_info
+from dispatchd_bench.memory import run_memory
+from dispatchd_bench.nearest import run_nearest
+from dispatchd_bench.peers import (
     PEER_SYSTEMS,
     REFERENCE_SYSTEM,
     PeerEnvironment,
@@ -45,12 +45,12 @@ from dispatchd.benchmarks.peers import (
     repository_root,
     run_peer,
 )
-from dispatchd.benchmarks.plan import Plan
-from dispatchd.benchmarks.profiling import profiled
-from dispatchd.benchmarks.report import write_report
-from dispatchd.benchmarks.results import BACKLOG_KEY, Results
-from dispatchd.benchmarks.sse import raise_open_file_limit, run_sse
-from dispatchd.benchmarks.throwaway_pg import server_url, server_version, throwaway_database
+from dispatchd_bench.plan import Plan
+from dispatchd_bench.profiling import profiled
+from dispatchd_bench.report import write_report
+from dispatchd_bench.results import BACKLOG_KEY, Results
+from dispatchd_bench.sse import raise_open_file_limit, run_sse
+from dispatchd_bench.throwaway_pg import server_url, server_version, throwaway_database
 
 #: Seconds of ramp at each end of dispatchd's escalation window (see escalation.py).
 RAMP_S = (STEPS_PER_OFFER - 1) * PERIOD_S

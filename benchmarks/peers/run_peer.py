@@ -1,7 +1,7 @@
 """Run one peer job-queue system on the delayed-tasks workload and write its result as JSON.
 
 Usage (from the repository root):
-    .venv-peers/bin/python bench/peers/run_peer.py --system pgqueuer --rate 2000 \\
+    .venv-peers/bin/python benchmarks/peers/run_peer.py --system pgqueuer --rate 2000 \\
         --duration 5 --out result.json
 
 Every peer goes through the same phases: prepare its storage, start its worker (before

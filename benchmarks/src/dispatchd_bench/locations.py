@@ -16,12 +16,12 @@ import threading
 import time
 from typing import Any
 
-from dispatchd.benchmarks.city import Login, dispatcher_for, new_data_dir, random_point, seed_city
-from dispatchd.benchmarks.http_orders import Server
-from dispatchd.benchmarks.loadgen import http_request, run_load
-from dispatchd.benchmarks.profiling import profiled
-from dispatchd.benchmarks.stats import percentile
 from dispatchd.service.commands import ReportLocation
+from dispatchd_bench.city import Login, dispatcher_for, new_data_dir, random_point, seed_city
+from dispatchd_bench.http_orders import Server
+from dispatchd_bench.loadgen import http_request, run_load
+from dispatchd_bench.profiling import profiled
+from dispatchd_bench.stats import percentile
 
 
 def run_locations_service(

@@ -19,9 +19,9 @@ from typing import Any
 
 import httpx
 
-from dispatchd.benchmarks.city import SIDE, SOUTH, SQUARE, WEST
-from dispatchd.benchmarks.loadgen import http_request, run_load
-from dispatchd.benchmarks.profiling import profiled
+from dispatchd_bench.city import SIDE, SOUTH, SQUARE, WEST
+from dispatchd_bench.loadgen import http_request, run_load
+from dispatchd_bench.profiling import profiled
 
 ADMIN_PASSWORD = "bench-admin-password"
 INSTALLERS_SEED = 11
