@@ -63,8 +63,8 @@ def test_the_whole_ladder_runs_by_itself_in_real_time(server: ServerProcess) -> 
     assert ledger["balance"] == -500
     alerts = api.call("GET", "/api/v1/alerts?open=false", city["admin"])["items"]
     revoked = [a for a in alerts if a["type"] == "offer_revoked"]
-    assert revoked, "the console was alerted of the revoke"
-    assert revoked[0]["acknowledged_at"] is not None, "and the re-offer settled it"
+    assert len(revoked) == 1
+    assert revoked[0]["acknowledged_at"] is not None, "offering the order again settles it"
     accepted = api.call(
         "POST", f"/api/v1/offers/{detail['current_offer']['id']}/accept", second["headers"]
     )

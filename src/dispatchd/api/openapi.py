@@ -11,29 +11,11 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
-from pydantic import BaseModel
+from pydantic import TypeAdapter
 
-from dispatchd.api.problems import PROBLEM_JSON
+from dispatchd.api.problems import PROBLEM_JSON, ProblemOut
 
 API_PREFIX = "/api/v1/"
-
-
-class FieldProblem(BaseModel):
-    """One bad field of a request."""
-
-    field: str
-    message: str
-
-
-class ProblemOut(BaseModel):
-    """An RFC 9457 problem document."""
-
-    type: str
-    title: str
-    status: int
-    detail: str
-    errors: list[FieldProblem] | None = None
-    attempts_left: int | None = None
 
 
 _DESCRIPTIONS = {
@@ -76,7 +58,9 @@ def install_openapi(app: FastAPI) -> None:
 
 
 def _problem_schemas() -> dict[str, Any]:
-    schema = ProblemOut.model_json_schema(ref_template="#/components/schemas/{model}")
+    schema = TypeAdapter(ProblemOut).json_schema(
+        ref_template="#/components/schemas/{model}", mode="serialization"
+    )
     definitions = schema.pop("$defs", {})
     return {"ProblemOut": schema, **definitions}
 

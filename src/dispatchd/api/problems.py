@@ -7,7 +7,7 @@ error is raised before its transaction commits.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NotRequired
 
 import structlog
 from fastapi import FastAPI, Request
@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from typing_extensions import TypedDict
 
 from dispatchd.domain.errors import (
     DomainError,
@@ -47,6 +48,24 @@ _TITLES = {
 }
 
 
+class FieldProblem(TypedDict):
+    """One bad field of a request: its dotted path and what is wrong with it."""
+
+    field: str
+    message: str
+
+
+class ProblemOut(TypedDict):
+    """An RFC 9457 problem document: ``detail`` says what was wrong and how to fix it."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: NotRequired[list[FieldProblem]]
+    attempts_left: NotRequired[int]
+
+
 class Problem(Exception):
     """An error response, raised anywhere in a request and rendered as problem+json."""
 
@@ -68,7 +87,7 @@ class Problem(Exception):
 
 def problem_response(problem: Problem) -> JSONResponse:
     """The problem as an HTTP response."""
-    body: dict[str, Any] = {
+    body: ProblemOut = {
         "type": TYPE_BASE + problem.kind,
         "title": _TITLES.get(problem.status, "Error"),
         "status": problem.status,

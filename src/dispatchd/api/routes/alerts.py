@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Query, Response
+from fastapi.responses import JSONResponse
 
 from dispatchd.api.deps import ConsoleActor, DispatcherDep, Idempotency
 from dispatchd.api.rendering import respond, with_view
-from dispatchd.api.schemas import AlertOut
-from dispatchd.api.views import alert_view
+from dispatchd.api.responses import AlertList, AlertOut, alert_view
 from dispatchd.service.commands import AcknowledgeAlert
 from dispatchd.service.unit_of_work import UnitOfWork
 
@@ -24,18 +24,18 @@ AlertTypeName = Literal[
 ]
 
 
-@router.get("/alerts")
+@router.get("/alerts", response_model=AlertList)
 def list_alerts(
     actor: ConsoleActor,
     dispatcher: DispatcherDep,
     open: bool = True,
     type: AlertTypeName | None = None,
     limit: int = Query(default=200, ge=1, le=500),
-) -> dict[str, list[AlertOut]]:
+) -> JSONResponse:
     """Alerts newest first; by default only those not yet acknowledged."""
     with dispatcher.reading() as conn:
         alerts = UnitOfWork(conn).alerts.find(open, type, actor.zone_ids, limit)
-    return {"items": [AlertOut(**alert_view(alert)) for alert in alerts]}
+    return JSONResponse(AlertList(items=[alert_view(alert) for alert in alerts]))
 
 
 @router.post("/alerts/{alert_id}/ack", response_model=AlertOut)

@@ -3,24 +3,30 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
 
 from dispatchd.api.auth import bearer_token
 from dispatchd.api.deps import AdminActor, CurrentActor, DispatcherDep, Idempotency
 from dispatchd.api.problems import Problem
 from dispatchd.api.rendering import respond, with_view
-from dispatchd.api.schemas import TokenRequest, TokenResponse, UserCreate, UserOut
-from dispatchd.api.views import user_view
-from dispatchd.domain.timefmt import rfc3339
+from dispatchd.api.requests import TokenRequest, UserCreate
+from dispatchd.api.responses import TokenResponse, UserOut, token_view, user_view
 from dispatchd.service.actors import SYSTEM
 from dispatchd.service.commands import CreateUser, LogIn, LogOut
+from dispatchd.service.dispatcher import Dispatcher
 from dispatchd.service.handlers.accounts import IssuedToken
 
 router = APIRouter(tags=["auth"])
 
 
 @router.post("/auth/token", response_model=TokenResponse)
-def log_in(body: TokenRequest, request: Request, dispatcher: DispatcherDep) -> TokenResponse:
+def log_in(body: TokenRequest, request: Request, dispatcher: DispatcherDep) -> JSONResponse:
     """Exchange username and password for a bearer token (attempts are rate-limited)."""
+    return JSONResponse(issue_token(body, request, dispatcher))
+
+
+def issue_token(body: TokenRequest, request: Request, dispatcher: Dispatcher) -> TokenResponse:
+    """Check the password, within the log-in rate limit, and issue a token for the user."""
     client = request.client.host if request.client else "?"
     wait = request.app.state.login_limiter.hit(f"{body.username.lower()}|{client}")
     if wait:
@@ -31,12 +37,7 @@ def log_in(body: TokenRequest, request: Request, dispatcher: DispatcherDep) -> T
             headers={"Retry-After": str(int(wait))},
         )
     issued: IssuedToken = dispatcher.execute(LogIn(body.username, body.password), SYSTEM)
-    return TokenResponse(
-        access_token=issued.token,
-        role=issued.user.role,
-        installer_id=issued.user.installer_id,
-        expires_at=rfc3339(issued.expires_at),
-    )
+    return token_view(issued)
 
 
 @router.post("/auth/logout", status_code=204)

@@ -7,9 +7,10 @@ shows why the server would or would not pick someone; the manager may still choo
 from __future__ import annotations
 
 from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
 
-from dispatchd.api.client_schemas import CandidateOut, CandidatesOut
 from dispatchd.api.deps import ConsoleActor, DispatcherDep
+from dispatchd.api.responses import CandidatesOut, candidate_view
 from dispatchd.domain.assignment import rank
 from dispatchd.service.errors import NotFound
 from dispatchd.service.handlers.orders import may_see_order
@@ -25,7 +26,7 @@ def list_candidates(
     actor: ConsoleActor,
     dispatcher: DispatcherDep,
     limit: int = Query(default=50, ge=1, le=500),
-) -> CandidatesOut:
+) -> JSONResponse:
     """Installers for the order: eligible first, then nearest, then least loaded, with reasons."""
     with dispatcher.reading() as conn:
         uow = UnitOfWork(conn)
@@ -37,22 +38,8 @@ def list_candidates(
         records = {record.id: record for record in uow.installers.find(zone_ids=zones)}
         workload = uow.installers.active_jobs(records)
     ranked = rank(needs, (r.as_candidate(workload[r.id]) for r in records.values()))
-    items = []
-    for entry in ranked[:limit]:
-        record = records[entry.installer_id]
-        items.append(
-            CandidateOut(
-                installer_id=record.id,
-                name=record.name,
-                phone=record.phone,
-                on_duty=record.on_duty,
-                active_jobs=entry.candidate.active_jobs,
-                capacity=record.capacity,
-                zone_ids=record.zone_ids,
-                serves_order_zone=bool(needs.zone_ids & set(record.zone_ids)),
-                distance_m=None if entry.distance_m is None else round(entry.distance_m, 1),
-                eligible=entry.eligible,
-                why_not=list(entry.why_not),
-            )
-        )
-    return CandidatesOut(order_id=order.id, items=items)
+    items = [
+        candidate_view(records[entry.installer_id], entry, needs.zone_ids)
+        for entry in ranked[:limit]
+    ]
+    return JSONResponse(CandidatesOut(order_id=order.id, items=items))

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Query, Response
+from fastapi.responses import JSONResponse
 
 from dispatchd.api.deps import ConsoleActor, CurrentActor, DispatcherDep, Idempotency
 from dispatchd.api.rendering import Renderer, respond
-from dispatchd.api.schemas import InstallerCreate, InstallerOut, InstallerUpdate, LedgerOut
-from dispatchd.api.views import installer_view, ledger_entry_view
+from dispatchd.api.requests import InstallerCreate, InstallerUpdate
+from dispatchd.api.responses import (
+    InstallerList,
+    InstallerOut,
+    LedgerOut,
+    installer_view,
+    ledger_view,
+)
 from dispatchd.domain.installers import Installer
 from dispatchd.service.actors import Actor
 from dispatchd.service.commands import CreateInstaller, UpdateInstaller
+from dispatchd.service.dispatcher import Dispatcher
 from dispatchd.service.errors import NotFound
 from dispatchd.service.handlers.installers import may_see_installer, visible_installer
 from dispatchd.service.outcome import Outcome
@@ -21,7 +27,7 @@ from dispatchd.service.unit_of_work import UnitOfWork
 router = APIRouter(tags=["installers"])
 
 
-def installer_views(uow: UnitOfWork, records: list[Installer]) -> list[dict[str, Any]]:
+def installer_views(uow: UnitOfWork, records: list[Installer]) -> list[InstallerOut]:
     """Installers with workload and balance, counted in two queries for the whole list."""
     ids = [record.id for record in records]
     workload = uow.installers.active_jobs(ids)
@@ -55,13 +61,13 @@ def create_installer(
     return respond(dispatcher.execute_rendered(command, actor, as_installer(201), idem))
 
 
-@router.get("/installers")
+@router.get("/installers", response_model=InstallerList)
 def list_installers(
     actor: ConsoleActor,
     dispatcher: DispatcherDep,
     zone_id: str | None = Query(default=None, max_length=64),
     on_duty: bool | None = None,
-) -> dict[str, list[InstallerOut]]:
+) -> JSONResponse:
     """Installers the caller may see, with their workload and balance."""
     zones: list[str] | None = [zone_id] if zone_id else None
     if actor.zone_ids is not None:
@@ -70,18 +76,23 @@ def list_installers(
         uow = UnitOfWork(conn)
         records = uow.installers.find(zone_ids=zones, on_duty=on_duty)
         views = installer_views(uow, records)
-    return {"items": [InstallerOut(**view) for view in views]}
+    return JSONResponse(InstallerList(items=views))
 
 
 @router.get("/installers/{installer_id}", response_model=InstallerOut)
 def get_installer(
     installer_id: str, actor: CurrentActor, dispatcher: DispatcherDep
-) -> InstallerOut:
+) -> JSONResponse:
     """One installer (installers may read only themselves)."""
+    return JSONResponse(installer_for(dispatcher, actor, installer_id))
+
+
+def installer_for(dispatcher: Dispatcher, actor: Actor, installer_id: str) -> InstallerOut:
+    """The installer as the actor may see them (installers: only themselves, else 404)."""
     with dispatcher.reading() as conn:
         uow = UnitOfWork(conn)
         record = visible_installer(uow, actor, installer_id)
-        return InstallerOut(**installer_views(uow, [record])[0])
+        return installer_views(uow, [record])[0]
 
 
 @router.patch("/installers/{installer_id}", response_model=InstallerOut)
@@ -103,12 +114,12 @@ def get_ledger(
     actor: CurrentActor,
     dispatcher: DispatcherDep,
     limit: int = Query(default=100, ge=1, le=500),
-) -> LedgerOut:
+) -> JSONResponse:
     """An installer's penalties and other bookings, newest first, and their balance."""
-    return ledger_for(dispatcher, actor, installer_id, limit)
+    return JSONResponse(ledger_for(dispatcher, actor, installer_id, limit))
 
 
-def ledger_for(dispatcher: Any, actor: Actor, installer_id: str, limit: int) -> LedgerOut:
+def ledger_for(dispatcher: Dispatcher, actor: Actor, installer_id: str, limit: int) -> LedgerOut:
     """The ledger the actor may see (installers: only their own, else 404)."""
     with dispatcher.reading() as conn:
         uow = UnitOfWork(conn)
@@ -117,8 +128,4 @@ def ledger_for(dispatcher: Any, actor: Actor, installer_id: str, limit: int) -> 
             raise NotFound("installer", installer_id)
         entries = uow.ledger.entries(installer_id, limit)
         balance = uow.ledger.balance(installer_id)
-    return LedgerOut(
-        items=[ledger_entry_view(entry) for entry in entries],
-        balance=balance,
-        currency=dispatcher.settings.currency,
-    )
+    return ledger_view(entries, balance, dispatcher.settings.currency)

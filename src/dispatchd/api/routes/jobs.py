@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Response, UploadFile
 from fastapi.responses import FileResponse
@@ -15,9 +15,10 @@ from dispatchd.api.deps import (
     Idempotency,
     InstallerActor,
 )
-from dispatchd.api.problems import TYPE_BASE, Problem
+from dispatchd.api.problems import TYPE_BASE, Problem, ProblemOut
 from dispatchd.api.rendering import Renderer, as_order, respond
-from dispatchd.api.schemas import FollowUpRequest, OrderOut
+from dispatchd.api.requests import FollowUpRequest
+from dispatchd.api.responses import OrderOut
 from dispatchd.domain.orders import Order
 from dispatchd.service.actors import Actor
 from dispatchd.service.commands import CompleteJob, ResolveFollowUp, StartJob
@@ -109,7 +110,7 @@ def _completion(actor: Actor, public_url: str) -> Renderer:
     return render
 
 
-def _wrong_code_problem(attempts_left: int) -> dict[str, Any]:
+def _wrong_code_problem(attempts_left: int) -> ProblemOut:
     if attempts_left:
         detail = (
             f"the service code is wrong; {attempts_left} attempts left — ask the customer for "

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
 
 from dispatchd.api.deps import DispatcherDep, Idempotency, InstallerActor
 from dispatchd.api.rendering import no_content, respond
-from dispatchd.api.routes.installers import as_installer, installer_views
-from dispatchd.api.schemas import DutyRequest, InstallerOut, LocationReport, OfferOut, OrderOut
-from dispatchd.api.views import offer_view, order_view
+from dispatchd.api.requests import DutyRequest, LocationReport
+from dispatchd.api.responses import InstallerOut, JobList, OfferList, offer_view, order_view
+from dispatchd.api.routes.installers import as_installer, installer_for
 from dispatchd.domain.geo import Point
 from dispatchd.domain.orders import OrderStatus
 from dispatchd.service.commands import ReportLocation, SetDuty
-from dispatchd.service.handlers.installers import visible_installer
 from dispatchd.service.unit_of_work import UnitOfWork
 from dispatchd.store.orders import OrderCriteria
 
@@ -27,12 +27,9 @@ def _me(actor: InstallerActor) -> str:
 
 
 @router.get("/me", response_model=InstallerOut)
-def get_me(actor: InstallerActor, dispatcher: DispatcherDep) -> InstallerOut:
+def get_me(actor: InstallerActor, dispatcher: DispatcherDep) -> JSONResponse:
     """The installer's own profile, workload and balance."""
-    with dispatcher.reading() as conn:
-        uow = UnitOfWork(conn)
-        record = visible_installer(uow, actor, _me(actor))
-        return InstallerOut(**installer_views(uow, [record])[0])
+    return JSONResponse(installer_for(dispatcher, actor, _me(actor)))
 
 
 @router.put("/me/duty", response_model=InstallerOut)
@@ -53,8 +50,8 @@ def report_location(
     return respond(dispatcher.execute_rendered(command, actor, no_content, idem))
 
 
-@router.get("/me/offers")
-def my_offers(actor: InstallerActor, dispatcher: DispatcherDep) -> dict[str, list[OfferOut]]:
+@router.get("/me/offers", response_model=OfferList)
+def my_offers(actor: InstallerActor, dispatcher: DispatcherDep) -> JSONResponse:
     """Offers waiting for the installer's answer, with what each is about."""
     installer_id = _me(actor)
     with dispatcher.reading() as conn:
@@ -62,15 +59,15 @@ def my_offers(actor: InstallerActor, dispatcher: DispatcherDep) -> dict[str, lis
             OrderCriteria(status=OrderStatus.OFFERED.value, offered_to=installer_id), MAX_LISTED
         )
     items = [
-        OfferOut(**offer_view(order.current_offer, order))
+        offer_view(order.current_offer, order)
         for order in orders
         if order.current_offer is not None and order.current_offer.installer_id == installer_id
     ]
-    return {"items": items}
+    return JSONResponse(OfferList(items=items))
 
 
-@router.get("/me/jobs")
-def my_jobs(actor: InstallerActor, dispatcher: DispatcherDep) -> dict[str, list[OrderOut]]:
+@router.get("/me/jobs", response_model=JobList)
+def my_jobs(actor: InstallerActor, dispatcher: DispatcherDep) -> JSONResponse:
     """Jobs the installer has accepted or started."""
     installer_id = _me(actor)
     with dispatcher.reading() as conn:
@@ -82,4 +79,4 @@ def my_jobs(actor: InstallerActor, dispatcher: DispatcherDep) -> dict[str, list[
             MAX_LISTED,
         )
     public_url = dispatcher.settings.resolved_public_url()
-    return {"items": [OrderOut(**order_view(order, actor, public_url)) for order in orders]}
+    return JSONResponse(JobList(items=[order_view(order, actor, public_url) for order in orders]))

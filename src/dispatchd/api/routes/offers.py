@@ -8,7 +8,8 @@ from fastapi import APIRouter, Body, Response
 
 from dispatchd.api.deps import DispatcherDep, Idempotency, InstallerActor
 from dispatchd.api.rendering import as_order, respond
-from dispatchd.api.schemas import DeclineRequest, OrderOut
+from dispatchd.api.requests import DeclineRequest
+from dispatchd.api.responses import OrderOut
 from dispatchd.service.commands import AcceptOffer, DeclineOffer
 
 router = APIRouter(tags=["offers"])

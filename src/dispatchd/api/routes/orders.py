@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Query, Response
+from fastapi.responses import JSONResponse
 
 from dispatchd.api.cursor import decode_cursor, encode_cursor
 from dispatchd.api.deps import (
@@ -15,8 +16,8 @@ from dispatchd.api.deps import (
     OrderWriter,
 )
 from dispatchd.api.rendering import as_order, respond
-from dispatchd.api.schemas import AssignRequest, CancelRequest, OrderCreate, OrderOut, OrderPage
-from dispatchd.api.views import order_view
+from dispatchd.api.requests import AssignRequest, CancelRequest, OrderCreate
+from dispatchd.api.responses import OrderOut, OrderPage, order_view
 from dispatchd.domain.geo import Point
 from dispatchd.service.commands import AssignOrder, CancelOrder, CreateOrder
 from dispatchd.service.errors import NotFound
@@ -61,7 +62,7 @@ def list_orders(
     q: str | None = Query(default=None, min_length=1, max_length=200),
     limit: int = Query(default=50, ge=1, le=500),
     cursor: str | None = Query(default=None, max_length=200),
-) -> OrderPage:
+) -> JSONResponse:
     """Orders newest first, filtered; follow ``next_cursor`` for the next page."""
     zones = actor.zone_ids
     if zone_id is not None:
@@ -75,14 +76,16 @@ def list_orders(
     public_url = dispatcher.settings.resolved_public_url()
     page = orders[:limit]
     next_cursor = encode_cursor(page[-1].created_at, page[-1].id) if len(orders) > limit else None
-    return OrderPage(
-        items=[OrderOut(**order_view(order, actor, public_url)) for order in page],
-        next_cursor=next_cursor,
+    return JSONResponse(
+        OrderPage(
+            items=[order_view(order, actor, public_url) for order in page],
+            next_cursor=next_cursor,
+        )
     )
 
 
 @router.get("/orders/{order_id}", response_model=OrderOut)
-def get_order(order_id: str, actor: CurrentActor, dispatcher: DispatcherDep) -> OrderOut:
+def get_order(order_id: str, actor: CurrentActor, dispatcher: DispatcherDep) -> JSONResponse:
     """One order with every offer (oldest first) and its whole event history."""
     with dispatcher.reading() as conn:
         uow = UnitOfWork(conn)
@@ -91,7 +94,7 @@ def get_order(order_id: str, actor: CurrentActor, dispatcher: DispatcherDep) -> 
             raise NotFound("order", order_id)
         events = uow.events.for_order(order.id, actor.audience())
     public_url = dispatcher.settings.resolved_public_url()
-    return OrderOut(**order_view(order, actor, public_url, events=events, with_offers=True))
+    return JSONResponse(order_view(order, actor, public_url, events=events, with_offers=True))
 
 
 @router.post("/orders/{order_id}/assign", response_model=OrderOut)

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Response
 
 from dispatchd.api.deps import ConsoleActor, CurrentActor, DispatcherDep, Idempotency
 from dispatchd.api.rendering import respond, with_view
-from dispatchd.api.schemas import PolicyBody
+from dispatchd.api.requests import PolicyBody
 from dispatchd.service.commands import SetPolicy
 from dispatchd.service.offering import current_policy
 from dispatchd.service.unit_of_work import UnitOfWork

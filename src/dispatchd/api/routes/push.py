@@ -3,24 +3,23 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
 
-from dispatchd.api.client_schemas import PushSubscriptionIn, PushSubscriptionOut, VapidPublicKey
 from dispatchd.api.deps import DispatcherDep, Idempotency, InstallerActor
 from dispatchd.api.problems import Problem
-from dispatchd.api.rendering import no_content, respond
-from dispatchd.domain.timefmt import rfc3339
+from dispatchd.api.rendering import no_content, respond, with_view
+from dispatchd.api.requests import PushSubscriptionIn
+from dispatchd.api.responses import PushSubscriptionOut, VapidPublicKey, push_subscription_view
 from dispatchd.notify.webpush import public_key_of
 from dispatchd.service.actors import Actor
 from dispatchd.service.commands import SubscribePush, UnsubscribePush
-from dispatchd.service.outcome import Outcome
-from dispatchd.service.unit_of_work import UnitOfWork
-from dispatchd.store.push import VAPID_PRIVATE_KEY, DeploymentSecrets, PushSubscription
+from dispatchd.store.push import VAPID_PRIVATE_KEY, DeploymentSecrets
 
 router = APIRouter(tags=["web push"])
 
 
 @router.get("/push/vapid-public-key", response_model=VapidPublicKey)
-def vapid_public_key(dispatcher: DispatcherDep) -> VapidPublicKey:
+def vapid_public_key(dispatcher: DispatcherDep) -> JSONResponse:
     """The deployment's VAPID public key: the browser's ``applicationServerKey``.
 
     Public by nature, so no login is needed to read it. The pair is made when the
@@ -30,7 +29,7 @@ def vapid_public_key(dispatcher: DispatcherDep) -> VapidPublicKey:
         private = DeploymentSecrets(conn).get(VAPID_PRIVATE_KEY)
     if private is None:
         raise Problem(503, "the server is still starting; try again in a moment", "starting")
-    return VapidPublicKey(public_key=public_key_of(private))
+    return JSONResponse(VapidPublicKey(public_key=public_key_of(private)))
 
 
 @router.post("/me/push-subscriptions", status_code=201, response_model=PushSubscriptionOut)
@@ -39,7 +38,8 @@ def subscribe(
 ) -> Response:
     """Register this phone for Web Push, so alerts ring even with the app closed."""
     command = SubscribePush(_me(actor), body.endpoint, body.keys.p256dh, body.keys.auth)
-    return respond(dispatcher.execute_rendered(command, actor, _subscription_view, idem))
+    render = with_view(push_subscription_view, 201)
+    return respond(dispatcher.execute_rendered(command, actor, render, idem))
 
 
 @router.delete("/me/push-subscriptions/{subscription_id}", status_code=204)
@@ -54,14 +54,3 @@ def unsubscribe(
 def _me(actor: Actor) -> str:
     assert actor.installer_id is not None
     return actor.installer_id
-
-
-def _subscription_view(_uow: UnitOfWork, subscription: PushSubscription) -> Outcome:
-    return Outcome(
-        201,
-        {
-            "id": subscription.id,
-            "endpoint": subscription.endpoint,
-            "created_at": rfc3339(subscription.created_at),
-        },
-    )

@@ -15,12 +15,11 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from dispatchd.api.auth import CSRF_COOKIE, SESSION_COOKIE, bearer_token, current_actor
-from dispatchd.api.client_schemas import SessionOut
 from dispatchd.api.deps import CurrentActor, DispatcherDep
 from dispatchd.api.problems import Problem
-from dispatchd.api.routes.auth import log_in
-from dispatchd.api.schemas import TokenRequest, TokenResponse
-from dispatchd.domain.timefmt import rfc3339
+from dispatchd.api.requests import TokenRequest
+from dispatchd.api.responses import SessionOut, TokenResponse, session_view
+from dispatchd.api.routes.auth import issue_token
 from dispatchd.service.commands import LogOut
 from dispatchd.service.dispatcher import Dispatcher
 from dispatchd.service.handlers.accounts import token_hash
@@ -32,14 +31,14 @@ router = APIRouter(tags=["auth"])
 @router.post("/auth/session", response_model=TokenResponse)
 def open_session(body: TokenRequest, request: Request, dispatcher: DispatcherDep) -> Response:
     """Log in like ``/auth/token`` and keep the token in an HttpOnly session cookie."""
-    issued = log_in(body, request, dispatcher)
-    response = JSONResponse(issued.model_dump())
-    expires_at = datetime.fromisoformat(issued.expires_at)
+    issued = issue_token(body, request, dispatcher)
+    response = JSONResponse(issued)
+    expires_at = datetime.fromisoformat(issued["expires_at"])
     max_age = max(0, int((expires_at - dispatcher.clock.now()).total_seconds()))
     secure = _secure(request, dispatcher)
     response.set_cookie(
         SESSION_COOKIE,
-        issued.access_token,
+        issued["access_token"],
         max_age=max_age,
         path="/",
         secure=secure,
@@ -59,7 +58,7 @@ def open_session(body: TokenRequest, request: Request, dispatcher: DispatcherDep
 
 
 @router.get("/auth/session", response_model=SessionOut)
-def who_am_i(request: Request, actor: CurrentActor, dispatcher: DispatcherDep) -> SessionOut:
+def who_am_i(request: Request, actor: CurrentActor, dispatcher: DispatcherDep) -> JSONResponse:
     """Who the session (or bearer token) belongs to, so a reloaded page knows its user."""
     token = bearer_token(request)
     assert token is not None
@@ -67,14 +66,8 @@ def who_am_i(request: Request, actor: CurrentActor, dispatcher: DispatcherDep) -
         record = UnitOfWork(conn).users.token(token_hash(token))
     if record is None:
         raise Problem(401, "the session has ended; log in again", "unauthenticated")
-    return SessionOut(
-        username=record.user.username,
-        role=actor.role.value,
-        installer_id=actor.installer_id,
-        zone_ids=sorted(actor.zone_ids) if actor.zone_ids is not None else None,
-        expires_at=rfc3339(record.expires_at),
-        now=rfc3339(dispatcher.clock.now()),
-    )
+    view = session_view(record.user.username, actor, record.expires_at, dispatcher.clock.now())
+    return JSONResponse(view)
 
 
 @router.delete("/auth/session", status_code=204)

@@ -11,9 +11,10 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 
 from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
 
-from dispatchd.api.client_schemas import AcceptBucket, DayStats, StatsOut, TimeToAccept
 from dispatchd.api.deps import ConsoleActor, DispatcherDep
+from dispatchd.api.responses import AcceptBucket, DayStats, StatsOut, TimeToAccept
 from dispatchd.domain.events import EventName
 from dispatchd.domain.timefmt import rfc3339
 from dispatchd.store.event_log import Audience
@@ -30,7 +31,7 @@ def get_stats(
     dispatcher: DispatcherDep,
     days: int = Query(default=14, ge=1, le=90),
     utc_offset_min: int = Query(default=0, ge=-720, le=840),
-) -> StatsOut:
+) -> JSONResponse:
     """KPIs over the last ``days`` days of the caller's zones."""
     offset = timedelta(minutes=utc_offset_min)
     until = dispatcher.clock.now()
@@ -42,7 +43,7 @@ def get_stats(
         by_status = orders_by_status(conn, actor.zone_ids)
     per_day = _per_day(events, offset, [first_day + timedelta(days=n) for n in range(days)])
     waits = [w for w in (_accept_wait_s(e) for e in events) if w is not None]
-    return StatsOut(
+    stats = StatsOut(
         since=rfc3339(since),
         until=rfc3339(until),
         utc_offset_min=utc_offset_min,
@@ -51,6 +52,7 @@ def get_stats(
         time_to_accept=_time_to_accept(waits),
         orders_by_status=by_status,
     )
+    return JSONResponse(stats)
 
 
 def _per_day(events: list[CountedEvent], offset: timedelta, days: list[date]) -> list[DayStats]:

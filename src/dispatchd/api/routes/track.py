@@ -8,18 +8,17 @@ from __future__ import annotations
 
 import html
 import json
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter, Header, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy import select
 
 from dispatchd.api.deps import DispatcherDep
 from dispatchd.api.problems import Problem
+from dispatchd.api.responses import TrackedOrder, tracked_order_view
 from dispatchd.api.routes.web import content_security_policy
-from dispatchd.api.schemas import TrackedOrder
-from dispatchd.domain.orders import Order, OrderStatus
-from dispatchd.domain.timefmt import rfc3339, rfc3339_or_none
+from dispatchd.domain.orders import OrderStatus
 from dispatchd.service.dispatcher import Dispatcher
 from dispatchd.service.unit_of_work import UnitOfWork
 from dispatchd.store import tables as t
@@ -39,7 +38,7 @@ SHOWS_INSTALLER = frozenset({OrderStatus.ACCEPTED, OrderStatus.IN_PROGRESS, Orde
 MAX_TOKEN = 64
 
 
-def tracked(dispatcher: Dispatcher, token: str) -> dict[str, Any] | None:
+def tracked(dispatcher: Dispatcher, token: str) -> TrackedOrder | None:
     """The customer's view of the order behind a tracking token, or None."""
     if not token or len(token) > MAX_TOKEN:
         return None
@@ -57,20 +56,7 @@ def tracked(dispatcher: Dispatcher, token: str) -> dict[str, Any] | None:
             if order.installer_id and order.status in SHOWS_INSTALLER
             else None
         )
-    return _view(order, {"name": installer.name, "phone": installer.phone} if installer else None)
-
-
-def _view(order: Order, installer: dict[str, str] | None) -> dict[str, Any]:
-    return {
-        "status": order.status.value,
-        "product": order.product,
-        "created_at": rfc3339(order.created_at),
-        "accepted_at": rfc3339_or_none(order.accepted_at),
-        "started_at": rfc3339_or_none(order.started_at),
-        "completed_at": rfc3339_or_none(order.completed_at),
-        "cancelled_at": rfc3339_or_none(order.cancelled_at),
-        "installer": installer,
-    }
+    return tracked_order_view(order, installer)
 
 
 def _limit(request: Request) -> None:
@@ -86,13 +72,13 @@ def _limit(request: Request) -> None:
 
 
 @api_router.get("/track/{token}", response_model=TrackedOrder)
-def track_json(token: str, request: Request, dispatcher: DispatcherDep) -> TrackedOrder:
+def track_json(token: str, request: Request, dispatcher: DispatcherDep) -> JSONResponse:
     """The tracking page's data as JSON."""
     _limit(request)
     view = tracked(dispatcher, token)
     if view is None:
         raise Problem(404, "this tracking link is not valid; check the link in your SMS")
-    return TrackedOrder(**view)
+    return JSONResponse(view)
 
 
 @page_router.get("/t/{token}", response_class=HTMLResponse, include_in_schema=False)
@@ -115,15 +101,21 @@ def track_page(
     return HTMLResponse(page, headers=PAGE_HEADERS)
 
 
-def _body(view: dict[str, Any], words: dict[str, str]) -> str:
+def _body(view: TrackedOrder, words: dict[str, str]) -> str:
     """The order's card and the installer's card, with the ids the page's script updates."""
     esc = html.escape
-    steps = ["created", "accepted", "started", "completed", "cancelled"]
+    steps = [
+        ("created", view["created_at"]),
+        ("accepted", view["accepted_at"]),
+        ("started", view["started_at"]),
+        ("completed", view["completed_at"]),
+        ("cancelled", view["cancelled_at"]),
+    ]
     timeline = "".join(
-        f'<li><span>{esc(words[step])}</span><time datetime="{esc(view[step + "_at"])}">'
-        f"{esc(view[step + '_at'][:16].replace('T', ' '))} UTC</time></li>"
-        for step in steps
-        if view[step + "_at"]
+        f'<li><span>{esc(words[step])}</span><time datetime="{esc(at)}">'
+        f"{esc(at[:16].replace('T', ' '))} UTC</time></li>"
+        for step, at in steps
+        if at
     )
     installer = view["installer"]
     name = esc(installer["name"]) if installer else ""

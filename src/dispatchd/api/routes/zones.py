@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
 
 from dispatchd.api.deps import ConsoleActor, DispatcherDep, Idempotency
 from dispatchd.api.rendering import no_content, respond, with_view
-from dispatchd.api.schemas import ZoneCreate, ZoneOut, ZoneUpdate
-from dispatchd.api.views import zone_view
+from dispatchd.api.requests import ZoneCreate, ZoneUpdate
+from dispatchd.api.responses import ZoneList, ZoneOut, zone_view
 from dispatchd.service.commands import CreateZone, DeleteZone, UpdateZone
 from dispatchd.service.errors import NotFound
 from dispatchd.service.unit_of_work import UnitOfWork
@@ -24,22 +25,23 @@ def create_zone(
     return respond(dispatcher.execute_rendered(command, actor, with_view(zone_view, 201), idem))
 
 
-@router.get("/zones")
-def list_zones(actor: ConsoleActor, dispatcher: DispatcherDep) -> dict[str, list[ZoneOut]]:
+@router.get("/zones", response_model=ZoneList)
+def list_zones(actor: ConsoleActor, dispatcher: DispatcherDep) -> JSONResponse:
     """Every zone the caller may see."""
     with dispatcher.reading() as conn:
         zones = UnitOfWork(conn).zones.all()
-    return {"items": [ZoneOut(**zone_view(zone)) for zone in zones if actor.sees_zone(zone.id)]}
+    items = [zone_view(zone) for zone in zones if actor.sees_zone(zone.id)]
+    return JSONResponse(ZoneList(items=items))
 
 
 @router.get("/zones/{zone_id}", response_model=ZoneOut)
-def get_zone(zone_id: str, actor: ConsoleActor, dispatcher: DispatcherDep) -> ZoneOut:
+def get_zone(zone_id: str, actor: ConsoleActor, dispatcher: DispatcherDep) -> JSONResponse:
     """One zone."""
     with dispatcher.reading() as conn:
         zone = UnitOfWork(conn).zones.get(zone_id)
     if zone is None or not actor.sees_zone(zone.id):
         raise NotFound("zone", zone_id)
-    return ZoneOut(**zone_view(zone))
+    return JSONResponse(zone_view(zone))
 
 
 @router.patch("/zones/{zone_id}", response_model=ZoneOut)

@@ -1,7 +1,8 @@
-"""Request and response bodies of the HTTP contract, separate from the stored tables.
+"""Every request body of the API, separate from the stored tables and from the answers.
 
-Requests refuse unknown fields, so a misspelt field is an error naming it rather than a
-silently ignored value.
+Bodies refuse unknown fields, so a misspelt field is an error naming it rather than a silently
+ignored value; text no database can store is refused here too. The escalation policy is both
+the body and the answer of ``/policy``, so ``PolicyBody`` is one model for both.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ Identifier = Annotated[str, StringConstraints(min_length=1, max_length=64, patte
 Phone = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=3, max_length=32), Storable
 ]
+Base64Url = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
 class Request(BaseModel):
@@ -75,16 +77,6 @@ class TokenRequest(Request):
     password: Annotated[str, StringConstraints(min_length=1, max_length=256), Storable]
 
 
-class TokenResponse(BaseModel):
-    """A bearer token and who it belongs to."""
-
-    access_token: str
-    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the scheme's name, not a secret
-    role: str
-    installer_id: str | None
-    expires_at: str
-
-
 class UserCreate(Request):
     """``POST /users``."""
 
@@ -92,16 +84,6 @@ class UserCreate(Request):
     password: Password
     role: Literal["manager", "admin", "integration"]
     zone_ids: list[Identifier] = Field(default_factory=list, max_length=500)
-
-
-class UserOut(BaseModel):
-    """An account, never with its password."""
-
-    id: str
-    username: str
-    role: str
-    installer_id: str | None
-    zone_ids: list[str]
 
 
 class Geometry(Request):
@@ -127,14 +109,6 @@ class ZoneUpdate(Request):
     boundary: Geometry | None = None
 
 
-class ZoneOut(BaseModel):
-    """A zone."""
-
-    id: str
-    name: str
-    boundary: dict[str, Any]
-
-
 class InstallerCreate(Request):
     """``POST /installers``."""
 
@@ -156,30 +130,6 @@ class InstallerUpdate(Request):
     capacity: int | None = Field(default=None, ge=1, le=100)
     skills: list[Skill] | None = Field(default=None, max_length=50)
     on_duty: bool | None = None
-
-
-class LocationOut(BaseModel):
-    """Where an installer's phone last was."""
-
-    lat: float
-    lon: float
-    at: str
-    accuracy_m: float | None = None
-
-
-class InstallerOut(BaseModel):
-    """An installer with their work-state."""
-
-    id: str
-    name: str
-    phone: str
-    zone_ids: list[str]
-    capacity: int
-    skills: list[str]
-    on_duty: bool
-    location: LocationOut | None
-    active_jobs: int
-    balance: int
 
 
 class DutyRequest(Request):
@@ -263,98 +213,6 @@ class DeclineRequest(Request):
     reason: ShortText | None = None
 
 
-class OfferOut(BaseModel):
-    """An offer of an order to an installer."""
-
-    id: str
-    order_id: str
-    installer_id: str
-    status: str
-    sent_at: str
-    next_step_at: str | None
-    attempt: int
-    next_action: str | None = None
-    next_amount: int | None = None
-    ended_at: str | None = None
-    order: dict[str, Any] | None = None
-
-
-class CustomerOut(BaseModel):
-    """The customer as the caller may see them."""
-
-    name: str
-    phone: str
-
-
-class OrderOut(BaseModel):
-    """An order (with ``offers`` and ``events`` on the detail view)."""
-
-    id: str
-    status: str
-    zone_id: str | None
-    customer: CustomerOut
-    address: str
-    location: dict[str, float]
-    product: str
-    skills: list[str]
-    notes: str | None
-    external_ref: str | None
-    installer_id: str | None
-    current_offer: OfferOut | None
-    attempts: int
-    awaiting_dispatcher: bool
-    flags: list[str]
-    follow_up: dict[str, Any] | None
-    created_at: str
-    accepted_at: str | None
-    started_at: str | None
-    completed_at: str | None
-    cancelled_at: str | None
-    tracking_url: str | None
-    offers: list[OfferOut] | None = None
-    events: list[dict[str, Any]] | None = None
-
-
-class OrderPage(BaseModel):
-    """A page of orders, newest first."""
-
-    items: list[OrderOut]
-    next_cursor: str | None
-
-
-class AlertOut(BaseModel):
-    """An item of the console's inbox."""
-
-    id: str
-    type: str
-    order_id: str
-    offer_id: str | None = None
-    installer_id: str | None = None
-    zone_id: str | None = None
-    detail: str | None = None
-    at: str
-    acknowledged_at: str | None
-
-
-class LedgerEntryOut(BaseModel):
-    """One booking in an installer's ledger."""
-
-    id: str
-    amount: int
-    reason: str
-    offer_id: str | None
-    order_id: str | None
-    at: str
-
-
-class LedgerOut(BaseModel):
-    """An installer's ledger and balance."""
-
-    items: list[LedgerEntryOut]
-    balance: int
-    currency: str
-
-
 class FollowUpRequest(Request):
     """``POST /orders/{id}/follow-up``."""
 
@@ -364,14 +222,16 @@ class FollowUpRequest(Request):
     note: ShortText | None = None
 
 
-class TrackedOrder(BaseModel):
-    """What the customer's tracking link shows: status and, once accepted, who is coming."""
+class PushKeys(Request):
+    """The browser's encryption keys of a push subscription."""
 
-    status: str
-    product: str
-    created_at: str
-    accepted_at: str | None
-    started_at: str | None
-    completed_at: str | None
-    cancelled_at: str | None
-    installer: dict[str, str] | None
+    p256dh: Base64Url
+    auth: Base64Url
+
+
+class PushSubscriptionIn(Request):
+    """``POST /me/push-subscriptions``: the browser's ``PushSubscription.toJSON()``."""
+
+    endpoint: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+    keys: PushKeys
+    expirationTime: int | None = Field(default=None, ge=0)  # noqa: N815 - the browser's name

@@ -1,0 +1,615 @@
+"""Every response body of the API, each shape defined once, beside the function that builds it.
+
+A shape is a ``TypedDict``: routes send the dict as built, mypy checks every key of it against
+the shape, and the same class is the route's ``response_model``, so ``/openapi.json`` documents
+exactly what is sent (a shape's docstring is its schema's description). A key only some answers
+carry is ``NotRequired``.
+
+Visibility is decided here too: an installer looking at an order they do not hold sees the
+customer masked, and no installer sees the tracking link or the shop's own reference.
+
+Not here: the escalation policy, whose request and answer are one model (``PolicyBody`` in
+``requests.py``), and problem documents (``problems.py``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal, NotRequired
+
+from typing_extensions import TypedDict
+
+from dispatchd.domain.alerts import Alert
+from dispatchd.domain.assignment import RankedCandidate
+from dispatchd.domain.escalation import StepAction
+from dispatchd.domain.geo import Point
+from dispatchd.domain.installers import Installer
+from dispatchd.domain.ledger import LedgerEntry
+from dispatchd.domain.offers import Offer
+from dispatchd.domain.orders import FollowUp, Order
+from dispatchd.domain.timefmt import rfc3339, rfc3339_or_none
+from dispatchd.service.actors import Actor
+from dispatchd.service.handlers.accounts import IssuedToken
+from dispatchd.store.event_log import LoggedEvent
+from dispatchd.store.push import PushSubscription
+from dispatchd.store.users import UserRecord
+from dispatchd.store.zones import ZoneRecord
+
+
+class PointOut(TypedDict):
+    """A WGS84 position in decimal degrees."""
+
+    lat: float
+    lon: float
+
+
+def point_view(point: Point) -> PointOut:
+    """A position as the contract writes it, ``{"lat", "lon"}``."""
+    return {"lat": point.lat, "lon": point.lon}
+
+
+class OfferedOrder(TypedDict):
+    """What an offered job is about: all the installer needs to decide, without the customer."""
+
+    address: str
+    location: PointOut
+    product: str
+    skills: list[str]
+    notes: str | None
+
+
+class OfferOut(TypedDict):
+    """An offer of an order to an installer, with the next step of its ladder while active."""
+
+    id: str
+    order_id: str
+    installer_id: str
+    status: str
+    sent_at: str
+    next_step_at: str | None
+    attempt: int
+    next_action: str | None
+    next_amount: int | None
+    ended_at: str | None
+    order: NotRequired[OfferedOrder]
+
+
+def offer_view(offer: Offer, order: Order | None = None) -> OfferOut:
+    """An offer, with what comes next on its ladder; with ``order``, a summary for the app."""
+    view: OfferOut = {
+        "id": offer.id,
+        "order_id": offer.order_id,
+        "installer_id": offer.installer_id,
+        "status": offer.status.value,
+        "sent_at": rfc3339(offer.sent_at),
+        "next_step_at": rfc3339_or_none(offer.next_step_at),
+        "attempt": offer.attempt,
+        "next_action": None,
+        "next_amount": None,
+        "ended_at": rfc3339_or_none(offer.ended_at),
+    }
+    if offer.is_active:
+        step = offer.ladder.step(offer.next_step)
+        view["next_action"] = step.action.value
+        view["next_amount"] = step.amount if step.action is StepAction.PENALIZE else None
+    if order is not None:
+        view["order"] = {
+            "address": order.address,
+            "location": point_view(order.location),
+            "product": order.product,
+            "skills": list(order.skills),
+            "notes": order.notes,
+        }
+    return view
+
+
+class OfferList(TypedDict):
+    """Offers waiting for the installer's answer, each with what it is about."""
+
+    items: list[OfferOut]
+
+
+class CustomerOut(TypedDict):
+    """The customer as the caller may see them (masked for an installer not holding the job)."""
+
+    name: str
+    phone: str
+
+
+class FollowUpOut(TypedDict):
+    """The outcome of a manager's call about a flagged completion, and who made it."""
+
+    outcome: str
+    note: str | None
+    at: str
+    by: str
+
+
+def follow_up_view(follow_up: FollowUp) -> FollowUpOut:
+    """A resolved follow-up call."""
+    return {
+        "outcome": follow_up.outcome,
+        "note": follow_up.note,
+        "at": rfc3339(follow_up.at),
+        "by": follow_up.by,
+    }
+
+
+class OrderEventOut(TypedDict):
+    """One entry of an order's history: the event as the live stream sent it."""
+
+    id: int
+    event: str
+    order_id: str
+    installer_id: str | None
+    at: str
+    data: dict[str, Any]
+
+
+def event_view(event: LoggedEvent) -> OrderEventOut:
+    """One entry of an order's history."""
+    return {
+        "id": event.id,
+        "event": event.name,
+        "order_id": event.order_id,
+        "installer_id": event.installer_id,
+        "at": rfc3339(event.at),
+        "data": event.data,
+    }
+
+
+class OrderOut(TypedDict):
+    """An order (with ``offers`` and ``events`` on the detail view)."""
+
+    id: str
+    status: str
+    zone_id: str | None
+    customer: CustomerOut
+    address: str
+    location: PointOut
+    product: str
+    skills: list[str]
+    notes: str | None
+    external_ref: str | None
+    installer_id: str | None
+    current_offer: OfferOut | None
+    attempts: int
+    awaiting_dispatcher: bool
+    flags: list[str]
+    follow_up: FollowUpOut | None
+    created_at: str
+    accepted_at: str | None
+    started_at: str | None
+    completed_at: str | None
+    cancelled_at: str | None
+    tracking_url: str | None
+    offers: NotRequired[list[OfferOut]]
+    events: NotRequired[list[OrderEventOut]]
+
+
+def order_view(
+    order: Order,
+    actor: Actor,
+    public_url: str,
+    events: list[LoggedEvent] | None = None,
+    with_offers: bool = False,
+) -> OrderOut:
+    """An order as the actor may see it; the detail view adds offers and events."""
+    installer_id = actor.installer_id
+    holder = installer_id is None or order.installer_id == installer_id
+    current = order.current_offer
+    if current is not None and installer_id not in (None, current.installer_id):
+        current = None
+    view: OrderOut = {
+        "id": order.id,
+        "status": order.status.value,
+        "zone_id": order.zone_id,
+        "customer": {
+            "name": order.customer.name if holder else _mask_name(order.customer.name),
+            "phone": order.customer.phone if holder else _mask_phone(order.customer.phone),
+        },
+        "address": order.address,
+        "location": point_view(order.location),
+        "product": order.product,
+        "skills": list(order.skills),
+        "notes": order.notes,
+        "external_ref": order.external_ref if installer_id is None else None,
+        "installer_id": order.installer_id,
+        "current_offer": offer_view(current) if current else None,
+        "attempts": order.attempts,
+        "awaiting_dispatcher": order.awaiting_dispatcher,
+        "flags": list(order.flags),
+        "follow_up": follow_up_view(order.follow_up) if order.follow_up else None,
+        "created_at": rfc3339(order.created_at),
+        "accepted_at": rfc3339_or_none(order.accepted_at),
+        "started_at": rfc3339_or_none(order.started_at),
+        "completed_at": rfc3339_or_none(order.completed_at),
+        "cancelled_at": rfc3339_or_none(order.cancelled_at),
+        "tracking_url": (
+            f"{public_url}/t/{order.tracking_token}" if installer_id is None else None
+        ),
+    }
+    if with_offers:
+        view["offers"] = [
+            offer_view(offer)
+            for offer in order.offers
+            if installer_id is None or offer.installer_id == installer_id
+        ]
+    if events is not None:
+        view["events"] = [event_view(event) for event in events]
+    return view
+
+
+class OrderPage(TypedDict):
+    """A page of orders, newest first; ``next_cursor`` asks for the next page."""
+
+    items: list[OrderOut]
+    next_cursor: str | None
+
+
+class JobList(TypedDict):
+    """The jobs an installer holds: accepted or started."""
+
+    items: list[OrderOut]
+
+
+def _mask_name(name: str) -> str:
+    return name[:1] + "*" * max(1, len(name) - 1)
+
+
+def _mask_phone(phone: str) -> str:
+    return phone[:4] + "*" * max(0, len(phone) - 8) + phone[-4:] if len(phone) > 8 else "****"
+
+
+class LocationOut(TypedDict):
+    """Where an installer's phone last was, when, and how precisely."""
+
+    lat: float
+    lon: float
+    at: str
+    accuracy_m: float | None
+
+
+class InstallerOut(TypedDict):
+    """An installer with their work-state: workload (offers and jobs) and ledger balance."""
+
+    id: str
+    name: str
+    phone: str
+    zone_ids: list[str]
+    capacity: int
+    skills: list[str]
+    on_duty: bool
+    location: LocationOut | None
+    active_jobs: int
+    balance: int
+
+
+def installer_view(installer: Installer, active_jobs: int, balance: int) -> InstallerOut:
+    """An installer with workload and balance."""
+    location: LocationOut | None = None
+    if installer.location is not None and installer.location_at is not None:
+        location = {
+            "lat": installer.location.lat,
+            "lon": installer.location.lon,
+            "at": rfc3339(installer.location_at),
+            "accuracy_m": installer.accuracy_m,
+        }
+    return {
+        "id": installer.id,
+        "name": installer.name,
+        "phone": installer.phone,
+        "zone_ids": list(installer.zone_ids),
+        "capacity": installer.capacity,
+        "skills": list(installer.skills),
+        "on_duty": installer.on_duty,
+        "location": location,
+        "active_jobs": active_jobs,
+        "balance": balance,
+    }
+
+
+class InstallerList(TypedDict):
+    """Installers the caller may see."""
+
+    items: list[InstallerOut]
+
+
+class LedgerEntryOut(TypedDict):
+    """One booking in an installer's ledger (negative for a deduction), in minor units."""
+
+    id: str
+    amount: int
+    reason: str
+    offer_id: str | None
+    order_id: str | None
+    at: str
+
+
+def ledger_entry_view(entry: LedgerEntry) -> LedgerEntryOut:
+    """One ledger booking."""
+    return {
+        "id": entry.id,
+        "amount": entry.amount,
+        "reason": entry.reason,
+        "offer_id": entry.offer_id,
+        "order_id": entry.order_id,
+        "at": rfc3339(entry.at),
+    }
+
+
+class LedgerOut(TypedDict):
+    """An installer's ledger, newest first, their balance and its currency."""
+
+    items: list[LedgerEntryOut]
+    balance: int
+    currency: str
+
+
+def ledger_view(entries: list[LedgerEntry], balance: int, currency: str) -> LedgerOut:
+    """A ledger page with the installer's whole balance."""
+    return {
+        "items": [ledger_entry_view(entry) for entry in entries],
+        "balance": balance,
+        "currency": currency,
+    }
+
+
+class ZoneOut(TypedDict):
+    """A zone: its name and its GeoJSON boundary (positions ``[lon, lat]``)."""
+
+    id: str
+    name: str
+    boundary: dict[str, Any]
+
+
+def zone_view(zone: ZoneRecord) -> ZoneOut:
+    """A zone."""
+    return {"id": zone.id, "name": zone.name, "boundary": zone.boundary}
+
+
+class ZoneList(TypedDict):
+    """Every zone the caller may see."""
+
+    items: list[ZoneOut]
+
+
+class AlertOut(TypedDict):
+    """An item of the console's inbox."""
+
+    id: str
+    type: str
+    order_id: str
+    offer_id: str | None
+    installer_id: str | None
+    zone_id: str | None
+    detail: str | None
+    at: str
+    acknowledged_at: str | None
+
+
+def alert_view(alert: Alert) -> AlertOut:
+    """An inbox item."""
+    return {
+        "id": alert.id,
+        "type": alert.type.value,
+        "order_id": alert.order_id,
+        "offer_id": alert.offer_id,
+        "installer_id": alert.installer_id,
+        "zone_id": alert.zone_id,
+        "detail": alert.detail,
+        "at": rfc3339(alert.at),
+        "acknowledged_at": rfc3339_or_none(alert.acknowledged_at),
+    }
+
+
+class AlertList(TypedDict):
+    """Alerts, newest first."""
+
+    items: list[AlertOut]
+
+
+class UserOut(TypedDict):
+    """An account, never with its password."""
+
+    id: str
+    username: str
+    role: str
+    installer_id: str | None
+    zone_ids: list[str]
+
+
+def user_view(user: UserRecord) -> UserOut:
+    """An account without its secret."""
+    return {
+        "id": user.id,
+        "username": user.username,
+        "role": user.role,
+        "installer_id": user.installer_id,
+        "zone_ids": list(user.zone_ids),
+    }
+
+
+class TokenResponse(TypedDict):
+    """A bearer token, who it belongs to, and when it stops working."""
+
+    access_token: str
+    token_type: Literal["bearer"]
+    role: str
+    installer_id: str | None
+    expires_at: str
+
+
+def token_view(issued: IssuedToken) -> TokenResponse:
+    """A freshly issued token as the caller receives it (the only time it is shown)."""
+    return {
+        "access_token": issued.token,
+        "token_type": "bearer",
+        "role": issued.user.role,
+        "installer_id": issued.user.installer_id,
+        "expires_at": rfc3339(issued.expires_at),
+    }
+
+
+class SessionOut(TypedDict):
+    """Who a session belongs to, until when, and the server's time (for the page's clock)."""
+
+    username: str
+    role: str
+    installer_id: str | None
+    zone_ids: list[str] | None
+    expires_at: str
+    now: str
+
+
+def session_view(username: str, actor: Actor, expires_at: datetime, now: datetime) -> SessionOut:
+    """The session's owner as the actor the server sees, with the token's end of life."""
+    return {
+        "username": username,
+        "role": actor.role.value,
+        "installer_id": actor.installer_id,
+        "zone_ids": sorted(actor.zone_ids) if actor.zone_ids is not None else None,
+        "expires_at": rfc3339(expires_at),
+        "now": rfc3339(now),
+    }
+
+
+class VapidPublicKey(TypedDict):
+    """The key a browser subscribes with (``applicationServerKey``)."""
+
+    public_key: str
+
+
+class PushSubscriptionOut(TypedDict):
+    """A stored subscription (its keys are not echoed)."""
+
+    id: str
+    endpoint: str
+    created_at: str
+
+
+def push_subscription_view(subscription: PushSubscription) -> PushSubscriptionOut:
+    """A phone's push subscription, without the keys its messages are encrypted for."""
+    return {
+        "id": subscription.id,
+        "endpoint": subscription.endpoint,
+        "created_at": rfc3339(subscription.created_at),
+    }
+
+
+class CandidateOut(TypedDict):
+    """One installer as the manual assignment list ranks them, with why not, if not."""
+
+    installer_id: str
+    name: str
+    phone: str
+    on_duty: bool
+    active_jobs: int
+    capacity: int
+    zone_ids: list[str]
+    serves_order_zone: bool
+    distance_m: float | None
+    eligible: bool
+    why_not: list[str]
+
+
+def candidate_view(
+    installer: Installer, ranked: RankedCandidate, order_zone_ids: frozenset[str]
+) -> CandidateOut:
+    """An installer as ranked for an order placed in ``order_zone_ids``."""
+    return {
+        "installer_id": installer.id,
+        "name": installer.name,
+        "phone": installer.phone,
+        "on_duty": installer.on_duty,
+        "active_jobs": ranked.candidate.active_jobs,
+        "capacity": installer.capacity,
+        "zone_ids": list(installer.zone_ids),
+        "serves_order_zone": bool(order_zone_ids & set(installer.zone_ids)),
+        "distance_m": None if ranked.distance_m is None else round(ranked.distance_m, 1),
+        "eligible": ranked.eligible,
+        "why_not": list(ranked.why_not),
+    }
+
+
+class CandidatesOut(TypedDict):
+    """Installers for an order: eligible first, then nearest, then least loaded."""
+
+    order_id: str
+    items: list[CandidateOut]
+
+
+class DayStats(TypedDict):
+    """One day's figures."""
+
+    date: str
+    offers_sent: int
+    accepted: int
+    revocations: int
+    penalties: int
+    penalty_amount: int
+    completions: int
+    flagged_completions: int
+    median_accept_s: float | None
+
+
+class AcceptBucket(TypedDict):
+    """How many offers were accepted within ``up_to_s`` seconds (and after the bucket before)."""
+
+    up_to_s: int | None
+    count: int
+
+
+class TimeToAccept(TypedDict):
+    """Time from an offer being sent to its acceptance, over the whole window."""
+
+    count: int
+    median_s: float | None
+    p90_s: float | None
+    buckets: list[AcceptBucket]
+
+
+class StatsOut(TypedDict):
+    """KPIs of the console, for the caller's zones."""
+
+    since: str
+    until: str
+    utc_offset_min: int
+    currency: str
+    days: list[DayStats]
+    time_to_accept: TimeToAccept
+    orders_by_status: dict[str, int]
+
+
+class TrackedInstaller(TypedDict):
+    """Who is coming, as the customer sees them: a name to expect and a number to call."""
+
+    name: str
+    phone: str
+
+
+class TrackedOrder(TypedDict):
+    """What the customer's tracking link shows: status and, once accepted, who is coming."""
+
+    status: str
+    product: str
+    created_at: str
+    accepted_at: str | None
+    started_at: str | None
+    completed_at: str | None
+    cancelled_at: str | None
+    installer: TrackedInstaller | None
+
+
+def tracked_order_view(order: Order, installer: Installer | None) -> TrackedOrder:
+    """The order as its customer may see it; ``installer`` only once one has accepted."""
+    return {
+        "status": order.status.value,
+        "product": order.product,
+        "created_at": rfc3339(order.created_at),
+        "accepted_at": rfc3339_or_none(order.accepted_at),
+        "started_at": rfc3339_or_none(order.started_at),
+        "completed_at": rfc3339_or_none(order.completed_at),
+        "cancelled_at": rfc3339_or_none(order.cancelled_at),
+        "installer": {"name": installer.name, "phone": installer.phone} if installer else None,
+    }
