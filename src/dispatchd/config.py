@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from dispatchd.store.database import sqlite_url
@@ -29,6 +30,7 @@ class Settings(BaseSettings):
     push_subject: str | None = None
     sms_url: str | None = None
     locale: Literal["zh-CN", "en"] = "zh-CN"
+    timezone: str = "Asia/Shanghai"
     phone_region: str = "CN"
     currency: str = "CNY"
     map_tile_url: str | None = Field(default=None, pattern=r"^https?://[^\s]*\{z\}[^\s]*$")
@@ -48,6 +50,22 @@ class Settings(BaseSettings):
     run_engine: bool = True
     host: str = "127.0.0.1"
     port: int = 8000
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_time_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"DISPATCHD_TIMEZONE {value!r} is no IANA time zone; use e.g. Asia/Shanghai"
+            ) from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The deployment's time zone, in which customers read their times."""
+        return ZoneInfo(self.timezone)
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

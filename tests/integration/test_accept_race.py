@@ -29,7 +29,7 @@ ACCEPTS = 20
 ROUNDS = 40
 FULL_ROUNDS = 1_000
 REVOKE_AFTER_A_MINUTE = Policy(
-    Ladder((EscalationStep(60, StepAction.REVOKE),)), max_auto_attempts=1
+    Ladder((EscalationStep(60, StepAction.REVOKE),)), max_auto_attempts=1, promises={}
 )
 
 

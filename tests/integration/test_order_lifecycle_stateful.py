@@ -2,9 +2,11 @@
 
 Hypothesis drives the service layer (``Dispatcher.execute``) and the deadline engine on a fake
 clock, each example on its own fresh database, and after every step reads the database back
-to check what must always hold: one active offer at most, an accepted order owned by its
-accepted offer, penalties booked exactly once, no deadline left for an ended offer, and no
-pending order that nobody was told about.
+to check what must always hold: one active offer at most, a held order owned by its latest
+accepted offer, penalties booked exactly once per (offer or promise, step), no deadline left
+for an ended offer or a kept, ended or paused promise (so no promise step fires while its order
+is suspended), and no pending order that nobody was told about. After acceptance the machine
+also agrees and moves appointments, suspends and resumes, hands jobs back and reassigns them.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import shutil
 import tempfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,13 +34,20 @@ from sqlalchemy import Connection, select
 
 from dispatchd.config import Settings
 from dispatchd.domain.assignment import Candidate, OrderNeeds, choose_installer
-from dispatchd.domain.deadlines import Deadline, DeadlineKind
-from dispatchd.domain.errors import DomainError, IllegalTransition
+from dispatchd.domain.deadlines import (
+    PROMISE_DEADLINES,
+    PROMISE_OF_DEADLINE,
+    Deadline,
+    DeadlineKind,
+)
+from dispatchd.domain.errors import DomainError, IllegalTransition, InvalidInput
 from dispatchd.domain.escalation import DEFAULT_POLICY, EscalationStep, Ladder, Policy, StepAction
 from dispatchd.domain.geo import Point
+from dispatchd.domain.holds import SuspendReason
 from dispatchd.domain.ledger import LATE_ACCEPTANCE_PENALTY
 from dispatchd.domain.offers import ACTIVE_OFFER_STATUSES
 from dispatchd.domain.orders import Order, OrderStatus
+from dispatchd.domain.promises import PromiseAction, PromiseKind, PromiseLadder, PromiseStep
 from dispatchd.engine.deadlines import DeadlineEngine
 from dispatchd.service.actors import SYSTEM, Actor, Role
 from dispatchd.service.bootstrap import bootstrap
@@ -52,11 +61,15 @@ from dispatchd.service.commands import (
     CreateOrder,
     CreateZone,
     DeclineOffer,
+    HandBack,
     ReportLocation,
+    ResumeOrder,
     RunDueSteps,
+    SetAppointment,
     SetDuty,
     SetPolicy,
     StartJob,
+    SuspendOrder,
 )
 from dispatchd.service.dispatcher import Dispatcher
 from dispatchd.service.errors import Conflict, NotFound
@@ -64,6 +77,7 @@ from dispatchd.service.handlers import accounts
 from dispatchd.store import tables as t
 from dispatchd.store.database import Database
 from dispatchd.store.installers import InstallerRepository
+from dispatchd.store.order_rows import stored_promise_ladder
 from dispatchd.wire.policy import ladder_from_json
 from tests.conftest import ADMIN_PASSWORD, DB_FILE
 from tests.helpers import CENTRE
@@ -71,11 +85,28 @@ from tests.helpers import CENTRE
 MANAGER = Actor("mgr", Role.ADMIN)
 ACTIVE = frozenset(status.value for status in ACTIVE_OFFER_STATUSES)
 LAPSED = frozenset({"declined", "revoked"})
-OPEN_ORDER = frozenset({"pending", "offered", "accepted", "in_progress"})
+OPEN_ORDER = frozenset({"pending", "offered", "accepted", "suspended", "in_progress"})
+HELD = frozenset({"accepted", "suspended", "in_progress"})
 WHO_TAKES_THIS = frozenset({"no_eligible_installer", "needs_dispatcher"})
-ASSIGNABLE = frozenset({"pending", "offered"})
+ASSIGNABLE = frozenset({"pending", "offered", *HELD})
 ACCEPTED_ONLY = frozenset({"accepted"})
+SUSPENDABLE = frozenset({"accepted", "in_progress"})
+PROMISE_OF = {deadline.value: promise.value for deadline, promise in PROMISE_OF_DEADLINE.items()}
+PROMISE_PENALTIES = {kind.penalty_reason: kind.value for kind in PromiseKind}
 
+# A promise policy brisk enough to run every step within a few ticks: a reminder, a breach,
+# a penalty, and a reassignment for the job that is never finished.
+BRISK_PROMISES = {
+    PromiseKind.APPOINTMENT: PromiseLadder(
+        (PromiseStep(120, PromiseAction.REMIND), PromiseStep(120, PromiseAction.PENALIZE, 300))
+    ),
+    PromiseKind.ARRIVAL: PromiseLadder(
+        (PromiseStep(0, PromiseAction.ALERT), PromiseStep(300, PromiseAction.PENALIZE, 700))
+    ),
+    PromiseKind.COMPLETION: PromiseLadder(
+        (PromiseStep(600, PromiseAction.ALERT), PromiseStep(600, PromiseAction.REASSIGN))
+    ),
+}
 # The patent's two embodiments, and a brisk ladder that reaches "needs a dispatcher" quickly.
 POLICIES = [
     DEFAULT_POLICY,
@@ -91,8 +122,11 @@ POLICIES = [
             )
         ),
         max_auto_attempts=2,
+        promises=BRISK_PROMISES,
+        max_window_s=3600,
     ),
 ]
+REASONS = st.sampled_from(list(SuspendReason))
 # Clock moves that land on, just before and just after the rungs of those ladders.
 # The first is what Hypothesis tries first (the project derandomizes Hypothesis): a full rung.
 LADDER_MOMENTS = [300, 600, 1200, 120, 240, 299, 301, 119, 121, 480, 900, 1300, 1]
@@ -131,6 +165,7 @@ class Snapshot:
 
     orders: list[dict[str, Any]]
     offers: list[dict[str, Any]]
+    promises: list[dict[str, Any]]
     ledger: list[dict[str, Any]]
     deadlines: list[dict[str, Any]]
     alerts: list[dict[str, Any]]
@@ -148,6 +183,7 @@ class Snapshot:
         return cls(
             orders=rows(t.orders),
             offers=sorted(rows(t.offers), key=lambda o: (o["order_id"], o["attempt"])),
+            promises=rows(t.promises),
             ledger=rows(t.ledger_entries),
             deadlines=rows(t.deadlines),
             alerts=rows(t.alerts),
@@ -189,8 +225,11 @@ class OrderLifecycle(RuleBasedStateMachine):
         first_orders=st.lists(
             st.tuples(latitudes, longitudes, st.booleans()), min_size=1, max_size=3
         ),
+        accepted=st.lists(st.booleans(), min_size=3, max_size=3),
     )
-    def open_the_city(self, policy: Policy, first_orders: list[tuple[float, float, bool]]) -> None:
+    def open_the_city(
+        self, policy: Policy, first_orders: list[tuple[float, float, bool]], accepted: list[bool]
+    ) -> None:
         """A zone, four installers on duty, and the day's first requests.
 
         One installer's phone never reported a position; the first requests make sure every
@@ -217,8 +256,16 @@ class OrderLifecycle(RuleBasedStateMachine):
             if where is not None:
                 self.dispatcher.execute(ReportLocation(record.id, where), actor)
             self.dispatcher.execute(SetDuty(record.id, True), actor)
-        for lat, lon, needs_gas in first_orders:
+        for (lat, lon, needs_gas), accept in zip(first_orders, accepted, strict=False):
             self.create_order(lat, lon, needs_gas)
+            active = [
+                offer
+                for offer in self.snapshot().offers
+                if offer["order_id"] == self.order_ids[-1] and offer["status"] in ACTIVE
+            ]
+            if accept and active:
+                owner = self.installer(active[0]["installer_id"])
+                self.dispatcher.execute(AcceptOffer(active[0]["id"]), owner)
 
     def teardown(self) -> None:
         """Stop the writer thread, close the database and remove the example's files."""
@@ -360,21 +407,107 @@ class OrderLifecycle(RuleBasedStateMachine):
         self.ran_due_at = now
 
     @precondition(lambda self: self.order_ids)
-    @rule(data=st.data())
-    def assign(self, data: st.DataObject) -> None:
-        """A manager offers an order to the installer of their choice."""
+    @rule(data=st.data(), with_reason=st.booleans())
+    def assign(self, data: st.DataObject, with_reason: bool) -> None:
+        """A manager offers an order to the installer of their choice (a held job: reassigned,
+        which needs a reason)."""
         order_id = self.pick_order(data, ASSIGNABLE)
         installer_id = data.draw(st.sampled_from(self.installer_ids), label="installer")
         status = self.order_row(order_id)["status"]
-        order, refused = self.attempt(AssignOrder(order_id, installer_id), MANAGER)
-        if status in ("pending", "offered"):
+        reason = "installer ill" if with_reason else None
+        order, refused = self.attempt(AssignOrder(order_id, installer_id, reason), MANAGER)
+        if status in ("pending", "offered") or (status in HELD and with_reason):
             assert refused is None, f"a {status} order could not be assigned: {refused}"
             assert order.status is OrderStatus.OFFERED
             assert order.current_offer is not None
             assert order.current_offer.installer_id == installer_id
+            assert order.installer_id is None
             self.manual_offer_ids.add(order.current_offer.id)
+        elif status in HELD:
+            assert isinstance(refused, InvalidInput), "a held job was taken without a reason"
+            assert refused.errors[0].field == "reason"
         else:
             assert isinstance(refused, Conflict), f"a {status} order was reassigned"
+
+    @precondition(lambda self: self.order_ids)
+    @rule(
+        data=st.data(),
+        starts_in_s=st.sampled_from([600, 60, 3600, -600, 0]) | st.integers(-600, 7200),
+        lasts_s=st.sampled_from([3600, 1800, 1, 0, 20_000]),
+        with_reason=st.booleans(),
+    )
+    def agree_a_window(
+        self, data: st.DataObject, starts_in_s: int, lasts_s: int, with_reason: bool
+    ) -> None:
+        """The installer agrees (or moves) the arrival window with the customer."""
+        order_id = self.pick_order(data, frozenset({"accepted", "suspended"}))
+        row = self.order_row(order_id)
+        holder = row["installer_id"]
+        now = self.clock.now()
+        start = now + timedelta(seconds=starts_in_s)
+        end = start + timedelta(seconds=lasts_s)
+        reason = "customer asked" if with_reason else None
+        actor = self.installer(holder) if holder else MANAGER
+        order, refused = self.attempt(SetAppointment(order_id, start, end, reason), actor)
+        valid = (
+            start > now
+            and end > start
+            and lasts_s <= self.policy.max_window_s
+            and (row["appointment_start"] is None or with_reason)
+        )
+        if row["status"] in ("accepted", "suspended") and valid:
+            assert refused is None, f"a valid window was refused: {refused}"
+            assert order.appointment is not None
+            assert order.appointment.window_end == end
+            moves = row["appointment_moves"] + (1 if row["appointment_start"] else 0)
+            assert order.appointment.moves == moves
+        else:
+            assert refused is not None, f"a window was agreed on a {row['status']} order"
+
+    @precondition(lambda self: self.order_ids)
+    @rule(data=st.data(), reason=REASONS, until_s=st.sampled_from([None, 60, 900]))
+    def suspend(self, data: st.DataObject, reason: SuspendReason, until_s: int | None) -> None:
+        """The job is put on hold: its promises pause."""
+        order_id = self.pick_order(data, SUSPENDABLE)
+        status = self.order_row(order_id)["status"]
+        until = None if until_s is None else self.clock.now() + timedelta(seconds=until_s)
+        order, refused = self.attempt(SuspendOrder(order_id, reason, None, until), MANAGER)
+        if status in SUSPENDABLE:
+            assert refused is None, f"a {status} order could not be suspended: {refused}"
+            assert order.status is OrderStatus.SUSPENDED
+        else:
+            assert isinstance(refused, IllegalTransition), f"a {status} order was suspended"
+
+    @precondition(lambda self: self.order_ids)
+    @rule(data=st.data())
+    def resume(self, data: st.DataObject) -> None:
+        """The job goes on where it stood."""
+        order_id = self.pick_order(data, frozenset({"suspended"}))
+        row = self.order_row(order_id)
+        order, refused = self.attempt(ResumeOrder(order_id), MANAGER)
+        if row["status"] == "suspended":
+            assert refused is None, f"a suspended order could not be resumed: {refused}"
+            assert order.status.value == row["suspension"]["from_status"]
+        else:
+            assert isinstance(refused, IllegalTransition), f"a {row['status']} order resumed"
+
+    @precondition(lambda self: self.order_ids)
+    @rule(data=st.data())
+    def hand_back(self, data: st.DataObject) -> None:
+        """The installer gives the job back before starting: never offered it again."""
+        order_id = self.pick_order(data, frozenset({"accepted", "suspended"}))
+        row = self.order_row(order_id)
+        holder = row["installer_id"]
+        if holder is None:
+            return
+        order, refused = self.attempt(HandBack(order_id, "van broke down"), self.installer(holder))
+        if row["status"] in ("accepted", "suspended") and row["started_at"] is None:
+            assert refused is None, f"a {row['status']} job could not be handed back: {refused}"
+            assert order.installer_id is None
+            current = order.current_offer
+            assert current is None or current.installer_id != holder
+        else:
+            assert isinstance(refused, IllegalTransition), "a started job was handed back"
 
     @precondition(lambda self: self.order_ids)
     @rule(data=st.data())
@@ -476,20 +609,24 @@ def check_offers_per_order(snap: Snapshot, by_order: dict[str, list[dict[str, An
 
 
 def check_ownership(snap: Snapshot, by_order: dict[str, list[dict[str, Any]]]) -> None:
-    """An accepted or started order has exactly one accepted offer, from its installer."""
+    """An order has an installer exactly when it is accepted, suspended or in progress, and
+    then its latest offer is the accepted one, from that installer."""
     for order in snap.orders:
-        accepted = [o for o in by_order.get(order["id"], []) if o["status"] == "accepted"]
-        if order["status"] in ("accepted", "in_progress"):
-            assert len(accepted) == 1, f"{order['status']} order with {len(accepted)} accepted"
-            assert order["installer_id"] == accepted[0]["installer_id"]
-            assert order["accepted_at"] == accepted[0]["ended_at"]
+        offers = by_order.get(order["id"], [])
+        if order["status"] in HELD:
+            assert order["installer_id"] is not None, f"{order['status']} order without one"
+            assert offers, "a held order was never offered"
+            assert offers[-1]["status"] == "accepted"
+            assert order["installer_id"] == offers[-1]["installer_id"]
+            assert order["accepted_at"] == offers[-1]["ended_at"]
         elif order["status"] in ("pending", "offered"):
-            assert accepted == [], f"{order['status']} order {order['id']} has an accepted offer"
-            assert order["installer_id"] is None
-        else:
-            assert len(accepted) <= 1
+            assert order["installer_id"] is None, f"{order['status']} order with an installer"
         if order["status"] == "in_progress":
             assert order["started_at"] is not None
+        if order["status"] == "suspended":
+            assert order["suspension"] is not None
+        else:
+            assert order["suspension"] is None, f"a {order['status']} order is still on hold"
 
 
 def check_penalties(snap: Snapshot, offers_by_id: dict[str, dict[str, Any]]) -> None:
@@ -510,6 +647,27 @@ def check_penalties(snap: Snapshot, offers_by_id: dict[str, dict[str, Any]]) -> 
         for index in range(offer["next_step"]):
             if ladder.step(index).action is StepAction.PENALIZE:
                 assert (offer["id"], index) in keys, f"penalty rung {index} ran without a booking"
+    check_promise_penalties(snap)
+
+
+def check_promise_penalties(snap: Snapshot) -> None:
+    """A promise's penalty is booked at most once per (order, promise, step)."""
+    booked = Counter(
+        (entry["order_id"], PROMISE_PENALTIES[entry["reason"]], entry["step"])
+        for entry in snap.ledger
+        if entry["reason"] in PROMISE_PENALTIES
+    )
+    twice = [key for key, count in booked.items() if count > 1]
+    assert not twice, f"promise penalties booked more than once: {twice}"
+    for promise in snap.promises:
+        ladder = stored_promise_ladder(
+            tuple((s["after_s"], s["action"], s.get("amount", 0)) for s in promise["ladder"])
+        )
+        for index in range(promise["steps_taken"]):
+            if ladder.step(index).action is PromiseAction.PENALIZE:
+                assert (promise["order_id"], promise["kind"], index) in booked, (
+                    f"{promise['kind']} penalty step {index} ran without a booking"
+                )
 
 
 def check_balances(snap: Snapshot) -> None:
@@ -521,21 +679,51 @@ def check_balances(snap: Snapshot) -> None:
 
 
 def check_deadlines(snap: Snapshot, ran_due_at: datetime | None) -> None:
-    """Every active offer has its next rung scheduled; ended offers have none left."""
+    """Every active offer and every running promise has its next step scheduled; ended offers,
+    kept, ended or paused promises (a suspended order's) have none left."""
     offers = {offer["id"]: offer for offer in snap.offers}
+    promises = {(p["order_id"], p["kind"]): p for p in snap.promises}
+    orders = {order["id"]: order for order in snap.orders}
     for deadline in snap.deadlines:
         assert deadline["failures"] == 0, f"a deadline failed: {deadline}"
+        if ran_due_at is not None:
+            assert deadline["due_at"] > ran_due_at, "a due deadline was left behind by run_due"
+        if deadline["kind"] == DeadlineKind.SUSPENSION_END.value:
+            order = orders[deadline["subject_id"]]
+            assert order["status"] == "suspended", "a resume is due for an order not on hold"
+            continue
+        if deadline["kind"] in PROMISE_OF:
+            promise = promises.get((deadline["subject_id"], PROMISE_OF[deadline["kind"]]))
+            assert promise is not None, f"deadline for an unknown promise: {deadline}"
+            assert promise["kept_at"] is None, "a kept promise's step is scheduled"
+            assert promise["ended_at"] is None, "an ended promise's step is scheduled"
+            assert promise["paused_at"] is None, "a paused promise's step is scheduled"
+            assert orders[promise["order_id"]]["status"] in ("accepted", "in_progress")
+            assert deadline["step"] == promise["steps_taken"]
+            assert deadline["due_at"] == promise["next_step_at"]
+            continue
         offer = offers.get(deadline["subject_id"])
         assert offer is not None, f"deadline for an unknown offer: {deadline}"
         assert offer["status"] in ACTIVE, f"deadline left for a {offer['status']} offer"
         assert deadline["step"] == offer["next_step"]
         assert deadline["due_at"] == offer["next_step_at"]
-        if ran_due_at is not None:
-            assert deadline["due_at"] > ran_due_at, "a due deadline was left behind by run_due"
-    scheduled = Counter(deadline["subject_id"] for deadline in snap.deadlines)
+    scheduled = Counter((deadline["kind"], deadline["subject_id"]) for deadline in snap.deadlines)
     for offer in snap.offers:
         if offer["status"] in ACTIVE:
-            assert scheduled[offer["id"]] == 1, f"active offer {offer['id']} has no next rung"
+            assert scheduled[("offer_step", offer["id"])] == 1, f"{offer['id']} has no next rung"
+    for promise in snap.promises:
+        if promise["next_step_at"] is not None:
+            kind = PROMISE_DEADLINES[PromiseKind(promise["kind"])].value
+            assert scheduled[(kind, promise["order_id"])] == 1, f"{promise} has no next step"
+    for order in snap.orders:
+        open_promises = [
+            p
+            for p in snap.promises
+            if p["order_id"] == order["id"] and p["kept_at"] is None and p["ended_at"] is None
+        ]
+        for promise in open_promises:
+            assert promise["installer_id"] == order["installer_id"], "a promise of another's job"
+            assert (promise["paused_at"] is not None) == (order["status"] == "suspended")
 
 
 def check_nobody_waits_unnoticed(snap: Snapshot) -> None:
@@ -554,15 +742,43 @@ def check_automatic_dispatch(
     snap: Snapshot, by_order: dict[str, list[dict[str, Any]]], manual: set[str], limit: int
 ) -> None:
     """The server never re-offers to someone who let the order lapse, nor past the limit."""
-    for offers in by_order.values():
+    releases = {order["id"]: order["releases"] for order in snap.orders}
+    for order_id, offers in by_order.items():
+        let_go = _released_before(offers, releases[order_id])
         for position, offer in enumerate(offers):
             if offer["id"] in manual:
                 continue
             lapsed = [o for o in offers[:position] if o["status"] in LAPSED]
+            released = let_go[position]
             assert offer["installer_id"] not in {o["installer_id"] for o in lapsed}, (
                 f"offer {offer['id']} went to an installer who already let the order lapse"
             )
-            assert len(lapsed) < limit, f"offer {offer['id']} sent after {len(lapsed)} lapses"
+            assert offer["installer_id"] not in {r["installer_id"] for r in released}, (
+                f"offer {offer['id']} went to an installer who gave the job back or lost it"
+            )
+            handed = [r for r in released if r["kind"] == "handed_back"]
+            assert len(lapsed) + len(handed) < limit, f"offer {offer['id']} sent past the limit"
+
+
+def _released_before(
+    offers: list[dict[str, Any]], releases: list[dict[str, Any]]
+) -> list[list[dict[str, Any]]]:
+    """For each offer, the releases made before it was sent.
+
+    An installer's n-th release let go of the job they held by their n-th accepted offer, so
+    it precedes every offer sent after that one.
+    """
+    pending = list(releases)
+    before: list[list[dict[str, Any]]] = []
+    done: list[dict[str, Any]] = []
+    for offer in offers:
+        before.append(list(done))
+        if offer["status"] == "accepted":
+            match = next((r for r in pending if r["installer_id"] == offer["installer_id"]), None)
+            if match is not None:
+                pending.remove(match)
+                done.append(match)
+    return before
 
 
 def check_capacity(snap: Snapshot, manual: set[str]) -> None:
@@ -581,7 +797,7 @@ def check_capacity(snap: Snapshot, manual: set[str]) -> None:
             1
             for order in snap.orders
             if order["installer_id"] == installer["id"]
-            and order["status"] in ("accepted", "in_progress")
+            and order["status"] in HELD
             and accepted_offer[order["id"]] in manual
         )
         assert snap.workload[installer["id"]] <= installer["capacity"] + forced, (
@@ -628,13 +844,20 @@ def check_waiting_orders_have_nobody(
     for order in snap.orders:
         offers = by_order.get(order["id"], [])
         lapsed = [offer for offer in offers if offer["status"] in LAPSED]
-        if order["status"] != "pending" or order["awaiting_dispatcher"] or len(lapsed) >= limit:
+        released = order["releases"]
+        handed = [r for r in released if r["kind"] == "handed_back"]
+        if (
+            order["status"] != "pending"
+            or order["awaiting_dispatcher"]
+            or len(lapsed) + len(handed) >= limit
+        ):
             continue
         needs = OrderNeeds(
             location=Point(order["lat"], order["lon"]),
             zone_ids=frozenset({order["zone_id"]}),
             skills=frozenset(order["skills"]),
-            excluded=frozenset(offer["installer_id"] for offer in lapsed),
+            excluded=frozenset(offer["installer_id"] for offer in lapsed)
+            | {r["installer_id"] for r in released},
         )
         chosen = choose_installer(needs, candidates)
         assert chosen is None, (

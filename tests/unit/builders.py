@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from dispatchd.domain.escalation import EscalationStep, Ladder, StepAction
 from dispatchd.domain.geo import Point
+from dispatchd.domain.holds import SuspendReason
 from dispatchd.domain.offers import Offer, OfferStatus
 from dispatchd.domain.orders import CompletionProof, Customer, Order, OrderStatus
 
@@ -88,6 +89,10 @@ def order_in(status: OrderStatus) -> Order:
     if status is OrderStatus.ACCEPTED:
         order.events.clear()
         return order
+    if status is OrderStatus.SUSPENDED:
+        order.suspend(SuspendReason.CUSTOMER_ABSENT, None, None, at(15))
+        order.events.clear()
+        return order
     order.start(at(20))
     if status is OrderStatus.IN_PROGRESS:
         order.events.clear()
@@ -97,6 +102,14 @@ def order_in(status: OrderStatus) -> Order:
         order.events.clear()
         return order
     raise AssertionError(f"no builder for order status {status}")
+
+
+def suspended_from(status: OrderStatus) -> Order:
+    """An order put on hold while it was ``status`` (accepted or in progress)."""
+    order = order_in(status)
+    order.suspend(SuspendReason.PARTS_MISSING, "compressor", None, at(35))
+    order.events.clear()
+    return order
 
 
 def offer_sent(ladder: Ladder = THREE_STEP, offer_id: str = "ofr_1") -> Offer:

@@ -21,7 +21,7 @@ from dispatchd.domain.escalation import (
 from dispatchd.domain.events import EventName, OfferPenalized, OfferReminded, OfferRevoked
 from dispatchd.domain.offers import OfferStatus
 from dispatchd.domain.orders import OrderStatus
-from dispatchd.wire.policy import ladder_from_json, ladder_json, policy_json
+from dispatchd.wire.policy import ladder_from_json, ladder_json, policy_from_json, policy_json
 from tests.unit.builders import PENALIZE, REMIND, REVOKE, THREE_STEP, TWO_STEP, at, offered_order
 
 
@@ -213,4 +213,77 @@ def test_a_policy_reads_back_as_the_api_spells_it() -> None:
         "escalation": [{"after_s": 300, "action": "remind"}, {"after_s": 600, "action": "revoke"}],
         "max_auto_attempts": 2,
         "customer_notice": "on_accept",
+        "promises": {
+            "appointment": [
+                {"after_s": 1800, "action": "remind"},
+                {"after_s": 3600, "action": "alert"},
+                {"after_s": 3600, "action": "penalize", "amount": 1000},
+            ],
+            "arrival": [
+                {"after_s": 0, "action": "alert"},
+                {"after_s": 1800, "action": "penalize", "amount": 2000},
+            ],
+            "completion": [{"after_s": 14400, "action": "alert"}],
+        },
+        "max_window_s": 14400,
+        "ranking": {"distance_km": 1.0, "active_jobs": 2.0, "rating": 1.0},
     }
+
+
+def test_a_policy_sent_without_its_promises_keeps_the_ones_in_force() -> None:
+    in_force = policy_from_json(
+        {
+            **policy_json(Policy(TWO_STEP)),
+            "promises": {"completion": [{"after_s": 60, "action": "reassign"}]},
+            "max_window_s": 7200,
+        }
+    )
+    sent = policy_from_json(
+        {"escalation": ladder_json(THREE_STEP), "max_auto_attempts": 3}, keep=in_force
+    )
+    assert sent.escalation == THREE_STEP
+    assert sent.promises == in_force.promises
+    assert sent.max_window_s == 7200
+
+
+def test_every_mistake_in_a_promise_ladder_names_its_step_and_the_fix() -> None:
+    with pytest.raises(InvalidInput) as raised:
+        policy_from_json(
+            {
+                "escalation": ladder_json(TWO_STEP),
+                "promises": {
+                    "arrival": [
+                        {"after_s": 0, "action": "reassign"},
+                        {"after_s": 0, "action": "penalize"},
+                        {"after_s": 10, "action": "shout"},
+                    ],
+                    "lunch": [],
+                },
+                "ranking": {"rating": -1},
+            }
+        )
+    fields = {error.field: error.message for error in raised.value.errors}
+    assert set(fields) == {
+        "promises.arrival[2].action",
+        "promises.lunch",
+        "ranking.rating",
+    }
+    with pytest.raises(InvalidInput) as again:
+        policy_from_json(
+            {
+                "escalation": ladder_json(TWO_STEP),
+                "promises": {
+                    "arrival": [
+                        {"after_s": 0, "action": "reassign"},
+                        {"after_s": 0, "action": "penalize"},
+                    ]
+                },
+            }
+        )
+    fields = {error.field: error.message for error in again.value.errors}
+    assert set(fields) == {
+        "promises.arrival[0].action",
+        "promises.arrival[1].after_s",
+        "promises.arrival[1].amount",
+    }
+    assert "only be the last step" in fields["promises.arrival[0].action"]

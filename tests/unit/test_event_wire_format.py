@@ -83,6 +83,7 @@ def test_states_and_flags_go_out_by_name() -> None:
         "status": "completed",
         "flags": ["missing_service_code"],
         "has_photo": True,
+        "fee": 0,
     }
 
 

@@ -14,6 +14,7 @@ from dispatchd.api.openapi import PROBLEM_RESPONSES, install_openapi
 from dispatchd.api.problems import install_problem_handlers
 from dispatchd.api.ratelimit import RateLimiter
 from dispatchd.api.routes import (
+    after_acceptance,
     alerts,
     auth,
     events,
@@ -132,7 +133,19 @@ def _install_http(app: FastAPI, settings: Settings, app_metrics: Metrics) -> Non
     app.add_middleware(RequestMetrics, counter=app_metrics.http_requests)
     app.add_middleware(CleanUrl)
     api = APIRouter(prefix=API_PREFIX, responses=PROBLEM_RESPONSES)
-    for module in (auth, zones, installers, me, policy, orders, jobs, offers, alerts, events):
+    for module in (
+        auth,
+        zones,
+        installers,
+        me,
+        policy,
+        orders,
+        jobs,
+        after_acceptance,
+        offers,
+        alerts,
+        events,
+    ):
         api.include_router(module.router)
     api.include_router(track.api_router)
     app.include_router(api)

@@ -162,12 +162,41 @@ class LadderStep(Request):
     amount: int | None = Field(default=None, gt=0, le=1_000_000_000)
 
 
+class PromiseStepIn(Request):
+    """One step of a promise's ladder (the first may run at once: ``after_s`` 0)."""
+
+    after_s: int = Field(ge=0, le=30 * 24 * 3600)
+    action: Literal["remind", "alert", "penalize", "reassign"]
+    amount: int | None = Field(default=None, gt=0, le=1_000_000_000)
+
+
+class Promises(Request):
+    """A ladder for each promise after acceptance; a promise left out keeps its ladder."""
+
+    appointment: list[PromiseStepIn] | None = Field(default=None, max_length=20)
+    arrival: list[PromiseStepIn] | None = Field(default=None, max_length=20)
+    completion: list[PromiseStepIn] | None = Field(default=None, max_length=20)
+
+
+class RankingIn(Request):
+    """Weights of an automatic offer's choice: the lowest
+    ``distance_km × w₁ + active_jobs × w₂ − (rating − 3) × w₃`` is offered first."""
+
+    distance_km: float = Field(default=1.0, ge=0, le=1000, allow_inf_nan=False)
+    active_jobs: float = Field(default=2.0, ge=0, le=1000, allow_inf_nan=False)
+    rating: float = Field(default=1.0, ge=0, le=1000, allow_inf_nan=False)
+
+
 class PolicyBody(Request):
-    """``PUT /policy`` and ``GET /policy``."""
+    """``PUT /policy`` and ``GET /policy``; a ``PUT`` that leaves out the promises, the
+    longest window or the ranking keeps what is stored."""
 
     escalation: list[LadderStep] = Field(min_length=1, max_length=20)
     max_auto_attempts: int = Field(default=3, ge=1, le=100)
     customer_notice: Literal["on_accept", "on_offer"] = "on_accept"
+    promises: Promises | None = None
+    max_window_s: int | None = Field(default=None, ge=600, le=7 * 24 * 3600)
+    ranking: RankingIn | None = None
 
 
 class CustomerIn(Request):
@@ -191,12 +220,63 @@ class OrderCreate(Request):
     external_ref: (
         Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), Storable] | None
     ) = None
+    fee: int = Field(default=0, ge=0, le=1_000_000_000)
+
+
+Reason = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000), Storable
+]
 
 
 class AssignRequest(Request):
-    """``POST /orders/{id}/assign``."""
+    """``POST /orders/{id}/assign``; ``reason`` is needed to take a job from its installer."""
 
     installer_id: Identifier
+    reason: Reason | None = None
+
+
+class AwareTime(Request):
+    """Base of bodies with times: every time must carry its zone."""
+
+    @field_validator("*")
+    @classmethod
+    def _aware(cls, value: object) -> object:
+        if isinstance(value, datetime) and value.tzinfo is None:
+            raise ValueError("must carry a time zone, e.g. 2026-11-25T10:00:00+08:00")
+        return value
+
+
+class AppointmentRequest(AwareTime):
+    """``PUT /orders/{id}/appointment``: the arrival window agreed with the customer."""
+
+    window_start: datetime
+    window_end: datetime
+    reason: Reason | None = None
+
+
+class HandBackRequest(Request):
+    """``POST /orders/{id}/hand-back``."""
+
+    reason: Reason
+
+
+class SuspendRequest(AwareTime):
+    """``POST /orders/{id}/suspend``."""
+
+    reason: Literal[
+        "customer_absent", "parts_missing", "customer_request", "site_not_ready", "other"
+    ]
+    note: ShortText | None = None
+    until: datetime | None = None
+
+
+class LedgerEntryRequest(Request):
+    """``POST /installers/{id}/ledger``: a manager's entry (never an edit of another)."""
+
+    amount: int = Field(ge=-1_000_000_000, le=1_000_000_000)
+    reason: Literal["penalty_waived", "adjustment"]
+    note: ShortText | None = None
+    entry_id: Identifier | None = None
 
 
 class CancelRequest(Request):

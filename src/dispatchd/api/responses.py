@@ -20,13 +20,16 @@ from typing import Any, Literal, NotRequired
 from typing_extensions import TypedDict
 
 from dispatchd.domain.alerts import Alert
+from dispatchd.domain.appointments import Appointment
 from dispatchd.domain.assignment import RankedCandidate
 from dispatchd.domain.escalation import StepAction
 from dispatchd.domain.geo import Point
+from dispatchd.domain.holds import Suspension
 from dispatchd.domain.installers import Installer
 from dispatchd.domain.ledger import LedgerEntry
 from dispatchd.domain.offers import Offer
 from dispatchd.domain.orders import FollowUp, Order
+from dispatchd.domain.promises import Promise, PromiseKind
 from dispatchd.domain.timefmt import rfc3339, rfc3339_or_none
 from dispatchd.service.actors import Actor
 from dispatchd.service.handlers.accounts import IssuedToken
@@ -56,6 +59,7 @@ class OfferedOrder(TypedDict):
     product: str
     skills: list[str]
     notes: str | None
+    fee: int
 
 
 class OfferOut(TypedDict):
@@ -99,6 +103,7 @@ def offer_view(offer: Offer, order: Order | None = None) -> OfferOut:
             "product": order.product,
             "skills": list(order.skills),
             "notes": order.notes,
+            "fee": order.fee,
         }
     return view
 
@@ -158,6 +163,83 @@ def event_view(event: LoggedEvent) -> OrderEventOut:
     }
 
 
+class AppointmentOut(TypedDict):
+    """The arrival window agreed with the customer, when it was set, how often it moved."""
+
+    window_start: str
+    window_end: str
+    set_at: str
+    moves: int
+
+
+class PromiseOut(TypedDict):
+    """A promise after acceptance and where its ladder stands."""
+
+    kind: str
+    since: str
+    next_step_at: str | None
+    next_action: str | None
+    steps_taken: int
+    kept_at: str | None
+    paused: bool
+
+
+class SuspensionOut(TypedDict):
+    """Why and since when a job is on hold, until when, and the status it will resume to."""
+
+    reason: str
+    note: str | None
+    since: str
+    until: str | None
+    from_status: str
+
+
+def appointment_view(appointment: Appointment) -> AppointmentOut:
+    """The window in the contract's times."""
+    return {
+        "window_start": rfc3339(appointment.window_start),
+        "window_end": rfc3339(appointment.window_end),
+        "set_at": rfc3339(appointment.set_at),
+        "moves": appointment.moves,
+    }
+
+
+def promise_view(promise: Promise) -> PromiseOut:
+    """One promise: when its next step comes and what it will do."""
+    step = promise.next_step if promise.is_open else None
+    return {
+        "kind": promise.kind.value,
+        "since": rfc3339(promise.since),
+        "next_step_at": rfc3339_or_none(promise.next_step_at),
+        "next_action": step.action.value if step is not None else None,
+        "steps_taken": promise.steps_taken,
+        "kept_at": rfc3339_or_none(promise.kept_at),
+        "paused": promise.paused,
+    }
+
+
+def suspension_view(suspension: Suspension) -> SuspensionOut:
+    """The hold."""
+    return {
+        "reason": suspension.reason.value,
+        "note": suspension.note,
+        "since": rfc3339(suspension.since),
+        "until": rfc3339_or_none(suspension.until),
+        "from_status": suspension.from_status,
+    }
+
+
+def _promises_of(order: Order) -> list[PromiseOut]:
+    """The current installer's promises, in the order they come (none before acceptance)."""
+    if order.installer_id is None:
+        return []
+    return [
+        promise_view(order.promises[kind])
+        for kind in PromiseKind
+        if kind in order.promises and order.promises[kind].installer_id == order.installer_id
+    ]
+
+
 class OrderOut(TypedDict):
     """An order (with ``offers`` and ``events`` on the detail view)."""
 
@@ -183,6 +265,12 @@ class OrderOut(TypedDict):
     completed_at: str | None
     cancelled_at: str | None
     tracking_url: str | None
+    fee: int
+    appointment: AppointmentOut | None
+    on_the_way_at: str | None
+    promises: list[PromiseOut]
+    suspension: SuspensionOut | None
+    rating: None
     offers: NotRequired[list[OfferOut]]
     events: NotRequired[list[OrderEventOut]]
 
@@ -228,6 +316,12 @@ def order_view(
         "tracking_url": (
             f"{public_url}/t/{order.tracking_token}" if installer_id is None else None
         ),
+        "fee": order.fee,
+        "appointment": appointment_view(order.appointment) if order.appointment else None,
+        "on_the_way_at": rfc3339_or_none(order.on_the_way_at),
+        "promises": _promises_of(order),
+        "suspension": suspension_view(order.suspension) if order.suspension else None,
+        "rating": None,
     }
     if with_offers:
         view["offers"] = [
@@ -324,10 +418,13 @@ class LedgerEntryOut(TypedDict):
     offer_id: str | None
     order_id: str | None
     at: str
+    note: str | None
+    entry_id: str | None
+    by: str | None
 
 
 def ledger_entry_view(entry: LedgerEntry) -> LedgerEntryOut:
-    """One ledger booking."""
+    """One ledger booking; a waiver names the penalty it reverses, a manual one its author."""
     return {
         "id": entry.id,
         "amount": entry.amount,
@@ -335,6 +432,9 @@ def ledger_entry_view(entry: LedgerEntry) -> LedgerEntryOut:
         "offer_id": entry.offer_id,
         "order_id": entry.order_id,
         "at": rfc3339(entry.at),
+        "note": entry.note,
+        "entry_id": entry.entry_id,
+        "by": entry.by,
     }
 
 

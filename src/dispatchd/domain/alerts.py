@@ -1,7 +1,9 @@
 """Alerts: what the management client's inbox asks a person to look at, and why.
 
 An alert is about one order; it stays open until someone acknowledges it or its cause is
-settled (the order offered again, the follow-up made, the order cancelled).
+settled: the order offered again (revoked, handed back, nobody eligible, waiting for a
+dispatcher), the follow-up made, the breached promise kept, the appointment moved after a
+reschedule request, the order cancelled.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ class AlertType(StrEnum):
     NEEDS_DISPATCHER = "needs_dispatcher"
     NO_ELIGIBLE_INSTALLER = "no_eligible_installer"
     FOLLOW_UP_REQUIRED = "follow_up_required"
+    PROMISE_BREACHED = "promise_breached"
+    JOB_HANDED_BACK = "job_handed_back"
+    RESCHEDULE_REQUESTED = "reschedule_requested"
     MESSAGE_UNDELIVERED = "message_undelivered"
 
 

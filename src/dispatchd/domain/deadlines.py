@@ -10,11 +10,25 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from dispatchd.domain.promises import PromiseKind
+
 
 class DeadlineKind(StrEnum):
-    """What a deadline does when it comes due."""
+    """What a deadline does when it comes due (the subject is an offer, or else an order)."""
 
     OFFER_STEP = "offer_step"
+    APPOINTMENT_STEP = "appointment_step"
+    ARRIVAL_STEP = "arrival_step"
+    COMPLETION_STEP = "completion_step"
+    SUSPENSION_END = "suspension_end"
+
+
+PROMISE_DEADLINES = {
+    PromiseKind.APPOINTMENT: DeadlineKind.APPOINTMENT_STEP,
+    PromiseKind.ARRIVAL: DeadlineKind.ARRIVAL_STEP,
+    PromiseKind.COMPLETION: DeadlineKind.COMPLETION_STEP,
+}
+PROMISE_OF_DEADLINE = {deadline: promise for promise, deadline in PROMISE_DEADLINES.items()}
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,19 @@ escalation ends in exactly one revoke.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from dispatchd.domain.errors import FieldError, InvalidInput
+from dispatchd.domain.promises import (
+    NO_LADDER,
+    PromiseAction,
+    PromiseKind,
+    PromiseLadder,
+    PromiseStep,
+    Ranking,
+)
 
 MAX_PERIOD_S = 7 * 24 * 3600
 MAX_PENALTY = 1_000_000_000
@@ -94,24 +103,64 @@ def ladder_errors(steps: tuple[EscalationStep, ...], field: str = "escalation") 
     return errors
 
 
+DEFAULT_PROMISES: dict[PromiseKind, PromiseLadder] = {
+    PromiseKind.APPOINTMENT: PromiseLadder(
+        (
+            PromiseStep(1800, PromiseAction.REMIND),
+            PromiseStep(3600, PromiseAction.ALERT),
+            PromiseStep(3600, PromiseAction.PENALIZE, 1000),
+        )
+    ),
+    PromiseKind.ARRIVAL: PromiseLadder(
+        (PromiseStep(0, PromiseAction.ALERT), PromiseStep(1800, PromiseAction.PENALIZE, 2000))
+    ),
+    PromiseKind.COMPLETION: PromiseLadder((PromiseStep(14400, PromiseAction.ALERT),)),
+}
+DEFAULT_MAX_WINDOW_S = 4 * 3600
+MAX_WINDOW_LIMIT_S = 7 * 24 * 3600
+
+
 @dataclass(frozen=True)
 class Policy:
-    """The deployment's dispatch rules; a change applies to offers sent after it."""
+    """The deployment's dispatch rules; a change applies to offers (and promises) made after it.
+
+    ``promises`` holds a ladder for each promise after acceptance (a kind left out watches
+    nothing), ``max_window_s`` the longest arrival window an appointment may have, and
+    ``ranking`` how automatic offers weigh the eligible installers.
+    """
 
     escalation: Ladder
     max_auto_attempts: int = 3
     customer_notice: CustomerNotice = CustomerNotice.ON_ACCEPT
+    promises: Mapping[PromiseKind, PromiseLadder] = field(
+        default_factory=lambda: dict(DEFAULT_PROMISES)
+    )
+    max_window_s: int = DEFAULT_MAX_WINDOW_S
+    ranking: Ranking = field(default_factory=Ranking)
 
     def __post_init__(self) -> None:
+        errors = []
         if not 1 <= self.max_auto_attempts <= 100:
-            raise InvalidInput(
-                [
-                    FieldError(
-                        "max_auto_attempts",
-                        f"must be a whole number from 1 to 100, got {self.max_auto_attempts}",
-                    )
-                ]
+            errors.append(
+                FieldError(
+                    "max_auto_attempts",
+                    f"must be a whole number from 1 to 100, got {self.max_auto_attempts}",
+                )
             )
+        if not 600 <= self.max_window_s <= MAX_WINDOW_LIMIT_S:
+            errors.append(
+                FieldError(
+                    "max_window_s",
+                    f"must be from 600 s (10 minutes) to {MAX_WINDOW_LIMIT_S} s (a week), "
+                    f"got {self.max_window_s}",
+                )
+            )
+        if errors:
+            raise InvalidInput(errors)
+
+    def promise_ladder(self, kind: PromiseKind) -> PromiseLadder:
+        """The ladder that watches this promise (an empty one when none is set)."""
+        return self.promises.get(kind, NO_LADDER)
 
 
 DEFAULT_POLICY = Policy(

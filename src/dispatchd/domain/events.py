@@ -17,6 +17,7 @@ from dispatchd.domain.alerts import AlertType
 from dispatchd.domain.escalation import StepAction
 from dispatchd.domain.geo import Point
 from dispatchd.domain.offers import OfferStatus
+from dispatchd.domain.promises import PromiseAction, PromiseKind
 
 if TYPE_CHECKING:
     from dispatchd.domain.orders import OrderStatus
@@ -40,6 +41,17 @@ class EventName(StrEnum):
     ORDER_FOLLOW_UP_RESOLVED = "order.follow_up_resolved"
     ORDER_CANCELLED = "order.cancelled"
     ALERT_RAISED = "alert.raised"
+    ORDER_APPOINTMENT_SET = "order.appointment_set"
+    ORDER_APPOINTMENT_MOVED = "order.appointment_moved"
+    ORDER_ON_THE_WAY = "order.on_the_way"
+    ORDER_SUSPENDED = "order.suspended"
+    ORDER_RESUMED = "order.resumed"
+    ORDER_HANDED_BACK = "order.handed_back"
+    ORDER_REASSIGNED = "order.reassigned"
+    PROMISE_REMINDED = "promise.reminded"
+    PROMISE_PENALIZED = "promise.penalized"
+    PROMISE_BREACHED = "promise.breached"
+    PROMISE_KEPT = "promise.kept"
 
 
 class Addressed(TypedDict):
@@ -179,6 +191,7 @@ class OrderCompleted(OrderEvent):
     status: OrderStatus
     flags: tuple[str, ...]
     has_photo: bool
+    fee: int = 0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -221,3 +234,105 @@ class AlertRaised(OrderEvent):
     offer_id: str | None
     alerted_about: str | None
     detail: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class AppointmentSet(OrderEvent):
+    """The installer and the customer agreed an arrival window ([0063])."""
+
+    name = EventName.ORDER_APPOINTMENT_SET
+    window_start: datetime
+    window_end: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class AppointmentMoved(OrderEvent):
+    """The agreed window moved, for a reason; ``moves`` counts how often."""
+
+    name = EventName.ORDER_APPOINTMENT_MOVED
+    window_start: datetime
+    window_end: datetime
+    reason: str
+    moves: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class OnTheWay(OrderEvent):
+    """The installer set off to the customer."""
+
+    name = EventName.ORDER_ON_THE_WAY
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderSuspended(OrderEvent):
+    """The job is on hold (customer not home, parts missing …); its promises pause."""
+
+    name = EventName.ORDER_SUSPENDED
+    reason: str
+    note: str | None
+    until: datetime | None
+    from_status: OrderStatus
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderResumed(OrderEvent):
+    """The job goes on where it stood; each promise with the time it had left."""
+
+    name = EventName.ORDER_RESUMED
+    status: OrderStatus
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderHandedBack(OrderEvent):
+    """The installer gave the job back before starting; it goes to someone else."""
+
+    name = EventName.ORDER_HANDED_BACK
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderReassigned(OrderEvent):
+    """The job was taken from its installer (``installer_id``) to be offered to another."""
+
+    name = EventName.ORDER_REASSIGNED
+    reason: str
+    by: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PromiseStepRan(OrderEvent):
+    """A step of a promise's ladder ran because the promise was not yet kept."""
+
+    kind: PromiseKind
+    step: int
+    action: PromiseAction
+
+
+@dataclass(frozen=True, kw_only=True)
+class PromiseReminded(PromiseStepRan):
+    """The installer's phone was reminded of the promise."""
+
+    name = EventName.PROMISE_REMINDED
+
+
+@dataclass(frozen=True, kw_only=True)
+class PromisePenalized(PromiseStepRan):
+    """The promise's penalty was booked."""
+
+    name = EventName.PROMISE_PENALIZED
+    amount: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class PromiseBreached(PromiseStepRan):
+    """The promise was not kept in time: the console is alerted (or the job reassigned)."""
+
+    name = EventName.PROMISE_BREACHED
+
+
+@dataclass(frozen=True, kw_only=True)
+class PromiseKept(OrderEvent):
+    """The promise was kept; its ladder ends."""
+
+    name = EventName.PROMISE_KEPT
+    kind: PromiseKind

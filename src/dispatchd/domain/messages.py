@@ -26,6 +26,7 @@ class MessageStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"
     DEAD = "dead"
+    SUPERSEDED = "superseded"
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from dispatchd.domain.appointments import Appointment, window_errors
 from dispatchd.domain.errors import FieldError, IllegalTransition, InvalidInput
-from dispatchd.domain.escalation import Ladder, StepAction
+from dispatchd.domain.escalation import DEFAULT_POLICY, Ladder, Policy, StepAction
 from dispatchd.domain.events import (
     Addressed,
+    AppointmentMoved,
+    AppointmentSet,
     CustomerNotified,
     FollowUpResolved,
     LadderStepTaken,
@@ -26,15 +29,27 @@ from dispatchd.domain.events import (
     OfferRevoked,
     OfferSent,
     OfferWithdrawn,
+    OnTheWay,
     OrderCancelled,
     OrderCompleted,
     OrderCreated,
     OrderEvent,
     OrderFlagged,
+    OrderHandedBack,
+    OrderReassigned,
+    OrderResumed,
     OrderStarted,
+    OrderSuspended,
+    PromiseBreached,
+    PromiseKept,
+    PromisePenalized,
+    PromiseReminded,
+    PromiseStepRan,
 )
 from dispatchd.domain.geo import Point
+from dispatchd.domain.holds import Release, ReleaseKind, SuspendReason, Suspension
 from dispatchd.domain.offers import Offer, OfferStatus, StepTaken
+from dispatchd.domain.promises import Promise, PromiseAction, PromiseKind, PromiseStepTaken
 from dispatchd.domain.service_code import (
     CODE_DIGITS,
     MAX_WRONG_CODES,
@@ -49,6 +64,7 @@ class OrderStatus(StrEnum):
     PENDING = "pending"
     OFFERED = "offered"
     ACCEPTED = "accepted"
+    SUSPENDED = "suspended"
     IN_PROGRESS = "in_progress"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
@@ -59,14 +75,43 @@ ORDER_TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     OrderStatus.OFFERED: frozenset(
         {OrderStatus.PENDING, OrderStatus.ACCEPTED, OrderStatus.CANCELLED}
     ),
-    OrderStatus.ACCEPTED: frozenset({OrderStatus.IN_PROGRESS, OrderStatus.CANCELLED}),
-    OrderStatus.IN_PROGRESS: frozenset({OrderStatus.COMPLETED, OrderStatus.CANCELLED}),
+    OrderStatus.ACCEPTED: frozenset(
+        {
+            OrderStatus.IN_PROGRESS,
+            OrderStatus.SUSPENDED,
+            OrderStatus.PENDING,
+            OrderStatus.CANCELLED,
+        }
+    ),
+    OrderStatus.SUSPENDED: frozenset(
+        {
+            OrderStatus.ACCEPTED,
+            OrderStatus.IN_PROGRESS,
+            OrderStatus.PENDING,
+            OrderStatus.CANCELLED,
+        }
+    ),
+    OrderStatus.IN_PROGRESS: frozenset(
+        {
+            OrderStatus.COMPLETED,
+            OrderStatus.SUSPENDED,
+            OrderStatus.PENDING,
+            OrderStatus.CANCELLED,
+        }
+    ),
     OrderStatus.COMPLETED: frozenset(),
     OrderStatus.CANCELLED: frozenset(),
 }
 OPEN_ORDER_STATUSES = frozenset(
-    {OrderStatus.PENDING, OrderStatus.OFFERED, OrderStatus.ACCEPTED, OrderStatus.IN_PROGRESS}
+    {
+        OrderStatus.PENDING,
+        OrderStatus.OFFERED,
+        OrderStatus.ACCEPTED,
+        OrderStatus.SUSPENDED,
+        OrderStatus.IN_PROGRESS,
+    }
 )
+HELD_STATUSES = frozenset({OrderStatus.ACCEPTED, OrderStatus.SUSPENDED, OrderStatus.IN_PROGRESS})
 LAPSED_OFFER_STATUSES = frozenset({OfferStatus.DECLINED, OfferStatus.REVOKED})
 MISSING_SERVICE_CODE = "missing_service_code"
 SERVICE_CODE_MISMATCH = "service_code_mismatch"
@@ -140,6 +185,12 @@ class Order:
     photo_key: str | None = None
     photo_taken_at: datetime | None = None
     completion_notes: str | None = None
+    fee: int = 0
+    appointment: Appointment | None = None
+    on_the_way_at: datetime | None = None
+    suspension: Suspension | None = None
+    releases: list[Release] = field(default_factory=list)
+    promises: dict[PromiseKind, Promise] = field(default_factory=dict)
     events: list[OrderEvent] = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
@@ -156,6 +207,7 @@ class Order:
         skills: tuple[str, ...] = (),
         notes: str | None = None,
         external_ref: str | None = None,
+        fee: int = 0,
     ) -> Order:
         """A new request, pending until the dispatcher offers it.
 
@@ -174,6 +226,7 @@ class Order:
             skills=skills,
             notes=notes,
             external_ref=external_ref,
+            fee=fee,
         )
         order.events.append(OrderCreated(**order._addressed(now), status=order.status))
         return order
@@ -191,15 +244,24 @@ class Order:
 
     @property
     def lapsed_offers(self) -> int:
-        """Offers that ended unanswered or declined: what ``max_auto_attempts`` counts."""
-        return sum(1 for offer in self.offers if offer.status in LAPSED_OFFER_STATUSES)
+        """Offers that ended unanswered or declined, and jobs handed back: what
+        ``max_auto_attempts`` counts."""
+        lapsed = sum(1 for offer in self.offers if offer.status in LAPSED_OFFER_STATUSES)
+        return lapsed + sum(1 for r in self.releases if r.kind is ReleaseKind.HANDED_BACK)
 
     @property
     def excluded_installers(self) -> frozenset[str]:
-        """Installers who let this order lapse or declined it: never auto-offered it again."""
-        return frozenset(
+        """Installers who let this order lapse, declined it, gave it back or had it taken
+        away: never offered it automatically again."""
+        lapsed = {
             offer.installer_id for offer in self.offers if offer.status in LAPSED_OFFER_STATUSES
-        )
+        }
+        return frozenset(lapsed | {release.installer_id for release in self.releases})
+
+    @property
+    def open_promises(self) -> list[Promise]:
+        """The promises still watched (kept and ended ones are history)."""
+        return [promise for promise in self.promises.values() if promise.is_open]
 
     @property
     def needs_follow_up(self) -> bool:
@@ -242,8 +304,12 @@ class Order:
         )
         return offer
 
-    def accept_offer(self, offer_id: str, now: datetime) -> Offer:
-        """The installer confirms (S301): the order is theirs."""
+    def accept_offer(self, offer_id: str, now: datetime, policy: Policy = DEFAULT_POLICY) -> Offer:
+        """The installer confirms (S301): the order is theirs, and their promises start.
+
+        Without an agreed window the appointment promise watches them until they agree one;
+        an order taken over with its window already agreed goes straight to the arrival.
+        """
         offer = self._active_offer(offer_id, OfferStatus.ACCEPTED)
         offer.accept(now)
         self._move_to(OrderStatus.ACCEPTED)
@@ -252,6 +318,10 @@ class Order:
         self.events.append(
             OfferAccepted(**self._addressed(now, offer.installer_id), offer=_facts(offer))
         )
+        if self.appointment is None:
+            self._promise(PromiseKind.APPOINTMENT, policy, now)
+        else:
+            self._promise(PromiseKind.ARRIVAL, policy, self.appointment.window_end)
         return offer
 
     def decline_offer(self, offer_id: str, now: datetime, reason: str | None) -> Offer:
@@ -312,13 +382,181 @@ class Order:
         """Stop automatic re-dispatch: the order waits in the console for a manager's choice."""
         self.awaiting_dispatcher = True
 
-    def start(self, now: datetime) -> None:
-        """The installer reports the start of installation (S303)."""
+    def start(self, now: datetime, policy: Policy = DEFAULT_POLICY) -> None:
+        """The installer reports the start of installation (S303): they have arrived.
+
+        The arrival (and a still open appointment) promise is kept; the completion promise
+        starts.
+        """
+        if self.status is not OrderStatus.ACCEPTED:
+            raise IllegalTransition(
+                f"order {self.id}",
+                self.status.value,
+                OrderStatus.IN_PROGRESS.value,
+                "Only an accepted job can start (resume a suspended one first).",
+            )
         self._move_to(OrderStatus.IN_PROGRESS)
         self.started_at = now
         self.events.append(
             OrderStarted(**self._addressed(now, self.installer_id), status=self.status)
         )
+        self._keep(PromiseKind.APPOINTMENT, now)
+        self._keep(PromiseKind.ARRIVAL, now)
+        self._promise(PromiseKind.COMPLETION, policy, now)
+
+    def set_appointment(
+        self,
+        window_start: datetime,
+        window_end: datetime,
+        now: datetime,
+        reason: str | None,
+        policy: Policy = DEFAULT_POLICY,
+    ) -> bool:
+        """Agree (or move) the arrival window; returns True when it moved an earlier one.
+
+        Agreeing keeps the appointment promise; the arrival promise runs from the window's end
+        (a moved window starts it afresh). Moving needs a reason and is counted.
+        """
+        if self.status not in (OrderStatus.ACCEPTED, OrderStatus.SUSPENDED):
+            raise IllegalTransition(
+                f"order {self.id}",
+                self.status.value,
+                "given an appointment",
+                "Only an accepted job, not yet started, gets an arrival window.",
+            )
+        errors = window_errors(window_start, window_end, now, policy.max_window_s)
+        moved = self.appointment is not None
+        if moved and not (reason or "").strip():
+            errors.append(
+                FieldError("reason", "moving an agreed window needs a reason the customer hears")
+            )
+        if errors:
+            raise InvalidInput(errors)
+        moves = self.appointment.moves + 1 if self.appointment is not None else 0
+        self.appointment = Appointment(window_start, window_end, now, moves)
+        where = self._addressed(now, self.installer_id)
+        if moved:
+            self.events.append(
+                AppointmentMoved(
+                    **where,
+                    window_start=window_start,
+                    window_end=window_end,
+                    reason=(reason or "").strip(),
+                    moves=moves,
+                )
+            )
+        else:
+            self.events.append(
+                AppointmentSet(**where, window_start=window_start, window_end=window_end)
+            )
+        self._keep(PromiseKind.APPOINTMENT, now)
+        self._promise(PromiseKind.ARRIVAL, policy, window_end, restart=True)
+        if self.status is OrderStatus.SUSPENDED:
+            self.promises[PromiseKind.ARRIVAL].pause(now)
+        return moved
+
+    def set_off(self, now: datetime) -> None:
+        """The installer is on the way to the customer (the customer's page shows how far)."""
+        if self.status is not OrderStatus.ACCEPTED:
+            raise IllegalTransition(
+                f"order {self.id}",
+                self.status.value,
+                "on the way",
+                "Report setting off on an accepted job before starting it.",
+            )
+        self.on_the_way_at = now
+        self.events.append(OnTheWay(**self._addressed(now, self.installer_id)))
+
+    def suspend(
+        self, reason: SuspendReason, note: str | None, until: datetime | None, now: datetime
+    ) -> None:
+        """Put the job on hold; every open promise pauses with the time it had left."""
+        if until is not None and until <= now:
+            raise InvalidInput(
+                [FieldError("until", "lies in the past; leave it out or give a later moment")]
+            )
+        from_status = self.status
+        if from_status not in (OrderStatus.ACCEPTED, OrderStatus.IN_PROGRESS):
+            raise IllegalTransition(
+                f"order {self.id}",
+                from_status.value,
+                OrderStatus.SUSPENDED.value,
+                "Only an accepted or started job can be put on hold.",
+            )
+        self._move_to(OrderStatus.SUSPENDED)
+        self.suspension = Suspension(reason, note, now, until, from_status.value)
+        for promise in self.open_promises:
+            promise.pause(now)
+        self.events.append(
+            OrderSuspended(
+                **self._addressed(now, self.installer_id),
+                reason=reason.value,
+                note=note,
+                until=until,
+                from_status=from_status,
+            )
+        )
+
+    def resume(self, now: datetime) -> None:
+        """Back to where the job stood, each promise with the time it had left."""
+        if self.suspension is None or self.status is not OrderStatus.SUSPENDED:
+            raise IllegalTransition(
+                f"order {self.id}",
+                self.status.value,
+                "resumed",
+                "Only a suspended job can be resumed.",
+            )
+        self._move_to(OrderStatus(self.suspension.from_status))
+        self.suspension = None
+        for promise in self.open_promises:
+            promise.resume(now)
+        self.events.append(
+            OrderResumed(**self._addressed(now, self.installer_id), status=self.status)
+        )
+
+    def hand_back(self, reason: str, now: datetime, by: str) -> str:
+        """The installer gives the job back before starting; returns who had it.
+
+        The order is pending again, never offered to them again, as after a decline.
+        """
+        if self.status not in (OrderStatus.ACCEPTED, OrderStatus.SUSPENDED) or self.started_at:
+            raise IllegalTransition(
+                f"order {self.id}",
+                self.status.value,
+                "handed back",
+                "A job can be handed back only before its start; after it, ask a manager.",
+            )
+        holder = self._release(ReleaseKind.HANDED_BACK, reason, now, by)
+        self.events.append(OrderHandedBack(**self._addressed(now, holder), reason=reason))
+        return holder
+
+    def take_away(self, reason: str, now: datetime, by: str) -> str:
+        """The job is taken from its installer to go to another; returns who had it.
+
+        The service code stays valid; the installer's phone is told and drops the job.
+        """
+        if self.status not in HELD_STATUSES:
+            raise IllegalTransition(
+                f"order {self.id}",
+                self.status.value,
+                "reassigned",
+                "Only an accepted, suspended or started job has an installer to take it from.",
+            )
+        holder = self._release(ReleaseKind.REASSIGNED, reason, now, by)
+        self.events.append(OrderReassigned(**self._addressed(now, holder), reason=reason, by=by))
+        return holder
+
+    def run_promise_step(
+        self, kind: PromiseKind, index: int, now: datetime
+    ) -> PromiseStepTaken | None:
+        """Run the due step of one of this order's promises; stale steps change nothing."""
+        promise = self.promises.get(kind)
+        if promise is None:
+            return None
+        taken = promise.take_step(index, now)
+        if taken is not None:
+            self.events.append(promise_step_event(self.id, self.zone_id, promise, taken))
+        return taken
 
     @property
     def service_code_locked(self) -> bool:
@@ -403,6 +641,7 @@ class Order:
         )
         if flag is not None:
             self.events.append(OrderFlagged(**where, flag=flag))
+        self._keep(PromiseKind.COMPLETION, now)
         return flag
 
     def resolve_follow_up(self, now: datetime, outcome: str, note: str | None, by: str) -> None:
@@ -426,11 +665,45 @@ class Order:
         self._move_to(OrderStatus.CANCELLED)
         self.cancelled_at = now
         self.cancel_reason = reason
+        self.suspension = None
+        for promise in self.open_promises:
+            promise.end(now)
         self.events.append(
             OrderCancelled(
                 **self._addressed(now, self.installer_id), status=self.status, reason=reason
             )
         )
+
+    def _promise(
+        self, kind: PromiseKind, policy: Policy, since: datetime, restart: bool = False
+    ) -> None:
+        """Start watching a promise of the installer holding the job."""
+        existing = self.promises.get(kind)
+        if existing is not None and existing.is_open and not restart:
+            return
+        assert self.installer_id is not None, "only a held job carries promises"
+        self.promises[kind] = Promise.start(
+            kind, self.installer_id, policy.promise_ladder(kind), since
+        )
+
+    def _keep(self, kind: PromiseKind, now: datetime) -> None:
+        promise = self.promises.get(kind)
+        if promise is not None and promise.keep(now):
+            self.events.append(PromiseKept(**self._addressed(now, promise.installer_id), kind=kind))
+
+    def _release(self, kind: ReleaseKind, reason: str, now: datetime, by: str) -> str:
+        holder = self.installer_id
+        assert holder is not None
+        self._move_to(OrderStatus.PENDING)
+        self.releases.append(Release(holder, kind, reason, now, by))
+        self.installer_id = None
+        self.accepted_at = None
+        self.started_at = None
+        self.on_the_way_at = None
+        self.suspension = None
+        for promise in self.open_promises:
+            promise.end(now)
+        return holder
 
     def _active_offer(self, offer_id: str, wanted: OfferStatus) -> Offer:
         offer = self.offer(offer_id)
@@ -482,6 +755,30 @@ def ladder_step_event(offer: Offer, taken: StepTaken, zone_id: str | None) -> La
             **where, offer=facts, step=taken.index, action=taken.action, amount=taken.step.amount
         )
     return OfferReminded(**where, offer=facts, step=taken.index, action=taken.action)
+
+
+def promise_step_event(
+    order_id: str, zone_id: str | None, promise: Promise, taken: PromiseStepTaken
+) -> PromiseStepRan:
+    """The event of a promise's step: a reminder, a penalty or a breach (alert or reassign).
+
+    Shared by the order and the engine's batch of steps, which changes promises without
+    loading their orders.
+    """
+    where: Addressed = {
+        "order_id": order_id,
+        "at": taken.at,
+        "zone_id": zone_id,
+        "installer_id": promise.installer_id,
+    }
+    kind, index, action = taken.kind, taken.index, taken.action
+    if action is PromiseAction.REMIND:
+        return PromiseReminded(**where, kind=kind, step=index, action=action)
+    if action is PromiseAction.PENALIZE:
+        return PromisePenalized(
+            **where, kind=kind, step=index, action=action, amount=taken.step.amount
+        )
+    return PromiseBreached(**where, kind=kind, step=index, action=action)
 
 
 def _facts(offer: Offer) -> OfferFacts:

@@ -20,7 +20,7 @@ from dispatchd.domain.messages import Channel, OutgoingMessage
 from dispatchd.domain.timefmt import rfc3339
 from dispatchd.faults import crash_point
 from dispatchd.notify.sms import Sms, SmsChannel
-from dispatchd.notify.templates import render_installer_coming
+from dispatchd.notify.templates import INSTALLER_COMING, render
 from dispatchd.service.actors import SYSTEM
 from dispatchd.service.commands import LeaseDueMessages, RecordDelivery, RecordDeliveryFailure
 from dispatchd.service.dispatcher import Dispatcher
@@ -126,11 +126,13 @@ class OutboxRelay:
 
     def _sms_body(self, message: OutgoingMessage) -> str:
         payload = message.payload
-        sealed = payload.get("sealed")
-        if sealed is None:
-            raise ValueError("the message's secret is gone; it cannot be rendered again")
-        values = {**payload["values"], "code": self._key.open(sealed)}
-        return render_installer_coming(payload["locale"], **values)
+        values = dict(payload["values"])
+        if "sealed" in payload:
+            sealed = payload["sealed"]
+            if sealed is None:
+                raise ValueError("the message's secret is gone; it cannot be rendered again")
+            values["code"] = self._key.open(sealed)
+        return render(payload.get("template", INSTALLER_COMING), payload["locale"], values)
 
     def _record_failure(self, message: OutgoingMessage, now: datetime, error: str) -> None:
         give_up = message.attempts >= self._max_attempts

@@ -23,28 +23,54 @@ def raise_alert(
     offer: Offer | None = None,
     detail: str | None = None,
 ) -> Alert:
-    """Put an item in the console's inbox and announce it on the event stream."""
+    """Put an item about an order (and its offer) in the console's inbox."""
+    return raise_alert_about(
+        uow,
+        alert_type,
+        order.id,
+        order.zone_id,
+        ctx,
+        offer_id=offer.id if offer else None,
+        installer_id=offer.installer_id if offer else None,
+        detail=detail,
+    )
+
+
+def raise_alert_about(
+    uow: UnitOfWork,
+    alert_type: AlertType,
+    order_id: str,
+    zone_id: str | None,
+    ctx: Context,
+    offer_id: str | None = None,
+    installer_id: str | None = None,
+    detail: str | None = None,
+) -> Alert:
+    """Put an item in the console's inbox and announce it on the event stream.
+
+    Managers of the order's zone see it; ``installer_id`` names the installer it is about.
+    """
     alert = Alert(
         id=new_id("alr"),
         type=alert_type,
-        order_id=order.id,
+        order_id=order_id,
         at=ctx.now,
-        zone_id=order.zone_id,
-        offer_id=offer.id if offer else None,
-        installer_id=offer.installer_id if offer else None,
+        zone_id=zone_id,
+        offer_id=offer_id,
+        installer_id=installer_id,
         detail=detail,
     )
     uow.alerts.add(alert)
     uow.events.append(
         [
             AlertRaised(
-                order_id=order.id,
+                order_id=order_id,
                 at=ctx.now,
-                zone_id=order.zone_id,
+                zone_id=zone_id,
                 alert_id=alert.id,
                 type=alert_type,
-                offer_id=alert.offer_id,
-                alerted_about=alert.installer_id,
+                offer_id=offer_id,
+                alerted_about=installer_id,
                 detail=detail,
             )
         ]
@@ -56,6 +82,7 @@ SETTLED_BY_AN_OFFER = (
     AlertType.NEEDS_DISPATCHER,
     AlertType.NO_ELIGIBLE_INSTALLER,
     AlertType.OFFER_REVOKED,
+    AlertType.JOB_HANDED_BACK,
 )
 
 

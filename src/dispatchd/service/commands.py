@@ -13,6 +13,7 @@ from typing import Any
 from dispatchd.domain.deadlines import Deadline
 from dispatchd.domain.escalation import Policy
 from dispatchd.domain.geo import Point
+from dispatchd.domain.holds import SuspendReason
 from dispatchd.domain.messages import OutgoingMessage
 from dispatchd.domain.orders import StoredPhoto
 
@@ -129,14 +130,72 @@ class CreateOrder(Command):
     skills: tuple[str, ...] = ()
     notes: str | None = None
     external_ref: str | None = None
+    fee: int = 0
 
 
 @dataclass(frozen=True)
 class AssignOrder(Command):
-    """A manager offers the order to the installer of their choice."""
+    """A manager offers the order to the installer of their choice.
+
+    On an order someone already holds it is a reassignment, which needs a ``reason``.
+    """
 
     order_id: str
     installer_id: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class SetAppointment(Command):
+    """Agree (or move, with a reason) the arrival window with the customer ([0063])."""
+
+    order_id: str
+    window_start: datetime
+    window_end: datetime
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class SetOff(Command):
+    """The installer is on the way to the customer."""
+
+    order_id: str
+
+
+@dataclass(frozen=True)
+class HandBack(Command):
+    """The installer gives the job back before starting it, saying why."""
+
+    order_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class SuspendOrder(Command):
+    """Put a job on hold for a reason; with ``until`` it resumes by itself then."""
+
+    order_id: str
+    reason: SuspendReason
+    note: str | None = None
+    until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ResumeOrder(Command):
+    """Take a job off hold."""
+
+    order_id: str
+
+
+@dataclass(frozen=True)
+class BookLedgerEntry(Command):
+    """A manager's entry in an installer's ledger: a waived penalty or an adjustment."""
+
+    installer_id: str
+    amount: int
+    reason: str
+    note: str | None = None
+    entry_id: str | None = None
 
 
 @dataclass(frozen=True)

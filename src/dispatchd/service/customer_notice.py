@@ -1,7 +1,9 @@
-"""Telling the customer who is coming (S302): installer's name and phone, and a service code.
+"""Telling the customer what they need to know, as an SMS through the outbox.
 
-The code is drawn here, hashed onto the order, and sealed into the outbox message with the
-deployment key; it exists in clear only in this function and, later, in the SMS itself.
+Who is coming (S302): the installer's name and phone, and a service code. The code is drawn
+here, hashed onto the order, and sealed into the outbox message with the deployment key; it
+exists in clear only in this function and, later, in the SMS itself. When the arrival window
+is agreed or moved: the window, in the deployment's time zone.
 """
 
 from __future__ import annotations
@@ -9,6 +11,12 @@ from __future__ import annotations
 from dispatchd.domain.messages import Channel
 from dispatchd.domain.orders import Order
 from dispatchd.domain.service_code import hash_service_code, new_service_code
+from dispatchd.notify.templates import (
+    APPOINTMENT_MOVED,
+    APPOINTMENT_SET,
+    INSTALLER_COMING,
+    format_window,
+)
 from dispatchd.service.context import Context
 from dispatchd.service.errors import NotFound
 from dispatchd.service.unit_of_work import UnitOfWork
@@ -31,7 +39,7 @@ def tell_customer_who_is_coming(
         Channel.SMS,
         order.customer.phone,
         {
-            "template": "installer_coming",
+            "template": INSTALLER_COMING,
             "locale": ctx.settings.locale,
             "values": {
                 "product": order.product,
@@ -48,3 +56,35 @@ def tell_customer_who_is_coming(
         hash_service_code(code, ctx.key.service_code_pepper), ctx.now, message_id
     )
     uow.orders.save(order)
+
+
+def tell_customer_the_window(
+    uow: UnitOfWork, order: Order, ctx: Context, reason: str | None
+) -> None:
+    """Queue the window's SMS (agreed, or moved with its reason); an unsent older one is
+    superseded, so the customer reads only the latest window."""
+    appointment = order.appointment
+    assert appointment is not None
+    installer = uow.installers.get(order.installer_id) if order.installer_id else None
+    locale = ctx.settings.locale
+    template = APPOINTMENT_SET if reason is None else APPOINTMENT_MOVED
+    uow.outbox.supersede(order.id, (APPOINTMENT_SET, APPOINTMENT_MOVED))
+    uow.outbox.enqueue(
+        Channel.SMS,
+        order.customer.phone,
+        {
+            "template": template,
+            "locale": locale,
+            "values": {
+                "product": order.product,
+                "installer_name": installer.name if installer else "",
+                "window": format_window(
+                    appointment.window_start, appointment.window_end, ctx.settings.zone, locale
+                ),
+                "reason": reason or "",
+                "tracking_url": tracking_url(ctx, order),
+            },
+        },
+        order.id,
+        ctx.now,
+    )

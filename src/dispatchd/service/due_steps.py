@@ -13,12 +13,17 @@ from collections.abc import Callable
 from dispatchd.domain.deadlines import Deadline, DeadlineKind
 from dispatchd.service.context import Context
 from dispatchd.service.offer_ladder import run_offer_steps
+from dispatchd.service.promise_ladders import run_promise_steps, run_suspension_ends
 from dispatchd.service.unit_of_work import UnitOfWork
 
 StepRunner = Callable[[UnitOfWork, list[Deadline], Context], int]
 
 STEP_RUNNERS: dict[DeadlineKind, StepRunner] = {
     DeadlineKind.OFFER_STEP: run_offer_steps,
+    DeadlineKind.APPOINTMENT_STEP: run_promise_steps,
+    DeadlineKind.ARRIVAL_STEP: run_promise_steps,
+    DeadlineKind.COMPLETION_STEP: run_promise_steps,
+    DeadlineKind.SUSPENSION_END: run_suspension_ends,
 }
 
 

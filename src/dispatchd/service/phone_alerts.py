@@ -24,13 +24,23 @@ PUSHED_EVENTS = {
     EventName.OFFER_REVOKED: "revoked",
     EventName.OFFER_WITHDRAWN: "withdrawn",
     EventName.ORDER_CANCELLED: "cancelled",
+    EventName.ORDER_REASSIGNED: "reassigned",
+    EventName.PROMISE_REMINDED: "promise_reminder",
+    EventName.PROMISE_PENALIZED: "promise_penalty",
 }
 _SUBSCRIBED = (
     select(t.push_subscriptions.c.installer_id)
     .where(t.push_subscriptions.c.installer_id.in_(bindparam("ids", expanding=True)))
     .distinct()
 )
-INSISTENT = frozenset({EventName.OFFER_SENT, EventName.OFFER_REMINDED, EventName.OFFER_PENALIZED})
+INSISTENT = frozenset(
+    {
+        EventName.OFFER_SENT,
+        EventName.OFFER_REMINDED,
+        EventName.OFFER_PENALIZED,
+        EventName.PROMISE_REMINDED,
+    }
+)
 
 
 def queue_phone_pushes(

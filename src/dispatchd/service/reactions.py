@@ -1,10 +1,12 @@
 """Follow-up effects: what each event causes, in one table.
 
 A rung that penalizes books the deduction; a revoke alerts the console and sends the order on
-to the next installer; whatever the installer's phone must hear about rings it through Web
-Push. These are reactions to the events that cause them, run in the same transaction as the
-change, after its command and before its commit — and for a batch of events at once, so a
-batch of penalties is one ledger write and a batch of pushes one subscription lookup.
+to the next installer; a completion credits the job's fee; a breached promise alerts the
+console and a kept one closes that alert; whatever the installer's phone must hear about
+rings it through Web Push. These are reactions to the events that cause them, run in the
+same transaction as the change, after its command and before its commit — and for a batch
+of events at once, so a batch of penalties is one ledger write and a batch of pushes one
+subscription lookup.
 """
 
 from __future__ import annotations
@@ -14,18 +16,26 @@ from typing import Any
 
 from dispatchd.domain.alerts import AlertType
 from dispatchd.domain.events import (
+    AppointmentMoved,
     OfferPenalized,
     OfferReminded,
     OfferRevoked,
     OfferSent,
     OfferWithdrawn,
     OrderCancelled,
+    OrderCompleted,
     OrderEvent,
+    OrderHandedBack,
+    OrderReassigned,
+    PromiseBreached,
+    PromiseKept,
+    PromisePenalized,
+    PromiseReminded,
 )
 from dispatchd.domain.ids import new_id
-from dispatchd.domain.ledger import late_acceptance_penalty
+from dispatchd.domain.ledger import job_fee, late_acceptance_penalty, promise_penalty
 from dispatchd.domain.orders import OrderStatus
-from dispatchd.service.alerting import raise_alert
+from dispatchd.service.alerting import raise_alert, raise_alert_about
 from dispatchd.service.context import Context
 from dispatchd.service.offering import dispatch, offer_waiting_orders_to_freed
 from dispatchd.service.phone_alerts import queue_phone_pushes
@@ -71,6 +81,88 @@ def alert_and_redispatch(uow: UnitOfWork, events: Sequence[OfferRevoked], ctx: C
             offer_waiting_orders_to_freed(uow, event.installer_id, ctx)
 
 
+def credit_job_fees(uow: UnitOfWork, events: Sequence[OrderCompleted], ctx: Context) -> None:
+    """A completed job earns its installer the order's fee, credited once per order."""
+    uow.ledger.book_many(
+        [
+            job_fee(new_id("led"), event.installer_id, event.fee, event.order_id, event.at)
+            for event in events
+            if event.fee > 0 and event.installer_id is not None
+        ]
+    )
+
+
+def book_promise_penalties(
+    uow: UnitOfWork, events: Sequence[PromisePenalized], ctx: Context
+) -> None:
+    """Each penalty step of a promise, booked once per (order, promise, step)."""
+    uow.ledger.book_many(
+        [
+            promise_penalty(
+                new_id("led"),
+                event.installer_id or "",
+                event.amount,
+                event.kind.penalty_reason,
+                event.order_id,
+                event.kind.value,
+                event.step,
+                event.at,
+            )
+            for event in events
+        ]
+    )
+
+
+def alert_breaches(uow: UnitOfWork, events: Sequence[PromiseBreached], ctx: Context) -> None:
+    """A promise not kept in time goes to the console's inbox, naming the promise."""
+    for event in events:
+        raise_alert_about(
+            uow,
+            AlertType.PROMISE_BREACHED,
+            event.order_id,
+            event.zone_id,
+            ctx,
+            installer_id=event.installer_id,
+            detail=event.kind.value,
+        )
+
+
+def settle_kept_promises(uow: UnitOfWork, events: Sequence[PromiseKept], ctx: Context) -> None:
+    """A promise kept at last: its breach alert needs nobody any more."""
+    for event in events:
+        uow.alerts.settle(
+            event.order_id,
+            [AlertType.PROMISE_BREACHED],
+            ctx.actor.user_id,
+            ctx.now,
+            detail=event.kind.value,
+        )
+
+
+def alert_hand_backs(uow: UnitOfWork, events: Sequence[OrderHandedBack], ctx: Context) -> None:
+    """A job given back goes to the console's inbox with the reason (until it is re-offered)."""
+    for event in events:
+        raise_alert_about(
+            uow,
+            AlertType.JOB_HANDED_BACK,
+            event.order_id,
+            event.zone_id,
+            ctx,
+            installer_id=event.installer_id,
+            detail=event.reason,
+        )
+
+
+def settle_reschedule_requests(
+    uow: UnitOfWork, events: Sequence[AppointmentMoved], ctx: Context
+) -> None:
+    """The window moved: a customer's request to reschedule has been answered."""
+    for event in events:
+        uow.alerts.settle(
+            event.order_id, [AlertType.RESCHEDULE_REQUESTED], ctx.actor.user_id, ctx.now
+        )
+
+
 def ring_phones(uow: UnitOfWork, events: Sequence[OrderEvent], ctx: Context) -> None:
     """Events the installer's phone must hear of even when the app is closed: Web Push."""
     queue_phone_pushes(uow.conn, uow.outbox, events, uow.subscribed_phones)
@@ -83,6 +175,14 @@ REACTIONS: dict[type[OrderEvent], tuple[Reaction, ...]] = {
     OfferRevoked: (alert_and_redispatch, ring_phones),
     OfferWithdrawn: (ring_phones,),
     OrderCancelled: (ring_phones,),
+    OrderCompleted: (credit_job_fees,),
+    OrderHandedBack: (alert_hand_backs,),
+    OrderReassigned: (ring_phones,),
+    AppointmentMoved: (settle_reschedule_requests,),
+    PromiseReminded: (ring_phones,),
+    PromisePenalized: (book_promise_penalties, ring_phones),
+    PromiseBreached: (alert_breaches,),
+    PromiseKept: (settle_kept_promises,),
 }
 
 

@@ -25,6 +25,7 @@ from dispatchd.store.offer_steps import OfferSteps
 from dispatchd.store.orders import OrderRepository
 from dispatchd.store.outbox import Outbox
 from dispatchd.store.policies import PolicyRepository
+from dispatchd.store.promise_steps import PromiseSteps
 from dispatchd.store.types import to_micros
 from dispatchd.store.users import UserRepository
 from dispatchd.store.wakeups import DEADLINES_CHANNEL, announce
@@ -55,15 +56,16 @@ class UnitOfWork:
         self._pending_events = PendingEvents() if pending_events is None else pending_events
         self.outbox = Outbox(conn)
         self.events = EventLog(conn, self._pending_events)
-        self.orders = OrderRepository(conn, self.events)
+        self.deadlines = DeadlineRepository(conn)
+        self.orders = OrderRepository(conn, self.events, self.deadlines)
         self.installers = InstallerRepository(conn)
         self.zones = ZoneRepository(conn)
         self.users = UserRepository(conn)
         self.policies = PolicyRepository(conn)
         self.ledger = Ledger(conn)
         self.alerts = AlertRepository(conn)
-        self.deadlines = DeadlineRepository(conn)
         self.offer_steps = OfferSteps(conn)
+        self.promise_steps = PromiseSteps(conn)
         self.subscribed_phones: dict[str, bool] = {}
         self.idempotency = IdempotencyRepository(conn)
 

@@ -74,30 +74,44 @@ class AlertRepository:
             self._open_known.setdefault((order_id, alert_type), None)
 
     def settle(
-        self, order_id: str, alert_types: Iterable[AlertType], by: str, now: datetime
+        self,
+        order_id: str,
+        alert_types: Iterable[AlertType],
+        by: str,
+        now: datetime,
+        detail: str | None = None,
     ) -> None:
         """Close the order's open alerts of these types: what they asked for has happened.
 
+        With ``detail``, only the alerts saying that (say, which promise was breached).
         Alerts raised earlier in this transaction are closed before they are written; stored
         ones with one statement, skipped for an order known to have none.
         """
         types = frozenset(alert_types)
         for index, alert in enumerate(self._unwritten):
-            if alert.order_id == order_id and alert.type in types and alert.acknowledged_at is None:
+            if (
+                alert.order_id == order_id
+                and alert.type in types
+                and alert.acknowledged_at is None
+                and (detail is None or alert.detail == detail)
+            ):
                 self._unwritten[index] = replace(alert, acknowledged_at=now, acknowledged_by=by)
-        for alert_type in types:
-            self._open_known[(order_id, alert_type)] = None
+        if detail is None:
+            for alert_type in types:
+                self._open_known[(order_id, alert_type)] = None
+        else:
+            for alert_type in types:
+                self._open_known.pop((order_id, alert_type), None)
         if order_id in self._none_stored:
             return
-        self._conn.execute(
-            update(t.alerts)
-            .where(
-                t.alerts.c.order_id == order_id,
-                t.alerts.c.type.in_(sorted(alert_type.value for alert_type in types)),
-                t.alerts.c.acknowledged_at.is_(None),
-            )
-            .values(acknowledged_at=now, acknowledged_by=by)
+        query = update(t.alerts).where(
+            t.alerts.c.order_id == order_id,
+            t.alerts.c.type.in_(sorted(alert_type.value for alert_type in types)),
+            t.alerts.c.acknowledged_at.is_(None),
         )
+        if detail is not None:
+            query = query.where(t.alerts.c.detail == detail)
+        self._conn.execute(query.values(acknowledged_at=now, acknowledged_by=by))
 
     def learn_open(self, order_ids: list[str], alert_type: AlertType) -> None:
         """Read once which of these orders have an open alert of this type (for a batch)."""

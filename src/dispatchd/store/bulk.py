@@ -72,76 +72,75 @@ class BulkInsert:
 
 @dataclass(frozen=True)
 class BulkUpdate:
-    """``UPDATE`` of many rows by key: each row is (key, *new values), in the shape's order.
+    """``UPDATE`` of many rows by key: each row is (key, *guards, *new values).
 
-    ``guard`` names a column (one of the shape's) that must still hold the row's value for
-    the update to apply, e.g. the ladder step a deadline was claimed at.
+    ``guards`` name columns (they may be among the shape's) that must still hold the row's
+    values for the update to apply, e.g. the kind and ladder step a deadline was claimed at.
     """
 
     shape: Shape
     key: tuple[str, str]
-    guard: tuple[str, str] | None = None
+    guards: tuple[tuple[str, str], ...] = ()
 
     @cached_property
     def sqlite(self) -> str:
-        """The statement the SQLite driver runs once per row: values, then key (and guard)."""
+        """The statement the SQLite driver runs once per row: values, then key and guards."""
         sets = ", ".join(f"{name} = ?" for name in self.shape.names)
-        where = f"{self.key[0]} = ?" + (f" AND {self.guard[0]} = ?" if self.guard else "")
+        where = " AND ".join(f"{name} = ?" for name, _ in (self.key, *self.guards))
         return f"UPDATE {self.shape.table} SET {sets} WHERE {where}"  # noqa: S608
 
     @cached_property
     def postgresql(self) -> str:
-        """One statement for the whole batch: key (and guard) first, then the values."""
-        columns = [self.key, *([self.guard] if self.guard else []), *self.shape.columns]
+        """One statement for the whole batch: key and guards first, then the values."""
+        matched = (self.key, *self.guards)
+        columns = [*matched, *self.shape.columns]
         arrays = ", ".join(f"%s::{pg_type}[]" for _, pg_type in columns)
-        aliases = ["b_key", *(["b_guard"] if self.guard else [])]
+        aliases = [f"m_{index}" for index in range(len(matched))]
         aliases += [f"b_{index}" for index in range(len(self.shape.columns))]
         sets = ", ".join(f"{name} = v.b_{index}" for index, name in enumerate(self.shape.names))
-        where = f"t.{self.key[0]} = v.b_key"
-        if self.guard:
-            where += f" AND t.{self.guard[0]} = v.b_guard"
+        where = " AND ".join(f"t.{name} = v.m_{index}" for index, (name, _) in enumerate(matched))
         return (
             f"UPDATE {self.shape.table} AS t SET {sets} "  # noqa: S608 - names are constants
             f"FROM unnest({arrays}) AS v({', '.join(aliases)}) WHERE {where}"
         )
 
     def run(self, conn: Connection, rows: Sequence[Row]) -> None:
-        """Apply the updates; each row is ``(key, [guard,] *values)``."""
+        """Apply the updates; each row is ``(key, *guards, *values)``."""
         if not rows:
             return
         if conn.dialect.name == "postgresql":
             raw_execute(conn, self.postgresql, _columns(rows))
             return
-        width = 2 if self.guard else 1
+        width = 1 + len(self.guards)
         raw_executemany(conn, self.sqlite, [(*row[width:], *row[:width]) for row in rows])
 
 
 @dataclass(frozen=True)
 class BulkDelete:
-    """``DELETE`` of many rows by key (and, optionally, a guard column's value)."""
+    """``DELETE`` of many rows by key (and the values some guard columns must still hold)."""
 
     table: str
     key: tuple[str, str]
-    guard: tuple[str, str] | None = None
+    guards: tuple[tuple[str, str], ...] = ()
 
     @cached_property
     def sqlite(self) -> str:
         """The statement the SQLite driver runs once per row."""
-        where = f"{self.key[0]} = ?" + (f" AND {self.guard[0]} = ?" if self.guard else "")
+        where = " AND ".join(f"{name} = ?" for name, _ in (self.key, *self.guards))
         return f"DELETE FROM {self.table} WHERE {where}"  # noqa: S608
 
     @cached_property
     def postgresql(self) -> str:
         """One statement for the whole batch."""
-        columns = [self.key, *([self.guard] if self.guard else [])]
+        columns = [self.key, *self.guards]
         arrays = ", ".join(f"%s::{pg_type}[]" for _, pg_type in columns)
-        aliases = ", ".join(f"b_{name}" for name, _ in columns)
-        where = " AND ".join(f"t.{name} = v.b_{name}" for name, _ in columns)
+        aliases = ", ".join(f"m_{index}" for index in range(len(columns)))
+        where = " AND ".join(f"t.{name} = v.m_{index}" for index, (name, _) in enumerate(columns))
         using = f"unnest({arrays}) AS v({aliases})"
         return f"DELETE FROM {self.table} AS t USING {using} WHERE {where}"  # noqa: S608
 
     def run(self, conn: Connection, rows: Sequence[Row]) -> None:
-        """Delete the rows named by ``(key[, guard])``."""
+        """Delete the rows named by ``(key, *guards)``."""
         _run(conn, self.sqlite, self.postgresql, rows)
 
 

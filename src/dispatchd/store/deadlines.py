@@ -21,11 +21,14 @@ from dispatchd.store.bulk import BulkDelete, BulkUpdate, Shape, raw_execute
 from dispatchd.store.sql import upsert, upsert_many
 from dispatchd.store.types import from_micros, to_micros
 
-_DONE = BulkDelete("deadlines", key=("id", "bigint"), guard=("step", "integer"))
+# A claimed deadline is named by id, kind and step: SQLite may give a new row the id of one
+# deleted a moment before, so the id alone could name another subject's deadline.
+_CLAIMED = (("kind", "text"), ("step", "integer"))
+_DONE = BulkDelete("deadlines", key=("id", "bigint"), guards=_CLAIMED)
 _ADVANCE = BulkUpdate(
     Shape("deadlines", (("step", "integer"), ("due_at", "bigint"), ("failures", "integer"))),
     key=("id", "bigint"),
-    guard=("step", "integer"),
+    guards=_CLAIMED,
 )
 
 
@@ -72,7 +75,7 @@ class DeadlineRepository:
 
     def done_many(self, deadlines: list[Deadline]) -> None:
         """:meth:`done` for many deadlines in one statement."""
-        _DONE.run(self._conn, [(d.id, d.step) for d in deadlines])
+        _DONE.run(self._conn, [(d.id, d.kind.value, d.step) for d in deadlines])
 
     def advance_many(self, items: list[tuple[Deadline, int, datetime]]) -> None:
         """Move claimed deadlines on to their subject's next step: (deadline, step, due).
@@ -81,7 +84,8 @@ class DeadlineRepository:
         for the batch (only where the row still stands at the step that ran).
         """
         _ADVANCE.run(
-            self._conn, [(d.id, d.step, step, to_micros(due), 0) for d, step, due in items]
+            self._conn,
+            [(d.id, d.kind.value, d.step, step, to_micros(due), 0) for d, step, due in items],
         )
         for _deadline, _step, due_at in items:
             if self.earliest_scheduled is None or due_at < self.earliest_scheduled:
@@ -105,27 +109,23 @@ class DeadlineRepository:
         if self._conn.dialect.name != "postgresql":
             return _deadlines(raw_execute(self._conn, _CLAIM_SQLITE, (due, limit)))
         claimed: list[Deadline] = []
-        for kind, claim in _CLAIMS_POSTGRESQL.items():
+        for kinds, claim in _CLAIMS_POSTGRESQL:
             if len(claimed) >= limit:
                 break
-            rows = raw_execute(self._conn, claim, (kind.value, due, limit - len(claimed)))
+            rows = raw_execute(self._conn, claim, (kinds, due, limit - len(claimed)))
             claimed += _deadlines(rows)
         claimed.sort(key=lambda deadline: (deadline.due_at, deadline.id))
         return claimed
-
-    def done(self, deadline: Deadline) -> None:
-        """Remove a deadline that has run (only if nobody rescheduled it meanwhile)."""
-        self._conn.execute(
-            delete(t.deadlines).where(
-                t.deadlines.c.id == deadline.id, t.deadlines.c.step == deadline.step
-            )
-        )
 
     def retry_later(self, deadline: Deadline, due_at: datetime) -> None:
         """Push a failing deadline back so it cannot block the ones behind it."""
         self._conn.execute(
             update(t.deadlines)
-            .where(t.deadlines.c.id == deadline.id)
+            .where(
+                t.deadlines.c.id == deadline.id,
+                t.deadlines.c.kind == deadline.kind.value,
+                t.deadlines.c.step == deadline.step,
+            )
             .values(due_at=due_at, failures=deadline.failures + 1)
         )
 
@@ -145,19 +145,28 @@ _CLAIM_SQLITE = (
     "WHERE d.due_at <= ? ORDER BY d.due_at, d.id LIMIT ?"
 )
 # On PostgreSQL each kind is claimed together with the row its step will lock: an offer's
-# step locks the offer's order. An accept locks its order and then deletes the offer's
-# deadline; a step locks its deadline and then the order. Claimed one by one, the two could
-# wait for each other until PostgreSQL breaks the deadlock. Taking both locks in the claim,
-# and skipping the pair when either is held, means the engine never waits for an order a
-# command is busy with; the step is claimed on the next round, once the command committed.
-_CLAIMS_POSTGRESQL = {
-    DeadlineKind.OFFER_STEP: (
+# step locks the offer's order, a promise's step (and a suspension's end) its own order. An
+# accept locks its order and then deletes the offer's deadline; a step locks its deadline and
+# then the order. Claimed one by one, the two could wait for each other until PostgreSQL
+# breaks the deadlock. Taking both locks in the claim, and skipping the pair when either is
+# held, means the engine never waits for an order a command is busy with; the step is claimed
+# on the next round, once the command committed.
+_CLAIMS_POSTGRESQL = (
+    (
+        [DeadlineKind.OFFER_STEP.value],
         "SELECT d.id, d.kind, d.subject_id, d.step, d.due_at, d.failures FROM deadlines d "
         "JOIN offers o ON o.id = d.subject_id JOIN orders r ON r.id = o.order_id "
-        "WHERE d.kind = %s AND d.due_at <= %s ORDER BY d.due_at, d.id LIMIT %s "
-        "FOR UPDATE OF d, r SKIP LOCKED"
+        "WHERE d.kind = ANY(%s) AND d.due_at <= %s ORDER BY d.due_at, d.id LIMIT %s "
+        "FOR UPDATE OF d, r SKIP LOCKED",
     ),
-}
+    (
+        [kind.value for kind in DeadlineKind if kind is not DeadlineKind.OFFER_STEP],
+        "SELECT d.id, d.kind, d.subject_id, d.step, d.due_at, d.failures FROM deadlines d "
+        "JOIN orders r ON r.id = d.subject_id "
+        "WHERE d.kind = ANY(%s) AND d.due_at <= %s ORDER BY d.due_at, d.id LIMIT %s "
+        "FOR UPDATE OF d, r SKIP LOCKED",
+    ),
+)
 
 
 def _deadlines(rows: Iterable[Sequence[Any]]) -> list[Deadline]:

@@ -21,11 +21,11 @@ from dispatchd.domain.assignment import Candidate
 from dispatchd.domain.geo import Point
 from dispatchd.domain.installers import Installer
 from dispatchd.domain.offers import ACTIVE_OFFER_STATUSES
-from dispatchd.domain.orders import OrderStatus
+from dispatchd.domain.orders import HELD_STATUSES
 from dispatchd.store import tables as t
 from dispatchd.store.sql import AdvisoryLock, advisory_xact_lock
 
-BUSY_ORDER_STATUSES = (OrderStatus.ACCEPTED.value, OrderStatus.IN_PROGRESS.value)
+BUSY_ORDER_STATUSES = tuple(sorted(status.value for status in HELD_STATUSES))
 ACTIVE_OFFERS = tuple(status.value for status in ACTIVE_OFFER_STATUSES)
 
 # Built once and reused: SQLAlchemy then neither rebuilds nor re-keys them on each dispatch.

@@ -1,8 +1,10 @@
-"""Loading and saving the order aggregate (an order with all its offers) and its events.
+"""Loading and saving the order aggregate (an order, its offers, its promises) and its events.
 
 The repository remembers the rows it loaded and writes back only what changed, and a saved
 order's new events go to the event log at that moment, so events keep the order of the
-changes that caused them.
+changes that caused them. A promise's deadline is part of the promise: whenever a saved
+promise changed, its deadline is set to its next step, or removed — in the same transaction —
+and so is the deadline that resumes a suspended order by itself.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -23,15 +24,23 @@ from sqlalchemy import (
     select,
 )
 
-from dispatchd.domain.escalation import Ladder
-from dispatchd.domain.geo import Point
-from dispatchd.domain.offers import ACTIVE_OFFER_STATUSES, Offer, OfferStatus
-from dispatchd.domain.orders import OPEN_ORDER_STATUSES, Customer, FollowUp, Order, OrderStatus
-from dispatchd.domain.timefmt import parse_rfc3339, rfc3339
+from dispatchd.domain.deadlines import PROMISE_DEADLINES, DeadlineKind
+from dispatchd.domain.offers import ACTIVE_OFFER_STATUSES, Offer
+from dispatchd.domain.orders import OPEN_ORDER_STATUSES, Order, OrderStatus
+from dispatchd.domain.promises import Promise
 from dispatchd.store import tables as t
 from dispatchd.store.bulk import insert_rows, update_rows
+from dispatchd.store.deadlines import DeadlineRepository
 from dispatchd.store.event_log import EventLog
-from dispatchd.wire.policy import ladder_from_json, ladder_json
+from dispatchd.store.order_rows import (
+    offer_from_row,
+    offer_row,
+    order_from_row,
+    order_row,
+    promise_from_row,
+    promise_row,
+)
+from dispatchd.store.sql import upsert_many
 
 _INSERT_ORDER = t.orders.insert()
 _ORDER = select(t.orders).where(t.orders.c.id == bindparam("id"))
@@ -48,25 +57,36 @@ _OFFERS_OF_ORDERS = (
     .where(t.offers.c.order_id.in_(bindparam("ids", expanding=True)))
     .order_by(t.offers.c.order_id, t.offers.c.attempt)
 )
+_PROMISES_OF_ORDERS = select(t.promises).where(
+    t.promises.c.order_id.in_(bindparam("ids", expanding=True))
+)
+#: Orders in these statuses never had promises worth showing: their rows are not read.
+_WITHOUT_PROMISES = frozenset({OrderStatus.PENDING.value, OrderStatus.OFFERED.value})
+_PROMISE_COLUMNS = [c.name for c in t.promises.columns if c.name not in ("order_id", "kind")]
 
 
 class OrderRepository:
-    """The order aggregate in and out of the ``orders`` and ``offers`` tables."""
+    """The order aggregate in and out of the ``orders``, ``offers`` and ``promises`` tables."""
 
-    def __init__(self, conn: Connection, event_log: EventLog) -> None:
+    def __init__(
+        self, conn: Connection, event_log: EventLog, deadlines: DeadlineRepository
+    ) -> None:
         self._conn = conn
         self._events = event_log
+        self._deadlines = deadlines
         self._loaded_orders: dict[str, dict[str, Any]] = {}
         self._loaded_offers: dict[str, dict[str, Any]] = {}
+        self._loaded_promises: dict[tuple[str, str], dict[str, Any]] = {}
         self.seen: dict[str, Order] = {}
 
     def add(self, order: Order) -> None:
         """Insert a new order with its offers and events."""
-        row = _order_row(order)
+        row = order_row(order)
         self._conn.execute(_INSERT_ORDER, row)
         self._loaded_orders[order.id] = row
         self.seen[order.id] = order
         self._save_offers(order)
+        self._save_promises([order])
         self._flush_events(order)
 
     def get(self, order_id: str, for_update: bool = True) -> Order | None:
@@ -83,6 +103,13 @@ class OrderRepository:
         """The order that an offer belongs to, locked for this transaction."""
         order_id = self._conn.execute(_ORDER_OF_OFFER, {"id": offer_id}).scalar()
         return None if order_id is None else self.get(order_id)
+
+    def get_many(self, order_ids: list[str]) -> dict[str, Order]:
+        """These orders, locked, with their offers and promises: a few queries for a batch."""
+        missing = sorted(set(order_ids) - set(self.seen))
+        if missing:
+            self._load_all(list(self._conn.execute(_ORDERS_LOCKED, {"ids": missing}).mappings()))
+        return {order_id: self.seen[order_id] for order_id in order_ids if order_id in self.seen}
 
     def waiting_for_dispatch(self, zone_ids: Iterable[str], limit: int) -> list[Order]:
         """Pending orders left to automatic dispatch in these zones, oldest first."""
@@ -119,7 +146,7 @@ class OrderRepository:
     ) -> list[Order]:
         """Orders matching the criteria, newest first, after a (created_at, id) position.
 
-        Offers of the whole page are loaded in one query; nothing is locked.
+        Offers and promises of the whole page are loaded in one query each; nothing is locked.
         """
         query = select(t.orders).where(*criteria.conditions())
         if after is not None:
@@ -132,32 +159,27 @@ class OrderRepository:
             )
         query = query.order_by(t.orders.c.created_at.desc(), t.orders.c.id.desc()).limit(limit)
         rows = list(self._conn.execute(query).mappings())
-        offers: dict[str, list[Offer]] = {row["id"]: [] for row in rows}
-        if offers:
-            offer_rows = self._conn.execute(_OFFERS_OF_ORDERS, {"ids": list(offers)}).mappings()
-            for offer_row in offer_rows:
-                offers[offer_row["order_id"]].append(_offer_from_row(offer_row))
-        return [_order_from_row(row, offers[row["id"]]) for row in rows]
+        offers, promises = self._parts_of(rows, remember=False)
+        return [order_from_row(row, offers[row["id"]], promises[row["id"]]) for row in rows]
 
     def save(self, order: Order) -> None:
-        """Write back what changed in the order and its offers, then its new events."""
-        row = _order_row(order)
+        """Write back what changed in the order, its offers and promises, then its events."""
+        row = order_row(order)
         changes = _changed(self._loaded_orders.get(order.id, {}), row)
         if changes:
             update_rows(self._conn, t.orders, [(order.id, changes)])
             self._loaded_orders[order.id] = row
+            self._resume_deadline(order, changes)
         self._save_offers(order)
+        self._save_promises([order])
         self._flush_events(order)
 
     def get_many_by_offers(self, offer_ids: list[str]) -> dict[str, Order]:
-        """Each offer's order, locked, with all its offers: three queries for a whole batch."""
+        """Each offer's order, locked, with all its offers: a few queries for a whole batch."""
         if not offer_ids:
             return {}
         owners = dict(self._conn.execute(_ORDERS_OF_OFFERS, {"ids": offer_ids}).all())
-        order_ids = sorted(set(owners.values()) - set(self.seen))
-        if order_ids:
-            rows = self._conn.execute(_ORDERS_LOCKED, {"ids": order_ids}).mappings()
-            self._load_all(list(rows))
+        self.get_many(sorted(set(owners.values())))
         return {
             offer_id: self.seen[order_id]
             for offer_id, order_id in owners.items()
@@ -169,32 +191,34 @@ class OrderRepository:
         order_changes: list[tuple[str, dict[str, Any]]] = []
         offer_changes: list[tuple[str, dict[str, Any]]] = []
         new_offers: list[dict[str, Any]] = []
-        for order in orders:
-            row = _order_row(order)
+        batch = list(orders)
+        for order in batch:
+            row = order_row(order)
             changes = _changed(self._loaded_orders.get(order.id, {}), row)
             if changes:
                 order_changes.append((order.id, changes))
                 self._loaded_orders[order.id] = row
+                self._resume_deadline(order, changes)
             for offer in order.offers:
-                offer_row = _offer_row(offer)
+                row_of_offer = offer_row(offer)
                 loaded = self._loaded_offers.get(offer.id)
                 if loaded is None:
-                    new_offers.append(offer_row)
+                    new_offers.append(row_of_offer)
                 else:
-                    changed = _changed(loaded, offer_row)
+                    changed = _changed(loaded, row_of_offer)
                     if not changed:
                         continue
                     offer_changes.append((offer.id, changed))
-                self._loaded_offers[offer.id] = offer_row
+                self._loaded_offers[offer.id] = row_of_offer
             self._flush_events(order)
         update_rows(self._conn, t.orders, order_changes)
-        if new_offers:
-            insert_rows(self._conn, t.offers, new_offers)
+        insert_rows(self._conn, t.offers, new_offers)
         update_rows(self._conn, t.offers, offer_changes)
+        self._save_promises(batch)
 
     def _save_offers(self, order: Order) -> None:
         for offer in order.offers:
-            row = _offer_row(offer)
+            row = offer_row(offer)
             loaded = self._loaded_offers.get(offer.id)
             if loaded is None:
                 insert_rows(self._conn, t.offers, [row])
@@ -204,6 +228,42 @@ class OrderRepository:
                     continue
                 update_rows(self._conn, t.offers, [(offer.id, changes)])
             self._loaded_offers[offer.id] = row
+
+    def _save_promises(self, orders: list[Order]) -> None:
+        """Changed promises written (a new one replaces its kind's old row), deadlines synced."""
+        changed: list[dict[str, Any]] = []
+        due: list[tuple[DeadlineKind, str, int, datetime]] = []
+        gone: list[tuple[DeadlineKind, str]] = []
+        for order in orders:
+            for promise in order.promises.values():
+                row = promise_row(order.id, promise)
+                key = (order.id, promise.kind.value)
+                if self._loaded_promises.get(key) == row:
+                    continue
+                self._loaded_promises[key] = row
+                changed.append(row)
+                deadline = PROMISE_DEADLINES[promise.kind]
+                if promise.next_step_at is not None:
+                    due.append((deadline, order.id, promise.steps_taken, promise.next_step_at))
+                else:
+                    gone.append((deadline, order.id))
+        upsert_many(
+            self._conn, t.promises, changed, keys=["order_id", "kind"], update=_PROMISE_COLUMNS
+        )
+        for kind, order_id, step, due_at in due:
+            self._deadlines.schedule(kind, order_id, step, due_at)
+        for kind, order_id in gone:
+            self._deadlines.cancel(kind, order_id)
+
+    def _resume_deadline(self, order: Order, changes: dict[str, Any]) -> None:
+        """A suspension with an end resumes by itself then; any other change removes that."""
+        if "suspension" not in changes:
+            return
+        until = order.suspension.until if order.suspension is not None else None
+        if until is None:
+            self._deadlines.cancel(DeadlineKind.SUSPENSION_END, order.id)
+        else:
+            self._deadlines.schedule(DeadlineKind.SUSPENSION_END, order.id, 0, until)
 
     def _flush_events(self, order: Order) -> None:
         if order.events:
@@ -216,18 +276,36 @@ class OrderRepository:
         return self.seen[row["id"]]
 
     def _load_all(self, rows: list[RowMapping]) -> None:
-        """Turn order rows into aggregates (their offers in one query) and remember them."""
-        offers: dict[str, list[Offer]] = {row["id"]: [] for row in rows}
-        if not offers:
+        """Turn order rows into aggregates (offers and promises in a query each), remembered."""
+        if not rows:
             return
-        offer_rows = self._conn.execute(_OFFERS_OF_ORDERS, {"ids": list(offers)}).mappings()
-        for offer_row in offer_rows:
-            self._loaded_offers[offer_row["id"]] = dict(offer_row)
-            offers[offer_row["order_id"]].append(_offer_from_row(offer_row))
+        offers, promises = self._parts_of(rows, remember=True)
         for row in rows:
-            order = _order_from_row(row, offers[row["id"]])
+            order = order_from_row(row, offers[row["id"]], promises[row["id"]])
             self._loaded_orders[order.id] = dict(row)
             self.seen[order.id] = order
+
+    def _parts_of(
+        self, rows: list[RowMapping], remember: bool
+    ) -> tuple[dict[str, list[Offer]], dict[str, list[Promise]]]:
+        offers: dict[str, list[Offer]] = {row["id"]: [] for row in rows}
+        promises: dict[str, list[Promise]] = {row["id"]: [] for row in rows}
+        if not offers:
+            return offers, promises
+        for found in self._conn.execute(_OFFERS_OF_ORDERS, {"ids": list(offers)}).mappings():
+            if remember:
+                self._loaded_offers[found["id"]] = dict(found)
+            offers[found["order_id"]].append(offer_from_row(found))
+        holding = [row["id"] for row in rows if row["status"] not in _WITHOUT_PROMISES]
+        if holding:
+            for found in self._conn.execute(_PROMISES_OF_ORDERS, {"ids": holding}).mappings():
+                promise = promise_from_row(found)
+                if remember:
+                    self._loaded_promises[(found["order_id"], found["kind"])] = promise_row(
+                        found["order_id"], promise
+                    )
+                promises[found["order_id"]].append(promise)
+        return offers, promises
 
 
 @dataclass(frozen=True)
@@ -284,141 +362,5 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _order_from_row(row: RowMapping, offers: list[Offer]) -> Order:
-    return Order(
-        id=row["id"],
-        zone_id=row["zone_id"],
-        customer=Customer(row["customer_name"], row["customer_phone"]),
-        address=row["address"],
-        location=Point(row["lat"], row["lon"]),
-        product=row["product"],
-        created_at=row["created_at"],
-        tracking_token=row["tracking_token"],
-        skills=tuple(row["skills"]),
-        notes=row["notes"],
-        external_ref=row["external_ref"],
-        status=OrderStatus(row["status"]),
-        installer_id=row["installer_id"],
-        offers=offers,
-        awaiting_dispatcher=bool(row["awaiting_dispatcher"]),
-        flags=list(row["flags"]),
-        follow_up=_follow_up_from_json(row["follow_up"]),
-        accepted_at=row["accepted_at"],
-        started_at=row["started_at"],
-        completed_at=row["completed_at"],
-        cancelled_at=row["cancelled_at"],
-        cancel_reason=row["cancel_reason"],
-        service_code_hash=row["service_code_hash"],
-        service_code_failures=row["service_code_failures"],
-        customer_notified_at=row["customer_notified_at"],
-        photo_key=row["photo_key"],
-        photo_taken_at=row["photo_taken_at"],
-        completion_notes=row["completion_notes"],
-    )
-
-
 def _changed(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in after.items() if before.get(key) != value}
-
-
-def _order_row(order: Order) -> dict[str, Any]:
-    return {
-        "id": order.id,
-        "status": order.status.value,
-        "zone_id": order.zone_id,
-        "customer_name": order.customer.name,
-        "customer_phone": order.customer.phone,
-        "address": order.address,
-        "lat": order.location.lat,
-        "lon": order.location.lon,
-        "product": order.product,
-        "skills": list(order.skills),
-        "notes": order.notes,
-        "external_ref": order.external_ref,
-        "installer_id": order.installer_id,
-        "awaiting_dispatcher": order.awaiting_dispatcher,
-        "flags": list(order.flags),
-        "follow_up": _follow_up_json(order.follow_up),
-        "needs_follow_up": order.needs_follow_up,
-        "tracking_token": order.tracking_token,
-        "created_at": order.created_at,
-        "accepted_at": order.accepted_at,
-        "started_at": order.started_at,
-        "completed_at": order.completed_at,
-        "cancelled_at": order.cancelled_at,
-        "cancel_reason": order.cancel_reason,
-        "service_code_hash": order.service_code_hash,
-        "service_code_failures": order.service_code_failures,
-        "customer_notified_at": order.customer_notified_at,
-        "photo_key": order.photo_key,
-        "photo_taken_at": order.photo_taken_at,
-        "completion_notes": order.completion_notes,
-    }
-
-
-def _follow_up_json(follow_up: FollowUp | None) -> dict[str, Any] | None:
-    if follow_up is None:
-        return None
-    return {
-        "outcome": follow_up.outcome,
-        "note": follow_up.note,
-        "at": rfc3339(follow_up.at),
-        "by": follow_up.by,
-    }
-
-
-def _follow_up_from_json(stored: dict[str, Any] | None) -> FollowUp | None:
-    if stored is None:
-        return None
-    return FollowUp(
-        stored["outcome"], stored.get("note"), parse_rfc3339(stored["at"]), stored["by"]
-    )
-
-
-def _offer_row(offer: Offer) -> dict[str, Any]:
-    return {
-        "id": offer.id,
-        "order_id": offer.order_id,
-        "installer_id": offer.installer_id,
-        "status": offer.status.value,
-        "attempt": offer.attempt,
-        "ladder": ladder_json(offer.ladder),
-        "policy_version": offer.policy_version,
-        "next_step": offer.next_step,
-        "next_step_at": offer.next_step_at,
-        "sent_at": offer.sent_at,
-        "last_step_at": offer.last_step_at,
-        "ended_at": offer.ended_at,
-        "end_reason": offer.end_reason,
-    }
-
-
-@lru_cache(maxsize=1024)
-def _stored_ladder(steps: tuple[tuple[int, str, int], ...]) -> Ladder:
-    """Offers share a handful of ladders: each is parsed and validated once per process."""
-    return ladder_from_json(
-        [
-            {"after_s": after_s, "action": action, "amount": amount}
-            for after_s, action, amount in steps
-        ]
-    )
-
-
-def _offer_from_row(row: RowMapping) -> Offer:
-    return Offer(
-        id=row["id"],
-        order_id=row["order_id"],
-        installer_id=row["installer_id"],
-        attempt=row["attempt"],
-        ladder=_stored_ladder(
-            tuple((s["after_s"], s["action"], s.get("amount", 0)) for s in row["ladder"])
-        ),
-        sent_at=row["sent_at"],
-        status=OfferStatus(row["status"]),
-        next_step=row["next_step"],
-        next_step_at=row["next_step_at"],
-        last_step_at=row["last_step_at"],
-        ended_at=row["ended_at"],
-        end_reason=row["end_reason"],
-        policy_version=row["policy_version"],
-    )

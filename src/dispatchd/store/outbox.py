@@ -52,6 +52,22 @@ class Outbox:
         assert key is not None
         return int(key[0])
 
+    def supersede(self, order_id: str, templates: tuple[str, ...]) -> None:
+        """Messages of these kinds still waiting for this order are replaced by a newer one.
+
+        A customer whose window moved twice before the first message went out gets only the
+        latest; a message already sent is history and stays as it is.
+        """
+        self._conn.execute(
+            update(t.outbox)
+            .where(
+                t.outbox.c.order_id == order_id,
+                t.outbox.c.status == MessageStatus.PENDING.value,
+                t.outbox.c.payload["template"].as_string().in_(templates),
+            )
+            .values(status=MessageStatus.SUPERSEDED.value)
+        )
+
     def due(self, now: datetime, limit: int) -> list[OutgoingMessage]:
         """Pending messages whose next attempt is due, oldest first."""
         query = (

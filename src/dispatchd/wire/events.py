@@ -93,7 +93,12 @@ def _started(event: e.OrderStarted) -> dict[str, Any]:
 
 @event_data.register
 def _completed(event: e.OrderCompleted) -> dict[str, Any]:
-    return {"status": event.status.value, "flags": list(event.flags), "has_photo": event.has_photo}
+    return {
+        "status": event.status.value,
+        "flags": list(event.flags),
+        "has_photo": event.has_photo,
+        "fee": event.fee,
+    }
 
 
 @event_data.register
@@ -120,3 +125,68 @@ def _alert(event: e.AlertRaised) -> dict[str, Any]:
         "installer_id": event.alerted_about,
         "detail": event.detail,
     }
+
+
+@event_data.register
+def _appointment_set(event: e.AppointmentSet) -> dict[str, Any]:
+    return {
+        "window_start": rfc3339(event.window_start),
+        "window_end": rfc3339(event.window_end),
+    }
+
+
+@event_data.register
+def _appointment_moved(event: e.AppointmentMoved) -> dict[str, Any]:
+    return {
+        "window_start": rfc3339(event.window_start),
+        "window_end": rfc3339(event.window_end),
+        "reason": event.reason,
+        "moves": event.moves,
+    }
+
+
+@event_data.register
+def _on_the_way(event: e.OnTheWay) -> dict[str, Any]:
+    return {}
+
+
+@event_data.register
+def _suspended(event: e.OrderSuspended) -> dict[str, Any]:
+    return {
+        "reason": event.reason,
+        "note": event.note,
+        "until": rfc3339_or_none(event.until),
+        "from_status": event.from_status.value,
+    }
+
+
+@event_data.register
+def _resumed(event: e.OrderResumed) -> dict[str, Any]:
+    return {"status": event.status.value}
+
+
+@event_data.register
+def _handed_back(event: e.OrderHandedBack) -> dict[str, Any]:
+    return {"reason": event.reason}
+
+
+@event_data.register
+def _reassigned(event: e.OrderReassigned) -> dict[str, Any]:
+    return {"reason": event.reason, "by": event.by}
+
+
+@event_data.register
+def _promise_step(event: e.PromiseStepRan) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "kind": event.kind.value,
+        "step": event.step,
+        "action": event.action.value,
+    }
+    if isinstance(event, e.PromisePenalized):
+        data["amount"] = event.amount
+    return data
+
+
+@event_data.register
+def _promise_kept(event: e.PromiseKept) -> dict[str, Any]:
+    return {"kind": event.kind.value}

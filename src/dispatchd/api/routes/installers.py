@@ -6,18 +6,20 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 
 from dispatchd.api.deps import ConsoleActor, CurrentActor, DispatcherDep, Idempotency
-from dispatchd.api.rendering import Renderer, respond
-from dispatchd.api.requests import InstallerCreate, InstallerUpdate
+from dispatchd.api.rendering import Renderer, respond, with_view
+from dispatchd.api.requests import InstallerCreate, InstallerUpdate, LedgerEntryRequest
 from dispatchd.api.responses import (
     InstallerList,
     InstallerOut,
+    LedgerEntryOut,
     LedgerOut,
     installer_view,
+    ledger_entry_view,
     ledger_view,
 )
 from dispatchd.domain.installers import Installer
 from dispatchd.service.actors import Actor
-from dispatchd.service.commands import CreateInstaller, UpdateInstaller
+from dispatchd.service.commands import BookLedgerEntry, CreateInstaller, UpdateInstaller
 from dispatchd.service.dispatcher import Dispatcher
 from dispatchd.service.errors import NotFound
 from dispatchd.service.handlers.installers import may_see_installer, visible_installer
@@ -129,3 +131,22 @@ def ledger_for(dispatcher: Dispatcher, actor: Actor, installer_id: str, limit: i
         entries = uow.ledger.entries(installer_id, limit)
         balance = uow.ledger.balance(installer_id)
     return ledger_view(entries, balance, dispatcher.settings.currency)
+
+
+@router.post("/installers/{installer_id}/ledger", status_code=201, response_model=LedgerEntryOut)
+def book_ledger_entry(
+    installer_id: str,
+    body: LedgerEntryRequest,
+    actor: ConsoleActor,
+    dispatcher: DispatcherDep,
+    idem: Idempotency,
+) -> Response:
+    """A manager's entry: ``penalty_waived`` reverses the penalty ``entry_id`` (equal and
+    opposite, at most once: 409 after), ``adjustment`` corrects the balance with a note.
+
+    Entries are never edited or deleted.
+    """
+    command = BookLedgerEntry(installer_id, body.amount, body.reason, body.note, body.entry_id)
+    return respond(
+        dispatcher.execute_rendered(command, actor, with_view(ledger_entry_view, 201), idem)
+    )

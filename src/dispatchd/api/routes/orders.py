@@ -44,6 +44,7 @@ def create_order(
         skills=tuple(body.skills),
         notes=body.notes,
         external_ref=body.external_ref,
+        fee=body.fee,
     )
     public_url = dispatcher.settings.resolved_public_url()
     return respond(
@@ -105,9 +106,13 @@ def assign_order(
     dispatcher: DispatcherDep,
     idem: Idempotency,
 ) -> Response:
-    """Offer the order to the installer of the manager's choice (any active offer is withdrawn)."""
+    """Offer the order to the installer of the manager's choice (any active offer is withdrawn).
+
+    On an accepted, suspended or started order it is a reassignment: ``reason`` is required,
+    the job is taken from its installer (their app is told) and offered to the chosen one.
+    """
     public_url = dispatcher.settings.resolved_public_url()
-    command = AssignOrder(order_id, body.installer_id)
+    command = AssignOrder(order_id, body.installer_id, body.reason)
     return respond(dispatcher.execute_rendered(command, actor, as_order(actor, public_url), idem))
 
 

@@ -27,8 +27,13 @@ def get_policy(_actor: CurrentActor, dispatcher: DispatcherDep) -> PolicyBody:
 def set_policy(
     body: PolicyBody, actor: ConsoleActor, dispatcher: DispatcherDep, idem: Idempotency
 ) -> Response:
-    """Replace the policy; offers already sent keep the ladder they were sent with."""
-    policy = policy_from_json(body.model_dump(exclude_none=True))
+    """Replace the policy; offers already sent keep the ladder they were sent with.
+
+    What the body leaves out (promise ladders, the longest window, the ranking) is kept.
+    """
+    with dispatcher.reading() as conn:
+        _version, in_force = current_policy(UnitOfWork(conn))
+    policy = policy_from_json(body.model_dump(exclude_none=True), keep=in_force)
     return respond(
         dispatcher.execute_rendered(SetPolicy(policy), actor, with_view(policy_json), idem)
     )

@@ -11,7 +11,7 @@ from dispatchd.service.commands import CompleteJob, ResolveFollowUp, StartJob
 from dispatchd.service.context import Context
 from dispatchd.service.errors import NotFound
 from dispatchd.service.handlers.orders import visible_order
-from dispatchd.service.offering import offer_waiting_orders_to_freed
+from dispatchd.service.offering import current_policy, offer_waiting_orders_to_freed
 from dispatchd.service.unit_of_work import UnitOfWork
 
 
@@ -26,7 +26,8 @@ class ServiceCodeRejected:
 def start_job(cmd: StartJob, uow: UnitOfWork, ctx: Context) -> Order:
     """The assigned installer reports the start of installation (S303)."""
     order = held_order(uow, ctx, cmd.order_id)
-    order.start(ctx.now)
+    _version, policy = current_policy(uow)
+    order.start(ctx.now, policy)
     uow.orders.save(order)
     return order
 

@@ -21,10 +21,10 @@ from dispatchd.service.unit_of_work import UnitOfWork
 def accept_offer(cmd: AcceptOffer, uow: UnitOfWork, ctx: Context) -> Order:
     """The installer confirms: the acceptance is stored and the order is theirs (S301)."""
     order, offer = _own_offer(uow, ctx, cmd.offer_id)
-    order.accept_offer(offer.id, ctx.now)
+    _version, policy = current_policy(uow)
+    order.accept_offer(offer.id, ctx.now, policy)
     uow.orders.save(order)
     stop_escalation(uow, offer)
-    _version, policy = current_policy(uow)
     if policy.customer_notice is CustomerNotice.ON_ACCEPT or order.service_code_hash is None:
         tell_customer_who_is_coming(uow, order, offer.installer_id, ctx)
     return order

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dispatchd.domain.alerts import AlertType
-from dispatchd.domain.errors import NotAllowed
+from dispatchd.domain.errors import FieldError, InvalidInput, NotAllowed
 from dispatchd.domain.ids import new_id, new_secret_token
-from dispatchd.domain.orders import Customer, Order, OrderStatus
+from dispatchd.domain.orders import HELD_STATUSES, Customer, Order, OrderStatus
 from dispatchd.service.actors import Actor
 from dispatchd.service.commands import AssignOrder, CancelOrder, CreateOrder
 from dispatchd.service.context import Context
@@ -46,6 +46,7 @@ def create_order(cmd: CreateOrder, uow: UnitOfWork, ctx: Context) -> Order:
         skills=tuple(sorted(set(cmd.skills))),
         notes=cmd.notes,
         external_ref=cmd.external_ref,
+        fee=cmd.fee,
     )
     uow.orders.add(order)
     uow.alerts.new_order(order.id)
@@ -54,21 +55,41 @@ def create_order(cmd: CreateOrder, uow: UnitOfWork, ctx: Context) -> Order:
 
 
 def assign_order(cmd: AssignOrder, uow: UnitOfWork, ctx: Context) -> Order:
-    """A manager's choice overrides the rules: withdraw any active offer and offer to them."""
+    """A manager's choice overrides the rules: the order is offered to the chosen installer.
+
+    A live offer is withdrawn first. An order someone holds (accepted, suspended, started) is
+    taken from them — which needs a reason — and their phone drops it; the service code stays
+    valid for whoever completes the job.
+    """
     order = visible_order(uow, ctx.actor, cmd.order_id)
     installer = visible_installer(uow, ctx.actor, cmd.installer_id)
-    if order.status not in (OrderStatus.PENDING, OrderStatus.OFFERED):
+    freed: str | None = None
+    if order.status in HELD_STATUSES:
+        reason = (cmd.reason or "").strip()
+        if not reason:
+            raise InvalidInput(
+                [
+                    FieldError(
+                        "reason",
+                        f"order {order.id} is {order.status.value}: say why the job is taken "
+                        "from its installer",
+                    )
+                ]
+            )
+        freed = order.take_away(reason, ctx.now, ctx.actor.user_id)
+    elif order.status not in (OrderStatus.PENDING, OrderStatus.OFFERED):
         raise Conflict(
-            f"order {order.id} is {order.status.value}; only pending or offered orders can be "
-            "assigned"
+            f"order {order.id} is {order.status.value}; only an open order can be assigned"
         )
-    previous = order.withdraw_offer(ctx.now, f"reassigned by {ctx.actor.user_id}")
-    if previous is not None:
-        stop_escalation(uow, previous)
+    else:
+        previous = order.withdraw_offer(ctx.now, f"reassigned by {ctx.actor.user_id}")
+        if previous is not None:
+            stop_escalation(uow, previous)
+            freed = previous.installer_id
     version, policy = current_policy(uow)
     send_offer(uow, order, installer.id, ctx, version, policy)
-    if previous is not None and previous.installer_id != installer.id:
-        offer_waiting_orders_to_freed(uow, previous.installer_id, ctx)
+    if freed is not None and freed != installer.id:
+        offer_waiting_orders_to_freed(uow, freed, ctx)
     return order
 
 

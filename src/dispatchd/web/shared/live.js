@@ -20,6 +20,17 @@ export const EVENT_NAMES = [
   "order.follow_up_resolved",
   "order.cancelled",
   "alert.raised",
+  "order.appointment_set",
+  "order.appointment_moved",
+  "order.on_the_way",
+  "order.suspended",
+  "order.resumed",
+  "order.handed_back",
+  "order.reassigned",
+  "promise.reminded",
+  "promise.penalized",
+  "promise.breached",
+  "promise.kept",
 ];
 
 export class LiveEvents {
