@@ -8,7 +8,7 @@ one object, and it records the events each change causes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from dispatchd.domain.appointments import Appointment, window_errors
@@ -115,6 +115,7 @@ HELD_STATUSES = frozenset({OrderStatus.ACCEPTED, OrderStatus.SUSPENDED, OrderSta
 LAPSED_OFFER_STATUSES = frozenset({OfferStatus.DECLINED, OfferStatus.REVOKED})
 MISSING_SERVICE_CODE = "missing_service_code"
 SERVICE_CODE_MISMATCH = "service_code_mismatch"
+MAX_SUSPENSION = timedelta(days=90)
 
 
 @dataclass(frozen=True)
@@ -474,6 +475,16 @@ class Order:
         if until is not None and until <= now:
             raise InvalidInput(
                 [FieldError("until", "lies in the past; leave it out or give a later moment")]
+            )
+        if until is not None and until > now + MAX_SUSPENSION:
+            raise InvalidInput(
+                [
+                    FieldError(
+                        "until",
+                        f"lies more than {MAX_SUSPENSION.days} days ahead; leave it out and "
+                        "resume the job by hand, or give an earlier moment",
+                    )
+                ]
             )
         from_status = self.status
         if from_status not in (OrderStatus.ACCEPTED, OrderStatus.IN_PROGRESS):
