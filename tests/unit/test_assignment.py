@@ -1,4 +1,4 @@
-"""Choosing the installer (S201, [0070]-[0071]): eligibility first, then distance, then workload."""
+"""Choosing the installer (S201, [0070]-[0071]): eligibility first, then the policy's ranking."""
 
 from __future__ import annotations
 
@@ -6,7 +6,14 @@ import dataclasses
 
 import pytest
 
-from dispatchd.domain.assignment import Candidate, OrderNeeds, choose_installer, rank
+from dispatchd.domain.assignment import (
+    Candidate,
+    OrderNeeds,
+    Ranking,
+    choose_installer,
+    rank,
+)
+from dispatchd.domain.errors import InvalidInput
 from dispatchd.domain.escalation import StepAction
 from dispatchd.domain.geo import Point
 from tests.unit.builders import at, ladder_of, offered_order
@@ -33,9 +40,12 @@ def installer(
     active_jobs: int = 0,
     capacity: int = 3,
     skills: frozenset[str] = frozenset(),
+    rating: float | None = None,
 ) -> Candidate:
     """A candidate who is eligible unless told otherwise."""
-    return Candidate(installer_id, on_duty, zone_ids, active_jobs, capacity, skills, location)
+    return Candidate(
+        installer_id, on_duty, zone_ids, active_jobs, capacity, skills, location, rating
+    )
 
 
 def test_the_nearest_eligible_installer_is_chosen() -> None:
@@ -217,3 +227,64 @@ def test_the_chosen_installer_is_the_first_eligible_of_the_ranking() -> None:
     ]
     first_eligible = next(r.installer_id for r in rank(NEEDS, candidates) if r.eligible)
     assert choose_installer(NEEDS, candidates) == first_eligible == "ins_a"
+
+
+def test_by_default_a_job_more_weighs_two_kilometres() -> None:
+    # NEAR is ~0.15 km with 2 jobs (score ~4.15); MIDDLE ~1.5 km idle (score ~1.5).
+    candidates = [installer("ins_busy", NEAR, active_jobs=2), installer("ins_idle", MIDDLE)]
+    assert choose_installer(NEEDS, candidates) == "ins_idle"
+
+
+def test_a_workload_weight_of_zero_offers_the_nearest_however_busy() -> None:
+    candidates = [installer("ins_busy", NEAR, active_jobs=2), installer("ins_idle", MIDDLE)]
+    ranking = Ranking(distance_km=1.0, active_jobs=0.0, rating=0.0)
+    assert choose_installer(NEEDS, candidates, ranking) == "ins_busy"
+
+
+def test_a_distance_weight_of_zero_offers_the_least_loaded_however_far() -> None:
+    candidates = [installer("ins_near", NEAR, active_jobs=1), installer("ins_far", FAR)]
+    ranking = Ranking(distance_km=0.0, active_jobs=1.0, rating=0.0)
+    assert choose_installer(NEEDS, candidates, ranking) == "ins_far"
+
+
+def test_a_better_rating_outweighs_a_little_distance() -> None:
+    candidates = [
+        installer("ins_near_poor", NEAR, rating=2.0),
+        installer("ins_mid_loved", MIDDLE, rating=5.0),
+    ]
+    assert choose_installer(NEEDS, candidates, Ranking(rating=1.0)) == "ins_mid_loved"
+    assert choose_installer(NEEDS, candidates, Ranking(rating=0.0)) == "ins_near_poor"
+
+
+def test_an_installer_without_a_rating_counts_as_three_stars() -> None:
+    (unrated,) = rank(NEEDS, [installer("ins_new", MIDDLE)], Ranking(rating=10.0))
+    (average,) = rank(NEEDS, [installer("ins_avg", MIDDLE, rating=3.0)], Ranking(rating=10.0))
+    assert unrated.terms.rating == average.terms.rating == 0.0
+
+
+def test_the_ranking_reports_each_weighted_term_of_the_score() -> None:
+    (ranked,) = rank(
+        NEEDS,
+        [installer("ins_a", MIDDLE, active_jobs=2, rating=4.5)],
+        Ranking(distance_km=2.0, active_jobs=3.0, rating=4.0),
+    )
+    assert ranked.distance_m is not None
+    assert ranked.terms.distance == pytest.approx(ranked.distance_m / 1000 * 2.0)
+    assert ranked.terms.workload == 6.0
+    assert ranked.terms.rating == -6.0
+    assert ranked.score == pytest.approx(ranked.terms.distance + 6.0 - 6.0)
+
+
+def test_the_best_possible_score_bounds_everyone_farther_away() -> None:
+    ranking = Ranking(distance_km=1.5, active_jobs=2.0, rating=1.0)
+    farther = installer("ins_far", FAR, rating=5.0)
+    (ranked,) = rank(NEEDS, [farther], ranking)
+    assert ranked.distance_m is not None
+    assert ranking.best_possible(ranked.distance_m / 1000) == pytest.approx(ranked.score)
+
+
+@pytest.mark.parametrize("weight", [-0.5, 1000.5])
+def test_a_weight_out_of_range_is_refused_naming_it(weight: float) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        Ranking(active_jobs=weight)
+    assert [e.field for e in refused.value.errors] == ["ranking.active_jobs"]

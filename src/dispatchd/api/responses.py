@@ -611,6 +611,16 @@ class CandidateOut(TypedDict):
     distance_m: float | None
     eligible: bool
     why_not: list[str]
+    score: float
+    terms: ScoreTermsOut
+
+
+class ScoreTermsOut(TypedDict):
+    """A candidate's score, part by part: weighted distance, workload and rating."""
+
+    distance: float
+    workload: float
+    rating: float
 
 
 def candidate_view(
@@ -629,11 +639,17 @@ def candidate_view(
         "distance_m": None if ranked.distance_m is None else round(ranked.distance_m, 1),
         "eligible": ranked.eligible,
         "why_not": list(ranked.why_not),
+        "score": round(ranked.score, 3),
+        "terms": {
+            "distance": round(ranked.terms.distance, 3),
+            "workload": round(ranked.terms.workload, 3),
+            "rating": round(ranked.terms.rating, 3),
+        },
     }
 
 
 class CandidatesOut(TypedDict):
-    """Installers for an order: eligible first, then nearest, then least loaded."""
+    """Installers for an order: eligible first, then by the policy's ranking."""
 
     order_id: str
     items: list[CandidateOut]

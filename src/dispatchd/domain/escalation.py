@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from dispatchd.domain.assignment import Ranking
 from dispatchd.domain.errors import FieldError, InvalidInput
 from dispatchd.domain.promises import (
     NO_LADDER,
@@ -18,7 +19,6 @@ from dispatchd.domain.promises import (
     PromiseKind,
     PromiseLadder,
     PromiseStep,
-    Ranking,
 )
 
 MAX_PERIOD_S = 7 * 24 * 3600

@@ -648,7 +648,9 @@ class Order:
             self.flags.append(flag)
         where = self._addressed(now, self.installer_id)
         self.events.append(
-            OrderCompleted(**where, status=self.status, flags=tuple(self.flags), has_photo=True)
+            OrderCompleted(
+                **where, status=self.status, flags=tuple(self.flags), has_photo=True, fee=self.fee
+            )
         )
         if flag is not None:
             self.events.append(OrderFlagged(**where, flag=flag))

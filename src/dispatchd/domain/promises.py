@@ -247,38 +247,3 @@ class Promise:
         self.next_step_at = None
         self.paused_at = None
         self.time_left = None
-
-
-@dataclass(frozen=True)
-class Ranking:
-    """How automatic offers weigh eligible installers: the lowest score is offered first.
-
-    ``distance_km × w₁ + active_jobs × w₂ − (rating − 3) × w₃``; an installer without a
-    rating yet counts as 3.
-    """
-
-    distance_km: float = 1.0
-    active_jobs: float = 2.0
-    rating: float = 1.0
-
-    def __post_init__(self) -> None:
-        errors = [
-            FieldError(f"ranking.{name}", f"must be a number from 0 to 1000, got {value}")
-            for name, value in (
-                ("distance_km", self.distance_km),
-                ("active_jobs", self.active_jobs),
-                ("rating", self.rating),
-            )
-            if not 0 <= value <= 1000
-        ]
-        if errors:
-            raise InvalidInput(errors)
-
-    def score(self, distance_km: float, active_jobs: int, rating: float | None) -> float:
-        """The candidate's score: lower is better."""
-        stars = 3.0 if rating is None else rating
-        return (
-            distance_km * self.distance_km
-            + active_jobs * self.active_jobs
-            - (stars - 3.0) * self.rating
-        )

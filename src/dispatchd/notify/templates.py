@@ -1,6 +1,7 @@
 """The words customers read, per message and locale: short enough for one SMS where possible.
 
-Each stage of a job has its message: who is coming with the service code (on acceptance), the
+Each stage of a job has its message: who is coming with the service code (on acceptance), who
+is coming instead when the job changes hands (the code stays the one already sent), the
 arrival window when it is agreed or moved. Values are filled in when the message is queued,
 except the service code, which stays sealed until the moment of sending.
 """
@@ -12,6 +13,7 @@ from string import Template
 from zoneinfo import ZoneInfo
 
 INSTALLER_COMING = "installer_coming"
+INSTALLER_CHANGED = "installer_changed"
 APPOINTMENT_SET = "appointment_set"
 APPOINTMENT_MOVED = "appointment_moved"
 
@@ -25,6 +27,16 @@ TEMPLATES: dict[str, dict[str, Template]] = {
             "Your ${product} will be installed by ${installer_name} (${installer_phone}). "
             "Service code: ${code} - tell it to the installer when the work is done. "
             "Track: ${tracking_url}"
+        ),
+    },
+    INSTALLER_CHANGED: {
+        "zh-CN": Template(
+            "【安装服务】您的${product}改由${installer_name}（${installer_phone}）上门安装，"
+            "服务码不变。进度：${tracking_url}"
+        ),
+        "en": Template(
+            "Your ${product} will now be installed by ${installer_name} (${installer_phone}). "
+            "Your service code stays the same. Track: ${tracking_url}"
         ),
     },
     APPOINTMENT_SET: {

@@ -14,6 +14,7 @@ from dispatchd.domain.service_code import hash_service_code, new_service_code
 from dispatchd.notify.templates import (
     APPOINTMENT_MOVED,
     APPOINTMENT_SET,
+    INSTALLER_CHANGED,
     INSTALLER_COMING,
     format_window,
 )
@@ -30,10 +31,33 @@ def tracking_url(ctx: Context, order: Order) -> str:
 def tell_customer_who_is_coming(
     uow: UnitOfWork, order: Order, installer_id: str, ctx: Context
 ) -> None:
-    """Queue the customer's SMS with a fresh service code, in the caller's transaction."""
+    """Queue the customer's SMS with the installer and, the first time, a service code.
+
+    A job that changes hands keeps the code the customer already holds (it is stored only as
+    a hash, and one code per job is what the customer can keep track of): the new message
+    names the new installer and says the code stays the same.
+    """
     installer = uow.installers.get(installer_id)
     if installer is None:
         raise NotFound("installer", installer_id)
+    if order.service_code_hash is not None:
+        uow.outbox.enqueue(
+            Channel.SMS,
+            order.customer.phone,
+            {
+                "template": INSTALLER_CHANGED,
+                "locale": ctx.settings.locale,
+                "values": {
+                    "product": order.product,
+                    "installer_name": installer.name,
+                    "installer_phone": installer.phone,
+                    "tracking_url": tracking_url(ctx, order),
+                },
+            },
+            order.id,
+            ctx.now,
+        )
+        return
     code = new_service_code()
     message_id = uow.outbox.enqueue(
         Channel.SMS,

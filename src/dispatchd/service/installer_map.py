@@ -7,11 +7,19 @@ overlap) at most once a second, when a dispatch needs the map.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from dispatchd.domain.assignment import Candidate, OrderNeeds
+from dispatchd.domain.assignment import (
+    DEFAULT_RANKING,
+    Candidate,
+    OrderNeeds,
+    Ranking,
+    choose_installer,
+    weigh,
+)
 from dispatchd.domain.installers import Installer
 from dispatchd.service.geo_index import IndexedInstaller, InstallerIndex
 from dispatchd.service.unit_of_work import UnitOfWork
@@ -56,11 +64,19 @@ class InstallerMap:
                 self.apply(uow.installers.changed_since(self._synced_at - OVERLAP))
             self._synced_at = self._checked_at = now
 
-    def candidates(self, uow: UnitOfWork, needs: OrderNeeds, now: datetime) -> list[Candidate]:
+    def candidates(
+        self,
+        uow: UnitOfWork,
+        needs: OrderNeeds,
+        now: datetime,
+        ranking: Ranking = DEFAULT_RANKING,
+    ) -> list[Candidate]:
         """The nearest installers who might take the order, verified against the database.
 
-        The map proposes by distance; the database confirms duty, capacity and workload. If
-        none of the first few can take the order, the search widens until the map is empty.
+        The map proposes by distance; the database confirms duty, capacity and workload. The
+        search widens until the map is exhausted or nobody farther away could outscore the best
+        eligible installer found so far, even idle and top-rated, so the ranking's choice is the
+        same as over everyone.
         """
         self.sync(uow, now)
         if uow.installers.touched:
@@ -71,8 +87,23 @@ class InstallerMap:
                 needs.location, needs.zone_ids, needs.skills, needs.excluded, limit
             )
             candidates = uow.installers.candidates_by_id([i for _, i in near])
-            if len(near) < limit or any(
-                c.on_duty and c.active_jobs < c.capacity for c in candidates
-            ):
+            if len(near) < limit or _nobody_farther_wins(needs, candidates, near, ranking):
                 return candidates
             limit *= 8
+
+
+def _nobody_farther_wins(
+    needs: OrderNeeds,
+    candidates: list[Candidate],
+    near: list[tuple[float, str]],
+    ranking: Ranking,
+) -> bool:
+    """Whether the best eligible candidate seen beats anyone beyond the farthest one looked at."""
+    best_id = choose_installer(needs, candidates, ranking)
+    if best_id is None:
+        return False
+    farthest_m = near[-1][0]
+    if farthest_m == math.inf:
+        return True
+    best = weigh(needs, next(c for c in candidates if c.installer_id == best_id), ranking)
+    return best.distance_m is not None and best.score <= ranking.best_possible(farthest_m / 1000)

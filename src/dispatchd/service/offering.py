@@ -50,11 +50,11 @@ def dispatch(uow: UnitOfWork, order: Order, ctx: Context) -> Offer | None:
         raise_alert(uow, AlertType.NEEDS_DISPATCHER, order, ctx)
         return None
     needs = order_needs(uow, order, ctx)
-    candidates = ctx.installer_map.candidates(uow, needs, ctx.now)
-    installer_id = choose_installer(needs, candidates)
+    candidates = ctx.installer_map.candidates(uow, needs, ctx.now, policy.ranking)
+    installer_id = choose_installer(needs, candidates, policy.ranking)
     while installer_id is not None and not _still_has_room(uow, installer_id, candidates):
         candidates = [c for c in candidates if c.installer_id != installer_id]
-        installer_id = choose_installer(needs, candidates)
+        installer_id = choose_installer(needs, candidates, policy.ranking)
     if installer_id is None:
         uow.orders.save(order)
         if uow.alerts.open_for_order(order.id, AlertType.NO_ELIGIBLE_INSTALLER) is None:

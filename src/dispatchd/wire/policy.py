@@ -11,6 +11,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any, TypeVar
 
+from dispatchd.domain.assignment import Ranking
 from dispatchd.domain.errors import FieldError, InvalidInput
 from dispatchd.domain.escalation import (
     DEFAULT_POLICY,
@@ -26,7 +27,6 @@ from dispatchd.domain.promises import (
     PromiseKind,
     PromiseLadder,
     PromiseStep,
-    Ranking,
     promise_ladder_errors,
 )
 

@@ -1,7 +1,8 @@
 """Manual assignment's shortlist: every installer a manager may choose, ranked by the rules.
 
-The ranking is the automatic dispatcher's own (``domain.assignment.rank``), so the console
-shows why the server would or would not pick someone; the manager may still choose anyone.
+The ranking is the automatic dispatcher's own (``domain.assignment.rank`` with the policy's
+weights), so the console shows why the server would or would not pick someone, term by term;
+the manager may still choose anyone.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dispatchd.api.responses import CandidatesOut, candidate_view
 from dispatchd.domain.assignment import rank
 from dispatchd.service.errors import NotFound
 from dispatchd.service.handlers.orders import may_see_order
-from dispatchd.service.offering import order_needs
+from dispatchd.service.offering import current_policy, order_needs
 from dispatchd.service.unit_of_work import UnitOfWork
 
 router = APIRouter(tags=["orders"])
@@ -27,7 +28,7 @@ def list_candidates(
     dispatcher: DispatcherDep,
     limit: int = Query(default=50, ge=1, le=500),
 ) -> JSONResponse:
-    """Installers for the order: eligible first, then nearest, then least loaded, with reasons."""
+    """Installers for the order: eligible first, then by the policy's ranking, with each term."""
     with dispatcher.reading() as conn:
         uow = UnitOfWork(conn)
         order = uow.orders.get(order_id, for_update=False)
@@ -37,7 +38,10 @@ def list_candidates(
         zones = sorted(actor.zone_ids) if actor.zone_ids is not None else None
         records = {record.id: record for record in uow.installers.find(zone_ids=zones)}
         workload = uow.installers.active_jobs(records)
-    ranked = rank(needs, (r.as_candidate(workload[r.id]) for r in records.values()))
+        _, policy = current_policy(uow)
+    ranked = rank(
+        needs, (r.as_candidate(workload[r.id]) for r in records.values()), policy.ranking
+    )
     items = [
         candidate_view(records[entry.installer_id], entry, needs.zone_ids)
         for entry in ranked[:limit]
