@@ -39,9 +39,7 @@ def list_candidates(
         records = {record.id: record for record in uow.installers.find(zone_ids=zones)}
         workload = uow.installers.active_jobs(records)
         _, policy = current_policy(uow)
-    ranked = rank(
-        needs, (r.as_candidate(workload[r.id]) for r in records.values()), policy.ranking
-    )
+    ranked = rank(needs, (r.as_candidate(workload[r.id]) for r in records.values()), policy.ranking)
     items = [
         candidate_view(records[entry.installer_id], entry, needs.zone_ids)
         for entry in ranked[:limit]
