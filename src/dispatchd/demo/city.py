@@ -15,6 +15,7 @@ import structlog
 from dispatchd.config import Settings
 from dispatchd.domain.escalation import Policy
 from dispatchd.domain.geo import Point
+from dispatchd.domain.promises import PromiseKind
 from dispatchd.service.actors import SYSTEM
 from dispatchd.service.commands import (
     CreateInstaller,
@@ -25,7 +26,7 @@ from dispatchd.service.commands import (
     SetPolicy,
 )
 from dispatchd.service.dispatcher import Dispatcher
-from dispatchd.wire.policy import ladder_from_json
+from dispatchd.wire.policy import ladder_from_json, promise_ladder_from_json
 
 log = structlog.get_logger("dispatchd.demo")
 
@@ -39,6 +40,20 @@ LADDER = [
     {"after_s": 30, "action": "penalize", "amount": 500},
     {"after_s": 40, "action": "revoke"},
 ]
+# The promises after acceptance on the same scale: a job with no window agreed is reminded
+# after 15 s and breached 20 s later; a window that ends before the start is breached at once.
+PROMISES = {
+    "appointment": [
+        {"after_s": 15, "action": "remind"},
+        {"after_s": 20, "action": "alert"},
+        {"after_s": 30, "action": "penalize", "amount": 300},
+    ],
+    "arrival": [
+        {"after_s": 0, "action": "alert"},
+        {"after_s": 30, "action": "penalize", "amount": 500},
+    ],
+    "completion": [{"after_s": 120, "action": "alert"}],
+}
 # Districts of Shanghai as (name, west, south, east, north).
 DISTRICTS = [
     ("静安 Jing'an", 121.40, 31.22, 121.47, 31.27),
@@ -132,7 +147,15 @@ def seed_city(dispatcher: Dispatcher, seed: int = 7) -> DemoCity:
     switch on duty in the app themselves.
     """
     rng = random.Random(seed)  # noqa: S311 - a simulation, not a secret
-    policy = Policy(escalation=ladder_from_json(LADDER), max_auto_attempts=3)
+    policy = Policy(
+        escalation=ladder_from_json(LADDER),
+        max_auto_attempts=3,
+        promises={
+            PromiseKind(kind): promise_ladder_from_json(steps, f"promises.{kind}")
+            for kind, steps in PROMISES.items()
+        },
+        max_window_s=3600,
+    )
     dispatcher.execute(SetPolicy(policy), SYSTEM)
     zones = []
     for name, west, south, east, north in DISTRICTS:

@@ -1,9 +1,12 @@
 """The demo's simulated phones and shop, playing the city over the HTTP API as real ones would.
 
 Some installers answer at once, some only after the reminder or the penalty, some never (their
-offers are revoked and re-dispatched). Accepted jobs are started and completed with a photo
-and the code the customer was sent by SMS (read from the demo's SMS file) — now and then
-without it, which flags them for a follow-up call.
+offers are revoked and re-dispatched). After accepting, the prompt ones agree an arrival window
+with the customer at once, set off and start inside it; the late ones agree it only after the
+reminder (or the breach) and arrive after the window has closed; now and then the customer is
+not home and the job is suspended until a moment when it resumes by itself. Jobs are completed
+with a photo and the code the customer was sent by SMS (read from the demo's SMS file) — now
+and then without it, which flags them for a follow-up call.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +65,8 @@ SURNAMES = "李王张刘陈杨赵黄周吴"
 WITHOUT_CODE_EVERY = 8
 MAX_OPEN_ORDERS = 30
 OUTSIDE_EVERY_ZONE_AT_S = 25.0
+CUSTOMER_ABSENT_EVERY = 3
+SUSPENDED_FOR_S = 30.0
 SERVICE_CODE = re.compile(r"(?:服务码：|Service code: )(\d{6})")
 
 
@@ -95,6 +101,7 @@ class Simulation(threading.Thread):
         self._http = DemoHttp(base_url)
         self._photo = FilePart("photo.jpg", _demo_photo(), "image/jpeg")
         self._completions = 0
+        self._accepted = 0
 
     def run(self) -> None:
         """Wait for the server, log the phones in, then react to events and make orders."""
@@ -175,8 +182,7 @@ class Simulation(threading.Thread):
         if name == "offer.sent":
             self._answer_later(sim, str(data["offer_id"]))
         elif name == "offer.accepted":
-            order_id = str(data["order_id"])
-            self._at(self.rng.uniform(5, 10), lambda: self._start(sim, order_id))
+            self._plan_visit(sim, str(data["order_id"]))
 
     def _answer_later(self, sim: SimulatedInstaller, offer_id: str) -> None:
         """Prompt phones answer in seconds, late ones after the reminder or even the penalty."""
@@ -186,6 +192,42 @@ class Simulation(threading.Thread):
         answer = "decline" if self.rng.random() < 0.08 else "accept"
         path = f"/api/v1/offers/{offer_id}/{answer}"
         self._at(delay, lambda: self._post(sim, path))
+
+    def _plan_visit(self, sim: SimulatedInstaller, order_id: str) -> None:
+        """Agree a window with the customer, then turn up inside it, late, or find no one home."""
+        self._accepted += 1
+        if self._accepted % CUSTOMER_ABSENT_EVERY == 0:
+            self._at(self.rng.uniform(3, 6), lambda: self._agree_window(sim, order_id, 20, 120))
+            self._at(self.rng.uniform(8, 12), lambda: self._customer_absent(sim, order_id))
+        elif sim.temperament == "late":
+            agree_after = self.rng.uniform(40, 60)
+            self._at(agree_after, lambda: self._agree_window(sim, order_id, 5, 20))
+            self._at(agree_after + self.rng.uniform(30, 40), lambda: self._start(sim, order_id))
+        else:
+            self._at(self.rng.uniform(2, 5), lambda: self._agree_window(sim, order_id, 10, 90))
+            self._at(self.rng.uniform(8, 10), lambda: self._set_off(sim, order_id))
+            self._at(self.rng.uniform(15, 25), lambda: self._start(sim, order_id))
+
+    def _agree_window(
+        self, sim: SimulatedInstaller, order_id: str, starts_in_s: float, lasts_s: float
+    ) -> None:
+        start = datetime.now(UTC) + timedelta(seconds=starts_in_s)
+        window = {
+            "window_start": start.isoformat(),
+            "window_end": (start + timedelta(seconds=lasts_s)).isoformat(),
+        }
+        self._http.put(f"/api/v1/orders/{order_id}/appointment", self._headers[sim.id], window)
+
+    def _set_off(self, sim: SimulatedInstaller, order_id: str) -> None:
+        self._post(sim, f"/api/v1/orders/{order_id}/on-the-way")
+
+    def _customer_absent(self, sim: SimulatedInstaller, order_id: str) -> None:
+        """Nobody opens the door: the job waits, and resumes by itself a little later."""
+        until = datetime.now(UTC) + timedelta(seconds=SUSPENDED_FOR_S)
+        body = {"reason": "customer_absent", "note": "门铃无人应答", "until": until.isoformat()}
+        reply = self._http.post(f"/api/v1/orders/{order_id}/suspend", self._headers[sim.id], body)
+        if reply.ok:
+            self._at(SUSPENDED_FOR_S + self.rng.uniform(5, 10), lambda: self._start(sim, order_id))
 
     def _start(self, sim: SimulatedInstaller, order_id: str) -> None:
         if self._post(sim, f"/api/v1/orders/{order_id}/start"):
