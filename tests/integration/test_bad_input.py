@@ -122,39 +122,6 @@ def test_a_bad_ladder_is_refused_and_the_old_policy_stays(
     assert client.get("/api/v1/policy", headers=city.admin).json() == before
 
 
-@pytest.mark.parametrize(
-    ("boundary", "field"),
-    [
-        ({"type": "Point", "coordinates": [121.4, 31.2]}, "boundary.type"),
-        (
-            {"type": "Polygon", "coordinates": [[[121.4, 31.2], [121.5, 31.2], [121.4, 31.2]]]},
-            "boundary.coordinates",
-        ),
-        (
-            {
-                "type": "Polygon",
-                "coordinates": [[[200, 31.2], [121.5, 31.2], [121.5, 31.3], [200, 31.2]]],
-            },
-            "boundary.coordinates",
-        ),
-        (
-            {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]},
-            "boundary.coordinates",
-        ),
-        ({"type": "Polygon", "coordinates": [["a", "b"]]}, "boundary.coordinates"),
-    ],
-)
-def test_a_bad_zone_boundary_is_refused(
-    city: City, client: TestClient, boundary: dict[str, Any], field: str
-) -> None:
-    response = client.post(
-        "/api/v1/zones", json={"name": "Bad", "boundary": boundary}, headers=city.admin
-    )
-    assert response.status_code == 422, response.text
-    assert field in [error["field"] for error in response.json()["errors"]]
-    assert client.get("/api/v1/zones", headers=city.admin).json()["items"] == []
-
-
 def test_an_empty_zone_name_is_refused(city: City, client: TestClient) -> None:
     response = client.post(
         "/api/v1/zones", json={"name": "   ", "boundary": CENTRE}, headers=city.admin

@@ -87,12 +87,30 @@ class UserCreate(Request):
 
 
 class Geometry(Request):
-    """A GeoJSON Polygon or MultiPolygon; positions are ``[lon, lat]``."""
+    """A GeoJSON Polygon or MultiPolygon; positions are ``[lon, lat]``.
 
-    model_config = ConfigDict(extra="allow")
+    A ``bbox`` must be 4 or 6 finite numbers if sent, and is then dropped, like every other
+    member (``crs``, ``properties``, foreign members), which are not read at all. The
+    coordinates are passed on as sent: the service parses them strictly, naming the exact
+    ring or position at fault, and stores only the geometry it rebuilt from them.
+    """
+
+    model_config = ConfigDict(extra="ignore")
 
     type: Literal["Polygon", "MultiPolygon"]
     coordinates: list[Any] = Field(min_length=1)
+    bbox: list[Annotated[float, Field(allow_inf_nan=False)]] | None = None
+
+    @field_validator("bbox")
+    @classmethod
+    def _bbox_corners(cls, value: list[float] | None) -> list[float] | None:
+        if value is not None and len(value) not in (4, 6):
+            raise ValueError("must be 4 numbers [west, south, east, north] (or 6 with heights)")
+        return value
+
+    def geojson(self) -> dict[str, Any]:
+        """The members the service reads, without whatever else the client sent."""
+        return {"type": self.type, "coordinates": self.coordinates}
 
 
 class ZoneCreate(Request):

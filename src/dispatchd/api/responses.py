@@ -456,16 +456,26 @@ def ledger_view(entries: list[LedgerEntry], balance: int, currency: str) -> Ledg
 
 
 class ZoneOut(TypedDict):
-    """A zone: its name and its GeoJSON boundary (positions ``[lon, lat]``)."""
+    """A zone: its name and its GeoJSON boundary (positions ``[lon, lat]``).
+
+    ``boundary`` is null, and ``boundary_problem`` says why and how to fix it, only for a
+    stored zone whose boundary does not read back as valid geometry.
+    """
 
     id: str
     name: str
-    boundary: dict[str, Any]
+    boundary: dict[str, Any] | None
+    boundary_problem: str | None
 
 
 def zone_view(zone: ZoneRecord) -> ZoneOut:
     """A zone."""
-    return {"id": zone.id, "name": zone.name, "boundary": zone.boundary}
+    return {
+        "id": zone.id,
+        "name": zone.name,
+        "boundary": zone.boundary,
+        "boundary_problem": zone.boundary_problem,
+    }
 
 
 class ZoneList(TypedDict):

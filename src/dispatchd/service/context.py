@@ -28,6 +28,7 @@ class Context:
     def zones_containing(self, uow: UnitOfWork, where: Point) -> list[str]:
         """Zones containing the point, most specific first, from an up-to-date zone map."""
         self.zone_map.refresh(
-            uow.zones.fingerprint(), lambda: [(z.id, z.boundary) for z in uow.zones.all()]
+            uow.zones.fingerprint(),
+            lambda: [(z.id, z.boundary) for z in uow.zones.all() if z.boundary is not None],
         )
         return self.zone_map.containing(where)

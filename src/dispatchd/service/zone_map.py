@@ -1,7 +1,9 @@
-"""Which zones contain a point: GeoJSON boundaries validated and indexed with shapely.
+"""Which zones contain a point: stored GeoJSON boundaries parsed again and indexed with shapely.
 
 The map is rebuilt only when the zones change, so placing an order in its zone costs a
-spatial-index probe, not a table scan.
+spatial-index probe, not a table scan. A stored boundary that no longer parses (written by
+something other than this code) is left out of the map with a warning, rather than making
+every order placement fail.
 """
 
 from __future__ import annotations
@@ -12,80 +14,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import shapely
-from shapely.geometry import shape
+import structlog
 from shapely.strtree import STRtree
-from shapely.validation import explain_validity
 
-from dispatchd.domain.errors import FieldError, InvalidInput
+from dispatchd.domain.errors import InvalidInput
 from dispatchd.domain.geo import Point
+from dispatchd.service.boundary import parse_boundary
 
-MAX_POSITIONS = 100_000
 REMEMBERED_POINTS = 100_000
-
-
-def parse_boundary(raw: Any, field: str = "boundary") -> shapely.Geometry:
-    """A GeoJSON Polygon or MultiPolygon as a valid shapely geometry, or a clear error."""
-    if not isinstance(raw, dict) or raw.get("type") not in ("Polygon", "MultiPolygon"):
-        raise InvalidInput([FieldError(f"{field}.type", "must be Polygon or MultiPolygon")])
-    positions = _positions(raw.get("coordinates"), field)
-    if len(positions) > MAX_POSITIONS:
-        raise InvalidInput([FieldError(field, f"has more than {MAX_POSITIONS} positions")])
-    for index, (lon, lat) in enumerate(positions):
-        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-            raise InvalidInput(
-                [
-                    FieldError(
-                        f"{field}.coordinates",
-                        f"position {index} is [{lon}, {lat}]; positions are [lon, lat] with "
-                        "lon in -180..180 and lat in -90..90",
-                    )
-                ]
-            )
-    try:
-        geometry = shape(raw)
-    except (ValueError, TypeError, IndexError, AttributeError, shapely.errors.ShapelyError) as exc:
-        raise InvalidInput(
-            [FieldError(f"{field}.coordinates", f"is not a usable {raw['type']}: {exc}")]
-        ) from exc
-    if geometry.is_empty or not geometry.is_valid:
-        reason = "it is empty" if geometry.is_empty else explain_validity(geometry)
-        raise InvalidInput(
-            [
-                FieldError(
-                    f"{field}.coordinates",
-                    f"is not a valid {raw['type']} ({reason}); rings must be closed, "
-                    "have at least 4 positions and not cross themselves",
-                )
-            ]
-        )
-    return geometry
-
-
-def _positions(coordinates: Any, field: str) -> list[tuple[float, float]]:
-    """Every [lon, lat] pair in nested GeoJSON coordinates, checked to be numbers."""
-    found: list[tuple[float, float]] = []
-
-    def walk(node: Any) -> None:
-        if (
-            isinstance(node, list | tuple)
-            and node
-            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in node)
-        ):
-            if len(node) < 2:
-                raise InvalidInput(
-                    [FieldError(f"{field}.coordinates", "positions need [lon, lat]")]
-                )
-            found.append((float(node[0]), float(node[1])))
-        elif isinstance(node, list | tuple) and node:
-            for child in node:
-                walk(child)
-        else:
-            raise InvalidInput(
-                [FieldError(f"{field}.coordinates", "must be nested arrays of [lon, lat] numbers")]
-            )
-
-    walk(coordinates)
-    return found
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -115,7 +52,11 @@ class ZoneMap:
         with self._lock:
             if fingerprint == self._fingerprint:
                 return
-            pairs = [(zone_id, shape(boundary)) for zone_id, boundary in load()]
+            pairs = [
+                (zone_id, geometry)
+                for zone_id, boundary in load()
+                if (geometry := _geometry(zone_id, boundary)) is not None
+            ]
             geometries = tuple(geometry for _, geometry in pairs)
             for geometry in geometries:
                 shapely.prepare(geometry)
@@ -146,3 +87,11 @@ class ZoneMap:
             snapshot.answers.clear()
         snapshot.answers[where] = found
         return list(found)
+
+
+def _geometry(zone_id: str, boundary: Any) -> shapely.Geometry | None:
+    try:
+        return parse_boundary(boundary).geometry
+    except InvalidInput as exc:
+        log.warning("zone left out of order placement", zone_id=zone_id, problem=exc.detail)
+        return None

@@ -41,6 +41,7 @@ zones = Table(
     Column("id", ID, primary_key=True),
     Column("name", String(200), nullable=False),
     Column("boundary", JSON, nullable=False),
+    Column("boundary_problem", Text),
     Column("revision", BigInteger, nullable=False),
     Column("created_at", UtcTime, nullable=False),
     Column("updated_at", UtcTime, nullable=False),

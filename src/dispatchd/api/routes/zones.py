@@ -21,7 +21,7 @@ def create_zone(
     body: ZoneCreate, actor: ConsoleActor, dispatcher: DispatcherDep, idem: Idempotency
 ) -> Response:
     """Draw a zone (GeoJSON Polygon or MultiPolygon, positions ``[lon, lat]``)."""
-    command = CreateZone(body.name, body.boundary.model_dump())
+    command = CreateZone(body.name, body.boundary.geojson())
     return respond(dispatcher.execute_rendered(command, actor, with_view(zone_view, 201), idem))
 
 
@@ -53,7 +53,8 @@ def update_zone(
     idem: Idempotency,
 ) -> Response:
     """Rename or redraw a zone."""
-    command = UpdateZone(zone_id, body.name, body.boundary.model_dump() if body.boundary else None)
+    boundary = body.boundary.geojson() if body.boundary else None
+    command = UpdateZone(zone_id, body.name, boundary)
     return respond(dispatcher.execute_rendered(command, actor, with_view(zone_view), idem))
 
 

@@ -7,25 +7,28 @@ import shapely
 from dispatchd.domain.errors import NotAllowed
 from dispatchd.domain.ids import new_id
 from dispatchd.domain.orders import OrderStatus
+from dispatchd.service.boundary import parse_boundary
 from dispatchd.service.commands import CreateZone, DeleteZone, UpdateZone
 from dispatchd.service.context import Context
 from dispatchd.service.errors import Conflict, NotFound
 from dispatchd.service.offering import dispatch
 from dispatchd.service.unit_of_work import UnitOfWork
-from dispatchd.service.zone_map import parse_boundary
 from dispatchd.store.zones import ZoneRecord
 
 ORDERS_TAKEN_IN_PER_ZONE_CHANGE = 500
 
 
 def create_zone(cmd: CreateZone, uow: UnitOfWork, ctx: Context) -> ZoneRecord:
-    """Store a validated zone; orders waiting outside every zone that it covers join it."""
-    geometry = parse_boundary(cmd.boundary)
+    """Store a validated zone; orders waiting outside every zone that it covers join it.
+
+    What is stored is the boundary rebuilt from its parsed geometry, never the client's object.
+    """
+    boundary = parse_boundary(cmd.boundary)
     if ctx.actor.zone_ids is not None:
         raise NotAllowed("a manager limited to zones cannot create zones; ask an admin")
-    zone = ZoneRecord(new_id("zon"), cmd.name, cmd.boundary, ctx.now, ctx.now)
+    zone = ZoneRecord(new_id("zon"), cmd.name, boundary.geojson, ctx.now, ctx.now)
     uow.zones.add(zone)
-    take_in_orders_outside_zones(uow, zone.id, geometry, ctx)
+    take_in_orders_outside_zones(uow, zone.id, boundary.geometry, ctx)
     return zone
 
 
@@ -35,12 +38,12 @@ def update_zone(cmd: UpdateZone, uow: UnitOfWork, ctx: Context) -> ZoneRecord:
     values: dict[str, object] = {"updated_at": ctx.now}
     if cmd.name is not None:
         values["name"] = cmd.name
-    geometry = parse_boundary(cmd.boundary) if cmd.boundary is not None else None
-    if cmd.boundary is not None:
-        values["boundary"] = cmd.boundary
+    boundary = parse_boundary(cmd.boundary) if cmd.boundary is not None else None
+    if boundary is not None:
+        values["boundary"] = boundary.geojson
     uow.zones.update(zone.id, values)
-    if geometry is not None:
-        take_in_orders_outside_zones(uow, zone.id, geometry, ctx)
+    if boundary is not None:
+        take_in_orders_outside_zones(uow, zone.id, boundary.geometry, ctx)
     updated = uow.zones.get(zone.id)
     assert updated is not None
     return updated
