@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 from starlette.requests import Request
 
 from dispatchd.api.client_address import client_address, parse_trusted_proxies
+from dispatchd.config import Settings
 
 PROXIES = parse_trusted_proxies("127.0.0.1, 10.0.0.0/8, fd00::/8")
 
@@ -85,3 +87,8 @@ def test_a_bad_trusted_proxy_entry_is_refused_with_an_example() -> None:
 def test_an_empty_trusted_proxy_list_trusts_nobody() -> None:
     assert parse_trusted_proxies("") == ()
     assert parse_trusted_proxies(" , ") == ()
+
+
+def test_the_settings_refuse_to_start_with_a_bad_trusted_proxy() -> None:
+    with pytest.raises(ValidationError, match=r"DISPATCHD_TRUSTED_PROXIES: 'proxy\.internal'"):
+        Settings(environment="test", trusted_proxies="127.0.0.1,proxy.internal")
