@@ -65,7 +65,15 @@ def serve(
         _start_demo(application.state.dispatcher, settings)
     else:
         _print_banner(settings, generated)
-    uvicorn.run(application, host=settings.host, port=settings.port, log_level="info")
+    # Client addresses are decided by DISPATCHD_TRUSTED_PROXIES alone (api/client_address.py);
+    # uvicorn's own handling would believe X-Forwarded-For from any local peer.
+    uvicorn.run(
+        application,
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        proxy_headers=False,
+    )
 
 
 def _start_demo(dispatcher: Any, settings: Settings) -> None:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from dispatchd.api.client_address import parse_trusted_proxies
 from dispatchd.store.database import sqlite_url
 
 
@@ -39,7 +40,11 @@ class Settings(BaseSettings):
     max_json_bytes: int = Field(default=1024 * 1024, gt=0)
     max_photo_bytes: int = Field(default=15 * 1024 * 1024, gt=0)
     login_attempts_per_minute: int = Field(default=10, gt=0)
+    login_attempts_per_account_per_minute: int = Field(default=20, gt=0)
     tracking_requests_per_minute: int = Field(default=60, gt=0)
+    tracking_requests_per_link_per_minute: int = Field(default=30, gt=0)
+    rate_limit_window_s: int = Field(default=60, gt=0)
+    trusted_proxies: str = ""
     engine_batch_size: int = Field(default=500, gt=0)
     engine_poll_s: float = Field(default=1.0, gt=0)
     outbox_lease_s: float = Field(default=60.0, gt=0)
@@ -60,6 +65,12 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"DISPATCHD_TIMEZONE {value!r} is no IANA time zone; use e.g. Asia/Shanghai"
             ) from None
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: str) -> str:
+        parse_trusted_proxies(value)
         return value
 
     @property

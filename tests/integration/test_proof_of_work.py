@@ -286,7 +286,7 @@ def test_the_tracking_link_shows_status_and_the_installer_once_accepted(
 
 
 def test_tracking_lookups_are_rate_limited(client: TestClient) -> None:
-    statuses = [client.get("/api/v1/track/guess").status_code for _ in range(61)]
+    statuses = [client.get(f"/api/v1/track/guess-{n}").status_code for n in range(61)]
     assert statuses[:60] == [404] * 60
     assert statuses[60] == 429
 

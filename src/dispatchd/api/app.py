@@ -12,7 +12,7 @@ from dispatchd.api.limits import BodySizeLimit, CleanUrl
 from dispatchd.api.metrics import Metrics, RequestMetrics
 from dispatchd.api.openapi import PROBLEM_RESPONSES, install_openapi
 from dispatchd.api.problems import install_problem_handlers
-from dispatchd.api.ratelimit import RateLimiter
+from dispatchd.api.ratelimit import AttemptLimits
 from dispatchd.api.routes import (
     after_acceptance,
     alerts,
@@ -94,8 +94,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.engine = engine
     app.state.hub = hub
     app.state.runner = runner
-    app.state.login_limiter = RateLimiter(settings.login_attempts_per_minute, 60.0)
-    app.state.tracking_limiter = RateLimiter(settings.tracking_requests_per_minute, 60.0)
+    app.state.attempt_limits = AttemptLimits.from_settings(settings)
     app.state.photos = PhotoStore(settings.data_dir / "photos")
     app.state.relay = relay
     app.state.listener = listener

@@ -1,38 +1,101 @@
-"""A sliding-window limiter for attempts that invite guessing (log-ins, tracking links)."""
+"""Rate limits on the attempts that invite guessing: log-ins and tracking-link lookups.
+
+The counters live in the database (see :mod:`dispatchd.store.attempts`), so every process
+sharing it enforces one limit together. Only these attempts write a counter; every other
+request reads and writes nothing for the limiter.
+
+- A log-in counts against its client address and against the username, both checked before
+  the password is (so a refused attempt costs no password hashing). A log-in that succeeds
+  gives its places back: only failed log-ins add up, so neither an office of installers
+  behind one address nor the account owner uses the limit up, and a success of one's own
+  account never clears the failures counted before it.
+- A tracking lookup counts against its client address and against the link, found or not
+  (the page polls every 30 seconds, far below either limit).
+
+A full counter answers ``429`` with ``Retry-After``: the seconds until its window (one minute
+unless ``DISPATCHD_RATE_LIMIT_WINDOW_S`` says otherwise) ends. A lock-out therefore never
+outlasts its window, however long someone keeps trying.
+"""
 
 from __future__ import annotations
 
-import math
-import threading
-import time
-from collections import deque
+from dataclasses import dataclass
+
+from starlette.requests import Request
+
+from dispatchd.api.client_address import Network, client_address, parse_trusted_proxies
+from dispatchd.api.problems import Problem
+from dispatchd.config import Settings
+from dispatchd.domain.attempts import AttemptLimit, Counted, TooManyAttempts
+from dispatchd.service.actors import SYSTEM
+from dispatchd.service.commands import CountAttempt, GiveBackAttempt
+from dispatchd.service.dispatcher import Dispatcher
 
 
-class RateLimiter:
-    """At most ``limit`` hits per key in any ``window_s`` seconds, per process."""
+@dataclass(frozen=True)
+class AttemptLimits:
+    """The deployment's limits, and whose ``X-Forwarded-For`` to believe in applying them."""
 
-    def __init__(self, limit: int, window_s: float, max_keys: int = 100_000) -> None:
-        self.limit = limit
-        self.window_s = window_s
-        self._max_keys = max_keys
-        self._hits: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
+    login_by_address: AttemptLimit
+    login_by_account: AttemptLimit
+    tracking_by_address: AttemptLimit
+    tracking_by_link: AttemptLimit
+    trusted_proxies: tuple[Network, ...]
 
-    def hit(self, key: str, now: float | None = None) -> float:
-        """Count a hit; returns 0 if allowed, else the seconds to wait before retrying."""
-        moment = time.monotonic() if now is None else now
-        with self._lock:
-            hits = self._hits.setdefault(key, deque())
-            while hits and hits[0] <= moment - self.window_s:
-                hits.popleft()
-            if len(hits) >= self.limit:
-                return max(1.0, math.ceil(hits[0] + self.window_s - moment))
-            hits.append(moment)
-            if len(self._hits) > self._max_keys:
-                self._forget_idle(moment)
-            return 0.0
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AttemptLimits:
+        """The limits the settings configure, all over the same window (a minute by default)."""
+        window = settings.rate_limit_window_s
+        return cls(
+            AttemptLimit("login-address", settings.login_attempts_per_minute, window),
+            AttemptLimit("login-account", settings.login_attempts_per_account_per_minute, window),
+            AttemptLimit("track-address", settings.tracking_requests_per_minute, window),
+            AttemptLimit("track-link", settings.tracking_requests_per_link_per_minute, window),
+            parse_trusted_proxies(settings.trusted_proxies),
+        )
 
-    def _forget_idle(self, moment: float) -> None:
-        idle = [k for k, v in self._hits.items() if not v or v[-1] <= moment - self.window_s]
-        for key in idle:
-            del self._hits[key]
+
+def count_log_in(request: Request, dispatcher: Dispatcher, username: str) -> tuple[Counted, ...]:
+    """Count a log-in attempt by address and by account, or refuse it with a ``429``."""
+    limits = _limits(request)
+    counters = (
+        (limits.login_by_address, client_address(request, limits.trusted_proxies)),
+        (limits.login_by_account, username.lower()),
+    )
+    return _count(dispatcher, counters, "log-in attempts")
+
+
+def count_tracking_lookup(request: Request, dispatcher: Dispatcher, token: str) -> None:
+    """Count a tracking lookup by address and by link, or refuse it with a ``429``."""
+    limits = _limits(request)
+    counters = (
+        (limits.tracking_by_address, client_address(request, limits.trusted_proxies)),
+        (limits.tracking_by_link, token),
+    )
+    _count(dispatcher, counters, "tracking requests")
+
+
+def give_back(dispatcher: Dispatcher, counted: tuple[Counted, ...]) -> None:
+    """The attempt succeeded: its places no longer count against anyone."""
+    dispatcher.execute(GiveBackAttempt(counted), SYSTEM)
+
+
+def _limits(request: Request) -> AttemptLimits:
+    limits: AttemptLimits = request.app.state.attempt_limits
+    return limits
+
+
+def _count(
+    dispatcher: Dispatcher, counters: tuple[tuple[AttemptLimit, str], ...], what: str
+) -> tuple[Counted, ...]:
+    try:
+        counted: tuple[Counted, ...] = dispatcher.execute(CountAttempt(counters), SYSTEM)
+    except TooManyAttempts as exc:
+        wait = exc.retry_after_s
+        raise Problem(
+            429,
+            f"too many {what}; wait {wait} seconds before trying again",
+            "rate-limited",
+            headers={"Retry-After": str(wait)},
+        ) from None
+    return counted

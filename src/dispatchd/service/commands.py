@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from dispatchd.domain.attempts import AttemptLimit, Counted
 from dispatchd.domain.deadlines import Deadline
 from dispatchd.domain.escalation import Policy
 from dispatchd.domain.geo import Point
@@ -39,6 +40,23 @@ class LogIn(Command):
 
     username: str
     password: str
+
+
+@dataclass(frozen=True)
+class CountAttempt(Command):
+    """Count an attempt that invites guessing against each of its limits, before any work.
+
+    Either every counter takes the attempt or none does: a refused attempt changes nothing.
+    """
+
+    counters: tuple[tuple[AttemptLimit, str], ...]
+
+
+@dataclass(frozen=True)
+class GiveBackAttempt(Command):
+    """An attempt succeeded: give back the places it took, so only failures add up."""
+
+    counted: tuple[Counted, ...]
 
 
 @dataclass(frozen=True)

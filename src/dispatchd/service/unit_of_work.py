@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 
 from dispatchd.domain.events import OrderEvent
 from dispatchd.store.alerts import AlertRepository
+from dispatchd.store.attempts import AttemptCounters
 from dispatchd.store.deadlines import DeadlineRepository
 from dispatchd.store.event_log import EventLog, PendingEvents, write_events
 from dispatchd.store.idempotency import IdempotencyRepository
@@ -68,6 +69,7 @@ class UnitOfWork:
         self.promise_steps = PromiseSteps(conn)
         self.subscribed_phones: dict[str, bool] = {}
         self.idempotency = IdempotencyRepository(conn)
+        self.attempts = AttemptCounters(conn)
 
     def fresh(self) -> UnitOfWork:
         """A unit of work on the same transaction with empty caches.

@@ -304,3 +304,15 @@ deployment_secrets = Table(
     Column("value", Text, nullable=False),
     Column("created_at", UtcTime, nullable=False),
 )
+
+# Attempts that invite guessing, counted per (scope, key, window) so that every process
+# sharing the database counts into the same rows; keys are stored as fixed-length digests.
+attempt_counters = Table(
+    "attempt_counters",
+    metadata,
+    Column("scope", String(32), primary_key=True),
+    Column("key", String(32), primary_key=True),
+    Column("window_start", UtcTime, primary_key=True),
+    Column("window_end", UtcTime, nullable=False, index=True),
+    Column("hits", Integer, nullable=False),
+)

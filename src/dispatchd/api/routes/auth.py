@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 
 from dispatchd.api.auth import bearer_token
 from dispatchd.api.deps import AdminActor, CurrentActor, DispatcherDep, Idempotency
-from dispatchd.api.problems import Problem
+from dispatchd.api.ratelimit import count_log_in, give_back
 from dispatchd.api.rendering import respond, with_view
 from dispatchd.api.requests import TokenRequest, UserCreate
 from dispatchd.api.responses import TokenResponse, UserOut, token_view, user_view
@@ -27,16 +27,9 @@ def log_in(body: TokenRequest, request: Request, dispatcher: DispatcherDep) -> J
 
 def issue_token(body: TokenRequest, request: Request, dispatcher: Dispatcher) -> TokenResponse:
     """Check the password, within the log-in rate limit, and issue a token for the user."""
-    client = request.client.host if request.client else "?"
-    wait = request.app.state.login_limiter.hit(f"{body.username.lower()}|{client}")
-    if wait:
-        raise Problem(
-            429,
-            f"too many log-in attempts; wait {int(wait)} seconds before trying again",
-            "rate-limited",
-            headers={"Retry-After": str(int(wait))},
-        )
+    counted = count_log_in(request, dispatcher, body.username)
     issued: IssuedToken = dispatcher.execute(LogIn(body.username, body.password), SYSTEM)
+    give_back(dispatcher, counted)
     return token_view(issued)
 
 

@@ -1,7 +1,7 @@
 """The customer's tracking link: status and, once accepted, the installer — nothing else.
 
 The link's token (192 random bits) is the only credential, so lookups are rate-limited per
-client to make guessing pointless as well as hopeless.
+client address and per link to make guessing pointless as well as hopeless.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from dispatchd.api.deps import DispatcherDep
 from dispatchd.api.problems import Problem
+from dispatchd.api.ratelimit import count_tracking_lookup
 from dispatchd.api.responses import TrackedOrder, tracked_order_view
 from dispatchd.api.routes.web import content_security_policy
 from dispatchd.domain.orders import OrderStatus
@@ -59,22 +60,10 @@ def tracked(dispatcher: Dispatcher, token: str) -> TrackedOrder | None:
     return tracked_order_view(order, installer)
 
 
-def _limit(request: Request) -> None:
-    client = request.client.host if request.client else "?"
-    wait = request.app.state.tracking_limiter.hit(client)
-    if wait:
-        raise Problem(
-            429,
-            f"too many tracking requests; wait {int(wait)} seconds",
-            "rate-limited",
-            headers={"Retry-After": str(int(wait))},
-        )
-
-
 @api_router.get("/track/{token}", response_model=TrackedOrder)
 def track_json(token: str, request: Request, dispatcher: DispatcherDep) -> JSONResponse:
     """The tracking page's data as JSON."""
-    _limit(request)
+    count_tracking_lookup(request, dispatcher, token)
     view = tracked(dispatcher, token)
     if view is None:
         raise Problem(404, "this tracking link is not valid; check the link in your SMS")
@@ -90,7 +79,7 @@ def track_page(
     accept_language: str | None = Header(default=None),
 ) -> HTMLResponse:
     """A small mobile page for the customer, in Chinese or English, that keeps itself current."""
-    _limit(request)
+    count_tracking_lookup(request, dispatcher, token)
     language = lang or ("en" if (accept_language or "zh").lower().startswith("en") else "zh")
     view = tracked(dispatcher, token)
     words = WORDS[language]
