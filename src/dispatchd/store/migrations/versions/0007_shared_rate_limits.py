@@ -1,7 +1,7 @@
 """attempt counters shared by every process: log-in and tracking rate limits in the database
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-02
 
 Rate limits used to live in one process's memory, so N processes allowed N times the
@@ -18,7 +18,7 @@ from alembic import op
 import dispatchd.store.types
 
 revision: str = "0007"
-down_revision: str | None = "0005"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
