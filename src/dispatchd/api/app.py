@@ -46,6 +46,7 @@ from dispatchd.service.bootstrap import bootstrap
 from dispatchd.service.clock import Clock, DatabaseClock, SystemClock
 from dispatchd.service.commands import ForgetGonePhone
 from dispatchd.service.dispatcher import Dispatcher
+from dispatchd.service.unit_of_work import UnitOfWork
 from dispatchd.store.database import Database
 from dispatchd.store.photos import PhotoStore
 
@@ -73,11 +74,13 @@ def create_app(
     app_metrics = Metrics(dispatcher, engine, hub)
     outbound = PinnedHttpsClient(OutboundGuard(settings.push_host_rules(), resolver))
     relay = _outbox_relay(dispatcher, settings, outbound)
+    photos = PhotoStore(settings.data_dir / "photos")
     runner = BackgroundRunner(engine, relay) if settings.run_engine else None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         bootstrap(dispatcher)
+        _sweep_photo_parts(photos, dispatcher)
         await hub.start()
         if listener is not None:
             listener.start()
@@ -106,13 +109,23 @@ def create_app(
     app.state.runner = runner
     app.state.login_limiter = RateLimiter(settings.login_attempts_per_minute, 60.0)
     app.state.tracking_limiter = RateLimiter(settings.tracking_requests_per_minute, 60.0)
-    app.state.photos = PhotoStore(settings.data_dir / "photos")
+    app.state.photos = photos
     app.state.relay = relay
     app.state.outbound = outbound
     app.state.listener = listener
     app.state.metrics = app_metrics
     _install_http(app, settings, app_metrics)
     return install_web_clients(app, API_PREFIX, settings.map_tile_url)
+
+
+def _sweep_photo_parts(photos: PhotoStore, dispatcher: Dispatcher) -> None:
+    """Settle the photo files a crash left half-done: kept if their completion committed."""
+
+    def keys_in_use(keys: set[str]) -> set[str]:
+        with dispatcher.reading() as conn:
+            return UnitOfWork(conn).orders.photo_keys_in_use(keys)
+
+    photos.sweep(keys_in_use)
 
 
 def _outbox_relay(
