@@ -27,11 +27,12 @@ from dispatchd.domain.errors import (
     NotAllowed,
 )
 from dispatchd.service.dispatcher import IdempotencyKeyReused
-from dispatchd.service.errors import Conflict, NotFound
+from dispatchd.service.errors import Conflict, NotFound, Unauthenticated
 
 log = structlog.get_logger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+UNAUTHENTICATED_HEADERS = {"WWW-Authenticate": 'Bearer realm="dispatchd"'}
 TYPE_BASE = "urn:dispatchd:problem:"
 
 _TITLES = {
@@ -116,6 +117,8 @@ def problem_for(exc: DomainError) -> Problem:
         return Problem(409, str(exc), "conflict")
     if isinstance(exc, NotAllowed):
         return Problem(403, str(exc), "not-allowed")
+    if isinstance(exc, Unauthenticated):
+        return Problem(401, str(exc), "unauthenticated", headers=UNAUTHENTICATED_HEADERS)
     return Problem(400, str(exc))
 
 
