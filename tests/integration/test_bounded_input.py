@@ -336,3 +336,36 @@ def test_nulls_in_a_policy_put_keep_what_is_stored(city: City, client: TestClien
     refused = client.put("/api/v1/policy", json=nulls, headers=city.admin)
     assert refused.status_code == 422
     assert {error["field"] for error in refused.json()["errors"]} == set(nulls)
+
+
+def test_the_openapi_document_describes_every_problem_as_problem_json(
+    client: TestClient,
+) -> None:
+    document = client.get("/openapi.json").json()
+    assert "ValidationError" not in json.dumps(document)
+    problem = document["components"]["schemas"]["ProblemOut"]
+    assert set(problem["required"]) == {"type", "title", "status", "detail"}
+    assert "errors" in problem["properties"]
+    reference = {
+        "application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemOut"}}
+    }
+    problems = 0
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            for status, response in responses.items():
+                if status.startswith("4"):
+                    assert response["content"] == reference, (method, path, status)
+                    problems += 1
+            if not path.startswith("/api/v1/"):
+                continue
+            assert "400" in responses, (method, path)
+            if "requestBody" in operation:
+                assert {"413", "415", "422"} <= set(responses), (method, path)
+            if "{" in path:
+                assert {"404", "422"} <= set(responses), (method, path)
+    assert problems > 200
+    login = document["paths"]["/api/v1/auth/token"]["post"]["responses"]
+    assert {"401", "429"} <= set(login)
+    assert "403" not in login
+    assert {"401", "403"} <= set(document["paths"]["/api/v1/zones"]["post"]["responses"])

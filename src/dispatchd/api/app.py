@@ -11,7 +11,7 @@ from dispatchd import __version__
 from dispatchd.api.limits import BodyGuard, CleanUrl, InputLimits
 from dispatchd.api.media_types import require_media_type
 from dispatchd.api.metrics import Metrics, RequestMetrics
-from dispatchd.api.openapi import PROBLEM_RESPONSES, install_openapi
+from dispatchd.api.openapi import install_openapi
 from dispatchd.api.problems import install_problem_handlers
 from dispatchd.api.ratelimit import RateLimiter
 from dispatchd.api.routes import (
@@ -129,11 +129,7 @@ def _install_http(app: FastAPI, settings: Settings, app_metrics: Metrics) -> Non
     app.add_middleware(BodyGuard, limits=InputLimits.from_settings(settings))
     app.add_middleware(RequestMetrics, counter=app_metrics.http_requests)
     app.add_middleware(CleanUrl)
-    api = APIRouter(
-        prefix=API_PREFIX,
-        responses=PROBLEM_RESPONSES,
-        dependencies=[Depends(require_media_type)],
-    )
+    api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(require_media_type)])
     for module in (
         auth,
         zones,
