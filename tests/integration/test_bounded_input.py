@@ -369,3 +369,15 @@ def test_the_openapi_document_describes_every_problem_as_problem_json(
     assert {"401", "429"} <= set(login)
     assert "403" not in login
     assert {"401", "403"} <= set(document["paths"]["/api/v1/zones"]["post"]["responses"])
+
+
+@pytest.mark.parametrize("member", ['"bbox": ["\\u0000"]', '"properties": {"n\\udc00": "x"}'])
+def test_text_in_a_boundarys_foreign_members_follows_the_same_rules(
+    city: City, client: TestClient, member: str
+) -> None:
+    boundary = json.dumps(CENTRE)[:-1] + ", " + member + "}"
+    body = ('{"name": "North", "boundary": ' + boundary + "}").encode()
+    response = _json(client, "POST", "/api/v1/zones", body, **city.admin)
+    assert response.status_code == 422, response.text
+    assert "boundary" in [error["field"] for error in response.json()["errors"]]
+    assert _counts(client)["zones"] == 0

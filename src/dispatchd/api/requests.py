@@ -18,6 +18,7 @@ from pydantic import (
     Field,
     StringConstraints,
     field_validator,
+    model_validator,
 )
 
 ID_PATTERN = r"^[A-Za-z0-9_-]+$"
@@ -95,6 +96,23 @@ class Geometry(Request):
 
     type: Literal["Polygon", "MultiPolygon"]
     coordinates: list[Any] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _storable_members(self) -> Geometry:
+        """Foreign members (``bbox``, ``properties``) are kept, so their text must be storable
+        too; the body guard has bounded their nesting already."""
+        pending: list[object] = list((self.model_extra or {}).items())
+        while pending:
+            item = pending.pop()
+            if isinstance(item, tuple):
+                pending.extend(item)
+            elif isinstance(item, dict):
+                pending.extend(item.items())
+            elif isinstance(item, list):
+                pending.extend(item)
+            elif isinstance(item, str):
+                _storable(item)
+        return self
 
 
 class ZoneCreate(Request):
