@@ -37,6 +37,10 @@ const INSTALLER_EVENTS = new Set([
   "offer.withdrawn",
   "order.completed",
   "order.cancelled",
+  "order.handed_back",
+  "order.reassigned",
+  "order.suspended",
+  "order.resumed",
 ]);
 let live = null;
 let route = { name: "board" };
