@@ -150,7 +150,7 @@ function reassignControls(box, order, items) {
     ),
     pending
       ? h(
-          "div.confirm-reassign",
+          "div.reassign-confirm",
           { role: "alert" },
           h("p", {}, t("reassign_confirm", { from: holder, to: pending.name })),
           h(

@@ -281,7 +281,8 @@ function ledgerBox(order) {
 
 /** Ledger entries of every installer who held an offer, filtered to this order. */
 async function loadExtras(order) {
-  const version = `${order.offers?.map((o) => o.status).join(",")}`;
+  // Entries are booked by events (a penalty, a fee): a new event may mean a new entry.
+  const version = `${order.offers?.map((o) => o.status).join(",")}|${order.events?.length}`;
   const known = extras.get(order.id);
   if (known && known.version === version) return;
   extras.set(order.id, { ...known, version });
