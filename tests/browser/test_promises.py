@@ -7,7 +7,6 @@ import re
 from datetime import datetime
 
 import pytest
-from fastapi import FastAPI
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from dispatchd.engine.deadlines import DeadlineEngine
@@ -22,18 +21,6 @@ pytestmark = pytest.mark.browser
 def _local_hour(page: Page, iso: str) -> int:
     """The hour of a moment on the page's clock (the browser's time zone)."""
     return int(page.evaluate("(iso) => new Date(iso).getHours()", iso))
-
-
-def _agree_tomorrow(handset: Page, block: int) -> dict[str, str]:
-    """Open the job's picker, choose tomorrow and the nth block; returns the block's times."""
-    job = handset.locator(".job-card")
-    job.locator("button.open-window").click()
-    job.locator("label.choice", has_text="Tomorrow").click()
-    choice = job.locator(".slots label.slot").nth(block)
-    choice.click()
-    start = choice.locator("input").get_attribute("value")
-    assert start is not None
-    return {"start": start}
 
 
 def test_an_installer_agrees_a_window_on_the_phone_and_the_console_shows_it_live(
