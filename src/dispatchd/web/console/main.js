@@ -173,6 +173,8 @@ function renderView() {
       default:
         renderBoard(view, { onNewOrder: openNewOrder });
     }
+    // Countdowns show their time at once, not a second later.
+    tickBoard(view);
     for (const [id, value] of kept) {
       const input = document.getElementById(id);
       if (input && view.contains(input) && input.value !== value && route.name !== "policy") input.value = value;
