@@ -111,3 +111,14 @@ class Api:
         if response.status_code >= 400:
             raise AssertionError(f"{method} {path}: {response.status_code} {response.text}")
         return response.json() if response.content else None
+
+
+def wait_for(predicate: Any, timeout: float = 15.0) -> Any:
+    """Poll ``predicate`` until it returns something true (returned), or time out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise TimeoutError("condition not met in time")

@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import ADMIN_PASSWORD
 from tests.e2e.conftest import ONE_SECOND_LADDER, build_city, new_order
-from tests.e2e.server import Api, ServerProcess
+from tests.e2e.server import Api, ServerProcess, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -30,16 +30,6 @@ ONE_SECOND_PROMISES = {
     },
     "max_window_s": 3600,
 }
-
-
-def _wait_for(predicate: Any, timeout: float = 15.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise TimeoutError("condition not met in time")
 
 
 def _events(api: Api, admin: dict[str, str], order_id: str) -> list[dict[str, Any]]:
@@ -68,7 +58,7 @@ def test_an_unappointed_job_is_reminded_breached_and_penalized_by_itself(
     api = Api(server.base_url)
     city, order = _accepted_job(api, ONE_SECOND_PROMISES)
     admin, installer = city["admin"], city["installers"][0]
-    _wait_for(lambda: "promise.penalized" in _names(api, admin, order["id"]))
+    wait_for(lambda: "promise.penalized" in _names(api, admin, order["id"]))
     events = [e for e in _events(api, admin, order["id"]) if e["event"].startswith("promise.")]
     assert [e["event"] for e in events] == [
         "promise.reminded",
@@ -106,7 +96,7 @@ def test_a_window_that_ends_without_a_start_raises_the_arrival_alert(
             "window_end": (start + timedelta(seconds=1)).isoformat(),
         },
     )
-    _wait_for(lambda: "promise.breached" in _names(api, admin, order["id"]))
+    wait_for(lambda: "promise.breached" in _names(api, admin, order["id"]))
     alerts = api.call("GET", "/api/v1/alerts", admin)["items"]
     assert [a["detail"] for a in alerts if a["type"] == "promise_breached"] == ["arrival"]
     breached = next(e for e in _events(api, admin, order["id"]) if e["event"] == "promise.breached")
@@ -137,7 +127,7 @@ def test_nothing_fires_while_suspended_and_the_ladder_goes_on_after_resume(
     assert not any(name.startswith("promise.") for name in _names(api, admin, order["id"]))
     resumed = api.call("POST", f"/api/v1/orders/{order['id']}/resume", installer["headers"])
     assert resumed["status"] == "accepted"
-    _wait_for(lambda: "promise.breached" in _names(api, admin, order["id"]))
+    wait_for(lambda: "promise.breached" in _names(api, admin, order["id"]))
     names = _names(api, admin, order["id"])
     assert names.index("order.resumed") < names.index("promise.breached")
     api.close()
@@ -147,14 +137,14 @@ def test_a_promise_ladder_goes_on_in_order_across_a_restart(server: ServerProces
     server.start()
     api = Api(server.base_url)
     city, order = _accepted_job(api, ONE_SECOND_PROMISES)
-    _wait_for(lambda: "promise.reminded" in _names(api, city["admin"], order["id"]))
+    wait_for(lambda: "promise.reminded" in _names(api, city["admin"], order["id"]))
     server.stop()
     api.close()
     time.sleep(2.5)
     server.start()
     api = Api(server.base_url)
     admin = api.login("admin", ADMIN_PASSWORD)
-    _wait_for(lambda: "promise.penalized" in _names(api, admin, order["id"]))
+    wait_for(lambda: "promise.penalized" in _names(api, admin, order["id"]))
     names = [n for n in _names(api, admin, order["id"]) if n.startswith("promise.")]
     assert names == ["promise.reminded", "promise.breached", "promise.penalized"]
     api.close()
@@ -193,7 +183,7 @@ def test_a_promise_step_claimed_by_a_killed_process_fires_once_after_restart(
     server.start()
     api = Api(server.base_url)
     admin = api.login("admin", ADMIN_PASSWORD)
-    _wait_for(lambda: "promise.penalized" in _names(api, admin, order["id"]))
+    wait_for(lambda: "promise.penalized" in _names(api, admin, order["id"]))
     names = [n for n in _names(api, admin, order["id"]) if n.startswith("promise.")]
     assert names == ["promise.reminded", "promise.breached", "promise.penalized"]
     headers = api.login("installer0", "installer-password")

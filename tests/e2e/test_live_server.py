@@ -12,19 +12,9 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import build_city, new_order
-from tests.e2e.server import Api, ServerProcess
+from tests.e2e.server import Api, ServerProcess, wait_for
 
 pytestmark = pytest.mark.e2e
-
-
-def _wait_for(predicate: Any, timeout: float = 15.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise TimeoutError("condition not met in time")
 
 
 def _first_times(detail: dict[str, Any]) -> dict[str, str]:
@@ -47,7 +37,7 @@ def test_the_whole_ladder_runs_by_itself_in_real_time(server: ServerProcess) -> 
     order = new_order(api, city["admin"])
     assert order["current_offer"]["installer_id"] == first["id"]
 
-    _wait_for(lambda: "offer.revoked" in _events(api, city["admin"], order["id"]))
+    wait_for(lambda: "offer.revoked" in _events(api, city["admin"], order["id"]))
     detail = api.call("GET", f"/api/v1/orders/{order['id']}", city["admin"])
     assert [e["event"] for e in detail["events"]][:5] == [
         "order.created",
@@ -79,14 +69,14 @@ def test_steps_fire_in_order_across_a_restart_on_the_same_data_dir(
     api = Api(server.base_url)
     city = build_city(api, installers=1)
     order = new_order(api, city["admin"])
-    _wait_for(lambda: "offer.reminded" in _events(api, city["admin"], order["id"]))
+    wait_for(lambda: "offer.reminded" in _events(api, city["admin"], order["id"]))
     server.stop()
     api.close()
     time.sleep(2.5)
     server.start()
     api = Api(server.base_url)
     admin = api.login("admin", "admin-password-for-tests")
-    _wait_for(lambda: "offer.revoked" in _events(api, admin, order["id"]))
+    wait_for(lambda: "offer.revoked" in _events(api, admin, order["id"]))
     names = _events(api, admin, order["id"])
     assert names[:5] == [
         "order.created",
@@ -121,7 +111,7 @@ def test_a_process_killed_between_claiming_and_committing_leaves_the_step_to_fir
     server.start()
     api = Api(server.base_url)
     admin = api.login("admin", "admin-password-for-tests")
-    _wait_for(lambda: "offer.revoked" in _events(api, admin, order["id"]))
+    wait_for(lambda: "offer.revoked" in _events(api, admin, order["id"]))
     names = _events(api, admin, order["id"])
     assert names.count("offer.reminded") == 1
     assert names.count("offer.penalized") == 1
