@@ -17,7 +17,8 @@ def insert_ignoring_conflict(conn: Connection, table: Table, values: dict[str, A
     This is how "exactly once" is enforced by the database itself (a penalty per offer step,
     a deadline per subject), whatever the code above it believes.
     """
-    return conn.execute(_insert_ignoring(conn.dialect.name, table), values).rowcount == 1
+    inserted = conn.execute(_insert_ignoring_returning(conn.dialect.name, table), values)
+    return inserted.first() is not None
 
 
 def upsert(
@@ -79,6 +80,16 @@ def _insert_ignoring(dialect: str, table: Table) -> Insert:
     if dialect == "postgresql":
         return postgresql.insert(table).on_conflict_do_nothing()
     return sqlite.insert(table).on_conflict_do_nothing()
+
+
+@lru_cache(maxsize=64)
+def _insert_ignoring_returning(dialect: str, table: Table) -> Insert:
+    """The insert that skips a conflict and returns the key of a row it did insert.
+
+    The returned row, not ``rowcount``, says whether it inserted: psycopg in pipeline mode
+    reports ``rowcount`` as -1.
+    """
+    return _insert_ignoring(dialect, table).returning(*table.primary_key.columns)
 
 
 @lru_cache(maxsize=64)
