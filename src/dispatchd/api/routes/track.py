@@ -1,7 +1,9 @@
-"""The customer's tracking link: status and, once accepted, the installer — nothing else.
+"""The customer's tracking link: status and, once accepted, the installer — nothing else;
+and what the customer may do through it: rate the finished job, ask to move the visit.
 
 The link's token (192 random bits) is the only credential, so lookups are rate-limited per
-client address and per link to make guessing pointless as well as hopeless.
+client address and per link to make guessing pointless as well as hopeless, and the two
+requests that write have tighter limits of their own.
 """
 
 from __future__ import annotations
@@ -18,11 +20,22 @@ from sqlalchemy import select
 
 from dispatchd.api.deps import DispatcherDep
 from dispatchd.api.problems import Problem
-from dispatchd.api.ratelimit import count_tracking_lookup
-from dispatchd.api.responses import TrackedOrder, tracked_order_view
+from dispatchd.api.ratelimit import count_customer_request, count_tracking_lookup
+from dispatchd.api.requests import RatingRequest, RescheduleRequest
+from dispatchd.api.responses import (
+    RatingCreated,
+    RescheduleAccepted,
+    TrackedOrder,
+    rating_view,
+    tracked_order_view,
+)
 from dispatchd.api.routes.web import content_security_policy
-from dispatchd.domain.orders import OrderStatus
+from dispatchd.domain.orders import Order, OrderStatus
+from dispatchd.domain.timefmt import rfc3339_or_none
+from dispatchd.service.actors import CUSTOMER
+from dispatchd.service.commands import Command, RateOrder, RequestReschedule
 from dispatchd.service.dispatcher import Dispatcher
+from dispatchd.service.errors import NotFound
 from dispatchd.service.unit_of_work import UnitOfWork
 from dispatchd.store import tables as t
 
@@ -59,7 +72,7 @@ def tracked(dispatcher: Dispatcher, token: str) -> TrackedOrder | None:
             if order.installer_id and order.status in SHOWS_INSTALLER
             else None
         )
-    return tracked_order_view(order, installer)
+    return tracked_order_view(order, installer, dispatcher.settings)
 
 
 @api_router.get("/track/{token}", response_model=TrackedOrder)
@@ -68,8 +81,65 @@ def track_json(token: str, request: Request, dispatcher: DispatcherDep) -> JSONR
     count_tracking_lookup(request, dispatcher, token)
     view = tracked(dispatcher, token)
     if view is None:
-        raise Problem(404, "this tracking link is not valid; check the link in your SMS")
+        raise unknown_link()
     return JSONResponse(view)
+
+
+def unknown_link() -> Problem:
+    """One answer for every token no order has, whatever was asked of it."""
+    return Problem(404, "this tracking link is not valid; check the link in your SMS")
+
+
+def _as_customer(dispatcher: Dispatcher, token: str, command: Command) -> Order:
+    if not token or len(token) > MAX_TOKEN:
+        raise unknown_link()
+    try:
+        order: Order = dispatcher.execute(command, CUSTOMER)
+    except NotFound:
+        raise unknown_link() from None
+    return order
+
+
+@api_router.post(
+    "/track/{token}/rating",
+    status_code=201,
+    response_model=RatingCreated,
+)
+def rate(
+    token: str, body: RatingRequest, request: Request, dispatcher: DispatcherDep
+) -> JSONResponse:
+    """The customer rates the completed job, once: 1 to 5 stars and an optional comment.
+
+    It counts in the installer's rating, which the ranking weighs; one or two stars raise a
+    ``follow_up_required`` alert so a manager calls the customer back. ``409`` before the job
+    is completed and for a second rating.
+    """
+    count_customer_request(request, dispatcher, token)
+    order = _as_customer(dispatcher, token, RateOrder(token, body.stars, body.comment))
+    assert order.rating is not None
+    return JSONResponse(rating_view(order.rating), status_code=201)
+
+
+@api_router.post(
+    "/track/{token}/reschedule",
+    status_code=202,
+    response_model=RescheduleAccepted,
+)
+def reschedule(
+    token: str, body: RescheduleRequest, request: Request, dispatcher: DispatcherDep
+) -> JSONResponse:
+    """The customer asks to move the visit: the installer's phone and the managers get a
+    ``reschedule_requested`` alert, closed when the window is moved. ``409`` once the
+    installation has started (or the order is over)."""
+    count_customer_request(request, dispatcher, token)
+    command = RequestReschedule(token, body.reason, body.preferred_start)
+    _as_customer(dispatcher, token, command)
+    answer: RescheduleAccepted = {
+        "status": "requested",
+        "reason": body.reason.strip(),
+        "preferred_start": rfc3339_or_none(body.preferred_start),
+    }
+    return JSONResponse(answer, status_code=202)
 
 
 @page_router.get("/t/{token}", response_class=HTMLResponse, include_in_schema=False)
