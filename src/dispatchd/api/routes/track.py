@@ -164,7 +164,7 @@ def track_page(
         page = _page(words, f"<p>{words['invalid']}</p>", language, data=None)
         return HTMLResponse(page, status_code=404, headers=PAGE_HEADERS)
     zone = dispatcher.settings.zone
-    data = {"view": view, "time_zone": dispatcher.settings.timezone}
+    data: dict[str, object] = {"view": view, "time_zone": dispatcher.settings.timezone}
     page = _page(words, _body(view, words, zone), language, data)
     return HTMLResponse(page, headers=PAGE_HEADERS)
 
@@ -199,7 +199,8 @@ def _body(view: TrackedOrder, words: dict[str, str], zone: ZoneInfo) -> str:
         f'<p class="status">{esc(status)}</p><ol class="steps">{timeline}</ol></section>'
         + (
             f'<section class="card"><h2>{words["installer"]}</h2><p class="name">{name}</p>'
-            f'<p><a class="btn ok call" href="tel:{phone}">{words["call"]} {phone}</a></p></section>'
+            f'<p><a class="btn ok call" href="tel:{phone}">{words["call"]} {phone}</a></p>'
+            "</section>"
             if installer
             else ""
         )

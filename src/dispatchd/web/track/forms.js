@@ -238,8 +238,8 @@ export function rescheduleCard(token, now) {
   return card;
 }
 
-/** The request is open while the job is accepted and not yet started. */
+/** The request is open while an installer has the job and has not started it. */
 export function showReschedule(card, view) {
-  card.hidden = view.status !== "accepted";
+  card.hidden = !view.can_reschedule || !["accepted", "suspended"].includes(view.status);
   card.querySelector("#preferred-hint").textContent = t("preferred_hint", { zone: zoneName() });
 }

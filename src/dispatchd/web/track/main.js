@@ -19,7 +19,7 @@ let view = data.view;
 let checkedAt = new Date().toISOString();
 let timer = null;
 
-setTimeZone(view.time_zone || data.time_zone);
+setTimeZone(view.appointment?.timezone || data.time_zone);
 
 /** How long until the next look, or null when nothing more can change for the customer. */
 function nextLook(current) {
