@@ -108,7 +108,7 @@ def test_the_customer_asks_for_another_time_and_a_missing_reason_is_named_at_its
     page = _open(customer, city.tracking_path(order))
     page.locator("#reschedule summary").click()
     page.locator("button.send-reschedule").click()
-    expect(page.locator("#reason-error")).not_to_be_empty()
+    expect(page.locator("#reason-error")).to_have_text("Please tell us why the time should change.")
     expect(page.locator("#reschedule-reason")).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#reschedule-reason")).to_be_focused()
     page.screenshot(path=SCREENSHOTS / "track-phone-reschedule-error.png", full_page=True)
@@ -138,9 +138,17 @@ def test_after_completion_the_customer_rates_once_and_the_console_shows_the_star
     city.complete_without_code(order, installer)
     page = _open(customer, city.tracking_path(order))
     expect(page.locator("#status")).to_have_text("Installation completed")
+    steps = page.locator(".step .label").all_text_contents()
+    assert [step.split(" (")[0] for step in steps] == [
+        "Ordered",
+        "Installer assigned",
+        "On the way",
+        "Installation started",
+        "Installation completed",
+    ]
     expect(page.locator("form.rating-form")).to_be_visible()
     page.locator("button.send-rating").click()
-    expect(page.locator("#stars-error")).not_to_be_empty()
+    expect(page.locator("#stars-error")).to_have_text("Choose from 1 to 5 stars.")
     page.screenshot(path=SCREENSHOTS / "track-phone-rating-error.png", full_page=True)
 
     page.locator("#star-1").focus()

@@ -4,7 +4,7 @@
 
 import { h, replace } from "/web/dom.js";
 import { newKey } from "/web/api.js";
-import { t } from "/web/i18n.js";
+import { has, t } from "/web/i18n.js";
 import { utcToWallClock, wallClockToUtc, zoneName } from "./zone-time.js";
 
 /** POST a customer request; resolves {status, body} (body: JSON or a problem document). */
@@ -52,8 +52,10 @@ function refusals(form, fields) {
         unplaced = true;
         continue;
       }
+      // The server names the field; where the page has the customer's own words for what
+      // that field needs, they replace the server's technical ones.
       const slot = form.querySelector(`[data-error-for="${field}"]`);
-      slot.append(h("span.error", {}, error.message));
+      slot.append(h("span.error", {}, has(`fix_${field}`) ? t(`fix_${field}`) : error.message));
       for (const input of form.querySelectorAll(`[name="${field}"]`)) input.setAttribute("aria-invalid", "true");
     }
     if (unplaced) {

@@ -57,6 +57,8 @@ register({
     sending: "Sending…",
     offline: "No connection. Please try again.",
     invalid_preferred: "Choose a date and time, or leave it empty.",
+    fix_stars: "Choose from 1 to 5 stars.",
+    fix_reason: "Please tell us why the time should change.",
   },
   "zh-CN": {
     title: "安装进度",
@@ -112,5 +114,7 @@ register({
     sending: "正在提交…",
     offline: "网络未连接，请稍后再试。",
     invalid_preferred: "请选择日期和时间，或留空。",
+    fix_stars: "请选择 1 到 5 星。",
+    fix_reason: "请说明需要改时间的原因。",
   },
 });

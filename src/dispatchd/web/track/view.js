@@ -28,9 +28,12 @@ export function steps(view) {
     { key: "started", at: view.started_at, done: Boolean(view.started_at) },
     { key: "completed", at: view.completed_at, done: Boolean(view.completed_at) },
   ];
+  // A step passed over (no window agreed before the start) did not happen: it is left out.
+  const lastDone = all.map((step) => step.done).lastIndexOf(true);
+  const happened = all.filter((step, index) => step.done || index > lastDone);
   const reached = view.cancelled_at
     ? [...all.filter((step) => step.done), { key: "cancelled", at: view.cancelled_at, done: true }]
-    : all;
+    : happened;
   const last = reached.map((step) => step.done).lastIndexOf(true);
   return reached.map((step, index) => ({ ...step, state: index === last ? "now" : step.done ? "done" : "next" }));
 }
