@@ -106,8 +106,10 @@ def test_the_customer_asks_for_another_time_and_a_missing_reason_is_named_at_its
 ) -> None:
     order, _ = _agreed_order(city)
     page = _open(customer, city.tracking_path(order))
-    page.locator("#reschedule summary").click()
-    page.locator("button.send-reschedule").click()
+    page.locator("#reschedule summary").focus()
+    page.keyboard.press("Enter")
+    page.locator("button.send-reschedule").focus()
+    page.keyboard.press("Enter")
     expect(page.locator("#reason-error")).to_have_text("Please tell us why the time should change.")
     expect(page.locator("#reschedule-reason")).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#reschedule-reason")).to_be_focused()
@@ -116,6 +118,11 @@ def test_the_customer_asks_for_another_time_and_a_missing_reason_is_named_at_its
     page.locator("#reschedule-start").fill("2026-11-27T18:00")
     page.locator("button.send-reschedule").click()
     expect(page.locator("#reschedule .sent")).to_contain_text("Your installer will call you")
+    page.locator("#language-switch").click()
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    expect(page.locator("#status")).to_have_text("师傅已接单")
+    expect(page.locator("#reschedule .sent")).to_contain_text("师傅会打电话")
+    expect(page.locator("#window")).to_contain_text("14:00–16:00")
 
     query = {"type": "reschedule_requested"}
     alerts = city.http.get("/api/v1/alerts", params=query, headers=city.admin)

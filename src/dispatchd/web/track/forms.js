@@ -221,6 +221,7 @@ export function rescheduleCard(token, now) {
     if (status === 202) {
       key = newKey();
       form.hidden = true;
+      done.dataset.i18n = "rescheduled";
       done.textContent = t("rescheduled");
       done.hidden = false;
       return;
