@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import phonenumbers
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -40,6 +41,8 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     phone_region: str = "CN"
     currency: str = "CNY"
+    customer_phone_mode: Literal["installer", "office"] = "installer"
+    office_phone: str | None = None
     map_tile_url: str | None = Field(default=None, pattern=r"^https?://[^\s]*\{z\}[^\s]*$")
     map_tile_attribution: str | None = Field(default=None, max_length=300)
     token_ttl_s: int = Field(default=30 * 24 * 3600, gt=0)
@@ -50,6 +53,8 @@ class Settings(BaseSettings):
     login_attempts_per_account_per_minute: int = Field(default=20, gt=0)
     tracking_requests_per_minute: int = Field(default=60, gt=0)
     tracking_requests_per_link_per_minute: int = Field(default=30, gt=0)
+    customer_requests_per_minute: int = Field(default=10, gt=0)
+    customer_requests_per_link_per_minute: int = Field(default=5, gt=0)
     rate_limit_window_s: int = Field(default=60, gt=0)
     trusted_proxies: str = ""
     engine_batch_size: int = Field(default=500, gt=0)
@@ -106,6 +111,29 @@ class Settings(BaseSettings):
         return ZoneInfo(self.timezone)
 
     @model_validator(mode="after")
+    def _office_phone_for_office_mode(self) -> Settings:
+        if self.customer_phone_mode == "office" and not (self.office_phone or "").strip():
+            raise ValueError(
+                "DISPATCHD_OFFICE_PHONE must be set when DISPATCHD_CUSTOMER_PHONE_MODE=office: "
+                "it is the number customers are given to call, e.g. +862112345678"
+            )
+        if self.office_phone is not None and not _is_phone_number(
+            self.office_phone, self.phone_region
+        ):
+            raise ValueError(
+                f"DISPATCHD_OFFICE_PHONE {self.office_phone!r} is no valid phone number; write "
+                "it like +862112345678"
+            )
+        return self
+
+    def customer_facing_phone(self, installer_phone: str) -> str:
+        """The number a customer is given to call about their job: the installer's, or the
+        office's when the deployment keeps installers' numbers private."""
+        if self.customer_phone_mode == "office" and self.office_phone:
+            return _e164(self.office_phone, self.phone_region)
+        return installer_phone
+
+    @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
         if self.environment == "production" and not self.public_url:
             raise ValueError(
@@ -140,3 +168,15 @@ class Settings(BaseSettings):
     def resolved_public_url(self) -> str:
         """The absolute base of links sent to customers (no trailing slash)."""
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+
+def _is_phone_number(raw: str, region: str) -> bool:
+    try:
+        return phonenumbers.is_valid_number(phonenumbers.parse(raw, region))
+    except phonenumbers.NumberParseException:
+        return False
+
+
+def _e164(raw: str, region: str) -> str:
+    number = phonenumbers.parse(raw, region)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -270,10 +270,17 @@ def test_the_tracking_link_shows_status_and_the_installer_once_accepted(
         "product",
         "created_at",
         "accepted_at",
+        "on_the_way_at",
         "started_at",
         "completed_at",
         "cancelled_at",
         "installer",
+        "appointment",
+        "distance_km",
+        "eta_min",
+        "can_rate",
+        "can_reschedule",
+        "rating",
     }
     page = client.get(f"/t/{token}", headers={"accept-language": "en-GB"})
     assert page.status_code == 200

@@ -24,6 +24,7 @@ from dispatchd.api.routes import (
     installers,
     jobs,
     me,
+    message_templates,
     metrics,
     offers,
     orders,
@@ -169,6 +170,7 @@ def _install_http(app: FastAPI, settings: Settings, app_metrics: Metrics) -> Non
         alerts,
         events,
         clients,
+        message_templates,
     ):
         api.include_router(module.router)
     api.include_router(track.api_router)

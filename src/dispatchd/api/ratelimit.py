@@ -11,6 +11,8 @@ request reads and writes nothing for the limiter.
   account never clears the failures counted before it.
 - A tracking lookup counts against its client address and against the link, found or not
   (the page polls every 30 seconds, far below either limit).
+- A customer's rating or reschedule request counts against its client address and its link,
+  each with a tighter limit of its own: they write, and a person sends a handful at most.
 
 A full counter answers ``429`` with ``Retry-After``: the seconds until its window (one minute
 unless ``DISPATCHD_RATE_LIMIT_WINDOW_S`` says otherwise) ends. A lock-out therefore never
@@ -40,6 +42,8 @@ class AttemptLimits:
     login_by_account: AttemptLimit
     tracking_by_address: AttemptLimit
     tracking_by_link: AttemptLimit
+    customer_by_address: AttemptLimit
+    customer_by_link: AttemptLimit
     trusted_proxies: tuple[Network, ...]
 
     @classmethod
@@ -51,6 +55,8 @@ class AttemptLimits:
             AttemptLimit("login-account", settings.login_attempts_per_account_per_minute, window),
             AttemptLimit("track-address", settings.tracking_requests_per_minute, window),
             AttemptLimit("track-link", settings.tracking_requests_per_link_per_minute, window),
+            AttemptLimit("customer-address", settings.customer_requests_per_minute, window),
+            AttemptLimit("customer-link", settings.customer_requests_per_link_per_minute, window),
             parse_trusted_proxies(settings.trusted_proxies),
         )
 
@@ -73,6 +79,17 @@ def count_tracking_lookup(request: Request, dispatcher: Dispatcher, token: str) 
         (limits.tracking_by_link, token),
     )
     _count(dispatcher, counters, "tracking requests")
+
+
+def count_customer_request(request: Request, dispatcher: Dispatcher, token: str) -> None:
+    """Count a customer's rating or reschedule request by address and by link, or refuse it
+    with a ``429``: these write, so their limits are tighter than a lookup's."""
+    limits = _limits(request)
+    counters = (
+        (limits.customer_by_address, client_address(request, limits.trusted_proxies)),
+        (limits.customer_by_link, token),
+    )
+    _count(dispatcher, counters, "requests from this tracking link")
 
 
 def give_back(dispatcher: Dispatcher, counted: tuple[Counted, ...]) -> None:

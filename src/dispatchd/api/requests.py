@@ -368,3 +368,29 @@ class PushSubscriptionIn(Request):
     endpoint: Annotated[str, StringConstraints(min_length=1, max_length=1000), Storable]
     keys: PushKeys
     expirationTime: int | None = Field(default=None, ge=0)  # noqa: N815 - the browser's name
+
+
+class RatingRequest(Request):
+    """``POST /track/{token}/rating``: whole stars from 1 to 5, and a comment if the customer
+    has something to say."""
+
+    stars: int = Field(ge=1, le=5, strict=True)
+    comment: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000), Storable] | None
+    ) = None
+
+
+class RescheduleRequest(AwareTime):
+    """``POST /track/{token}/reschedule``: why the visit should move, and perhaps when would
+    suit the customer (a time in the future, with its zone)."""
+
+    reason: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), Storable
+    ]
+    preferred_start: datetime | None = None
+
+
+class MessageTemplateRequest(Request):
+    """``PUT /message-templates/{name}/{locale}``: the message's new words."""
+
+    body: Annotated[str, StringConstraints(min_length=1, max_length=2000), Storable]

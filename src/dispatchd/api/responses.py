@@ -19,6 +19,8 @@ from typing import Any, Literal, NotRequired
 
 from typing_extensions import TypedDict
 
+from dispatchd.config import Settings
+from dispatchd.domain import arrival
 from dispatchd.domain.alerts import Alert
 from dispatchd.domain.appointments import Appointment
 from dispatchd.domain.assignment import RankedCandidate
@@ -28,9 +30,11 @@ from dispatchd.domain.holds import Suspension
 from dispatchd.domain.installers import Installer
 from dispatchd.domain.ledger import LedgerEntry
 from dispatchd.domain.offers import Offer
-from dispatchd.domain.orders import FollowUp, Order
+from dispatchd.domain.orders import RESCHEDULABLE, FollowUp, Order, OrderStatus
 from dispatchd.domain.promises import Promise, PromiseKind
+from dispatchd.domain.ratings import Rating, RatingSummary
 from dispatchd.domain.timefmt import rfc3339, rfc3339_or_none
+from dispatchd.notify.templates import format_window
 from dispatchd.service.actors import Actor
 from dispatchd.service.handlers.accounts import IssuedToken
 from dispatchd.store.event_log import LoggedEvent
@@ -240,6 +244,19 @@ def _promises_of(order: Order) -> list[PromiseOut]:
     ]
 
 
+class RatingOut(TypedDict):
+    """The customer's rating of the finished job."""
+
+    stars: int
+    comment: str | None
+    at: str
+
+
+def rating_view(rating: Rating) -> RatingOut:
+    """A job's rating."""
+    return {"stars": rating.stars, "comment": rating.comment, "at": rfc3339(rating.at)}
+
+
 class OrderOut(TypedDict):
     """An order (with ``offers`` and ``events`` on the detail view)."""
 
@@ -270,7 +287,7 @@ class OrderOut(TypedDict):
     on_the_way_at: str | None
     promises: list[PromiseOut]
     suspension: SuspensionOut | None
-    rating: None
+    rating: RatingOut | None
     offers: NotRequired[list[OfferOut]]
     events: NotRequired[list[OrderEventOut]]
 
@@ -321,7 +338,7 @@ def order_view(
         "on_the_way_at": rfc3339_or_none(order.on_the_way_at),
         "promises": _promises_of(order),
         "suspension": suspension_view(order.suspension) if order.suspension else None,
-        "rating": None,
+        "rating": rating_view(order.rating) if order.rating else None,
     }
     if with_offers:
         view["offers"] = [
@@ -377,10 +394,20 @@ class InstallerOut(TypedDict):
     location: LocationOut | None
     active_jobs: int
     balance: int
+    rating: RatingSummaryOut | None
 
 
-def installer_view(installer: Installer, active_jobs: int, balance: int) -> InstallerOut:
-    """An installer with workload and balance."""
+class RatingSummaryOut(TypedDict):
+    """What the customers' ratings of an installer's jobs add up to."""
+
+    average: float
+    count: int
+
+
+def installer_view(
+    installer: Installer, active_jobs: int, balance: int, rating: RatingSummary | None = None
+) -> InstallerOut:
+    """An installer with workload, balance and rating (null until a customer rated a job)."""
     location: LocationOut | None = None
     if installer.location is not None and installer.location_at is not None:
         location = {
@@ -400,6 +427,9 @@ def installer_view(installer: Installer, active_jobs: int, balance: int) -> Inst
         "location": location,
         "active_jobs": active_jobs,
         "balance": balance,
+        "rating": (
+            {"average": round(rating.average, 2), "count": rating.count} if rating else None
+        ),
     }
 
 
@@ -708,34 +738,126 @@ class StatsOut(TypedDict):
 
 
 class TrackedInstaller(TypedDict):
-    """Who is coming, as the customer sees them: a name to expect and a number to call."""
+    """Who is coming, as the customer sees them: a name to expect and a number to call (the
+    installer's, or the office's when ``DISPATCHD_CUSTOMER_PHONE_MODE=office``)."""
 
     name: str
     phone: str
 
 
+class TrackedAppointment(TypedDict):
+    """The agreed window, in UTC and as the customer reads it in the deployment's zone."""
+
+    window_start: str
+    window_end: str
+    window_local: str
+    timezone: str
+
+
 class TrackedOrder(TypedDict):
-    """What the customer's tracking link shows: status and, once accepted, who is coming."""
+    """What the customer's tracking link shows, and nothing else of the system: status and
+    timeline, who is coming, the window, how far the installer on the way is (straight line,
+    with an estimate at 25 km/h over 1.3 × that distance), whether the job can be rated or
+    the visit moved, and the rating once given."""
 
     status: str
     product: str
     created_at: str
     accepted_at: str | None
+    on_the_way_at: str | None
     started_at: str | None
     completed_at: str | None
     cancelled_at: str | None
     installer: TrackedInstaller | None
+    appointment: TrackedAppointment | None
+    distance_km: float | None
+    eta_min: int | None
+    can_rate: bool
+    can_reschedule: bool
+    rating: RatingOut | None
 
 
-def tracked_order_view(order: Order, installer: Installer | None) -> TrackedOrder:
+SHOWS_INSTALLER = frozenset({OrderStatus.ACCEPTED, OrderStatus.IN_PROGRESS, OrderStatus.COMPLETED})
+
+
+def tracked_order_view(
+    order: Order, installer: Installer | None, settings: Settings
+) -> TrackedOrder:
     """The order as its customer may see it; ``installer`` only once one has accepted."""
+    shown = installer if installer and order.status in SHOWS_INSTALLER else None
+    distance = None
+    if (
+        shown is not None
+        and shown.location is not None
+        and order.status is OrderStatus.ACCEPTED
+        and order.on_the_way_at is not None
+    ):
+        distance = arrival.distance_km(shown.location, order.location)
+    appointment: TrackedAppointment | None = None
+    if order.appointment is not None and order.status in RESCHEDULABLE | SHOWS_INSTALLER:
+        start, end = order.appointment.window_start, order.appointment.window_end
+        appointment = {
+            "window_start": rfc3339(start),
+            "window_end": rfc3339(end),
+            "window_local": format_window(start, end, settings.zone, settings.locale),
+            "timezone": settings.timezone,
+        }
     return {
         "status": order.status.value,
         "product": order.product,
         "created_at": rfc3339(order.created_at),
         "accepted_at": rfc3339_or_none(order.accepted_at),
+        "on_the_way_at": rfc3339_or_none(order.on_the_way_at),
         "started_at": rfc3339_or_none(order.started_at),
         "completed_at": rfc3339_or_none(order.completed_at),
         "cancelled_at": rfc3339_or_none(order.cancelled_at),
-        "installer": {"name": installer.name, "phone": installer.phone} if installer else None,
+        "installer": (
+            {"name": shown.name, "phone": settings.customer_facing_phone(shown.phone)}
+            if shown
+            else None
+        ),
+        "appointment": appointment,
+        "distance_km": distance,
+        "eta_min": arrival.eta_minutes(distance) if distance is not None else None,
+        "can_rate": order.status is OrderStatus.COMPLETED and order.rating is None,
+        "can_reschedule": order.status in RESCHEDULABLE,
+        "rating": rating_view(order.rating) if order.rating else None,
     }
+
+
+class RatingCreated(TypedDict):
+    """The rating as stored."""
+
+    stars: int
+    comment: str | None
+    at: str
+
+
+class RescheduleAccepted(TypedDict):
+    """The request to move the visit was passed on; the window changes when it is agreed."""
+
+    status: Literal["requested"]
+    reason: str
+    preferred_start: str | None
+
+
+class MessageTemplateOut(TypedDict):
+    """One customer message in one locale: the words in use, the shipped ones, the
+    placeholders it may use, and who last edited it (null: never edited)."""
+
+    name: str
+    locale: str
+    body: str
+    default_body: str
+    placeholders: list[str]
+    required: list[str]
+    edited: bool
+    updated_at: str | None
+    updated_by: str | None
+
+
+class MessageTemplateList(TypedDict):
+    """Every customer message in every locale."""
+
+    items: list[MessageTemplateOut]
+    max_length: int

@@ -6,7 +6,10 @@ with the customer at once, set off and start inside it; the late ones agree it o
 reminder (or the breach) and arrive after the window has closed; now and then the customer is
 not home and the job is suspended until a moment when it resumes by itself. Jobs are completed
 with a photo and the code the customer was sent by SMS (read from the demo's SMS file) — now
-and then without it, which flags them for a follow-up call.
+and then without it, which flags them for a follow-up call. Afterwards most customers rate the
+job through their tracking link (the token read from the order's ``tracking_url``, as the
+admin sees it): mostly four or five stars, now and then one or two, which asks a manager to
+call them back.
 """
 
 from __future__ import annotations
@@ -82,6 +85,18 @@ def service_code_for(sms_file: Path, order_id: str) -> str | None:
         if found:
             return found.group(1)
     return None
+
+
+RATED_SHARE = 0.7
+RATINGS: list[tuple[int, str | None]] = [
+    (5, "师傅很专业，准时上门"),
+    (5, None),
+    (4, "安装不错，稍微晚到了一点"),
+    (3, None),
+    (2, "安装后没有清理现场"),
+    (1, "迟到两小时，也没有提前联系"),
+]
+RATING_WEIGHTS = [40, 20, 20, 8, 7, 5]
 
 
 class Simulation(threading.Thread):
@@ -251,6 +266,21 @@ class Simulation(threading.Thread):
             status=reply.status,
             with_code=code is not None,
         )
+        if reply.ok and self.rng.random() < RATED_SHARE:
+            self._at(self.rng.uniform(3, 12), lambda: self._rate(order_id))
+
+    def _rate(self, order_id: str) -> None:
+        """The customer opens the link from their SMS and rates the job."""
+        order = self._http.get(f"/api/v1/orders/{order_id}", self._headers["admin"])
+        link = order.body.get("tracking_url") if order.ok else None
+        if not link:
+            return
+        stars, comment = self.rng.choices(RATINGS, weights=RATING_WEIGHTS)[0]
+        token = str(link).rsplit("/", 1)[1]
+        reply = self._http.post(
+            f"/api/v1/track/{token}/rating", {}, {"stars": stars, "comment": comment}
+        )
+        log.info("demo rating", order=order_id, stars=stars, status=reply.status)
 
     def _post(self, sim: SimulatedInstaller, path: str) -> bool:
         return self._http.post(path, self._headers[sim.id]).ok

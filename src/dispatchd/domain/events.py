@@ -52,6 +52,8 @@ class EventName(StrEnum):
     PROMISE_PENALIZED = "promise.penalized"
     PROMISE_BREACHED = "promise.breached"
     PROMISE_KEPT = "promise.kept"
+    ORDER_RATED = "order.rated"
+    ORDER_RESCHEDULE_REQUESTED = "order.reschedule_requested"
 
 
 class Addressed(TypedDict):
@@ -261,6 +263,24 @@ class OnTheWay(OrderEvent):
     """The installer set off to the customer."""
 
     name = EventName.ORDER_ON_THE_WAY
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderRated(OrderEvent):
+    """The customer rated the finished job; ``installer_id`` is the installer rated."""
+
+    name = EventName.ORDER_RATED
+    stars: int
+    comment: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RescheduleRequested(OrderEvent):
+    """The customer asked to move the appointment; the installer's phone is told."""
+
+    name = EventName.ORDER_RESCHEDULE_REQUESTED
+    reason: str
+    preferred_start: datetime | None
 
 
 @dataclass(frozen=True, kw_only=True)

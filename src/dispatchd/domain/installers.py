@@ -33,8 +33,9 @@ class Installer:
         """Whether the installer is responsible for the zone."""
         return zone_id in self.zone_ids
 
-    def as_candidate(self, active_jobs: int) -> Candidate:
-        """The installer as the assignment rules weigh them, with their current workload."""
+    def as_candidate(self, active_jobs: int, rating: float | None = None) -> Candidate:
+        """The installer as the assignment rules weigh them, with their current workload and
+        the average of their customers' ratings (None before the first)."""
         return Candidate(
             installer_id=self.id,
             on_duty=self.on_duty,
@@ -43,4 +44,5 @@ class Installer:
             capacity=self.capacity,
             skills=frozenset(self.skills),
             location=self.location,
+            rating=rating,
         )

@@ -36,6 +36,7 @@ from dispatchd.domain.events import (
     OrderEvent,
     OrderFlagged,
     OrderHandedBack,
+    OrderRated,
     OrderReassigned,
     OrderResumed,
     OrderStarted,
@@ -45,11 +46,13 @@ from dispatchd.domain.events import (
     PromisePenalized,
     PromiseReminded,
     PromiseStepRan,
+    RescheduleRequested,
 )
 from dispatchd.domain.geo import Point
 from dispatchd.domain.holds import Release, ReleaseKind, SuspendReason, Suspension
 from dispatchd.domain.offers import Offer, OfferStatus, StepTaken
 from dispatchd.domain.promises import Promise, PromiseAction, PromiseKind, PromiseStepTaken
+from dispatchd.domain.ratings import Rating
 from dispatchd.domain.service_code import (
     CODE_DIGITS,
     MAX_WRONG_CODES,
@@ -112,6 +115,9 @@ OPEN_ORDER_STATUSES = frozenset(
     }
 )
 HELD_STATUSES = frozenset({OrderStatus.ACCEPTED, OrderStatus.SUSPENDED, OrderStatus.IN_PROGRESS})
+RESCHEDULABLE = frozenset(
+    {OrderStatus.PENDING, OrderStatus.OFFERED, OrderStatus.ACCEPTED, OrderStatus.SUSPENDED}
+)
 LAPSED_OFFER_STATUSES = frozenset({OfferStatus.DECLINED, OfferStatus.REVOKED})
 MISSING_SERVICE_CODE = "missing_service_code"
 SERVICE_CODE_MISMATCH = "service_code_mismatch"
@@ -192,6 +198,7 @@ class Order:
     suspension: Suspension | None = None
     releases: list[Release] = field(default_factory=list)
     promises: dict[PromiseKind, Promise] = field(default_factory=dict)
+    rating: Rating | None = None
     events: list[OrderEvent] = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
@@ -677,6 +684,45 @@ class Order:
         self.follow_up = FollowUp(outcome, note, now, by)
         self.events.append(
             FollowUpResolved(**self._addressed(now), outcome=outcome, flags=tuple(self.flags))
+        )
+
+    def rate(self, rating: Rating) -> None:
+        """The customer rates the finished job: once, and only once it is completed."""
+        if self.status is not OrderStatus.COMPLETED:
+            raise IllegalTransition(
+                "this job",
+                self.status.value,
+                "rated",
+                "A job can be rated once it is completed.",
+            )
+        if self.rating is not None:
+            raise IllegalTransition("this job", "already rated", "rated", "A job is rated once.")
+        self.rating = rating
+        self.events.append(
+            OrderRated(
+                **self._addressed(rating.at, self.installer_id),
+                stars=rating.stars,
+                comment=rating.comment,
+            )
+        )
+
+    def request_reschedule(
+        self, reason: str, preferred_start: datetime | None, now: datetime
+    ) -> None:
+        """The customer asks to move the visit: possible while the job is not begun or over."""
+        if self.status not in RESCHEDULABLE:
+            raise IllegalTransition(
+                "this job",
+                self.status.value,
+                "rescheduled",
+                "A visit can be moved until the installation starts.",
+            )
+        self.events.append(
+            RescheduleRequested(
+                **self._addressed(now, self.installer_id),
+                reason=reason,
+                preferred_start=preferred_start,
+            )
         )
 
     def cancel(self, now: datetime, reason: str) -> None:

@@ -132,7 +132,11 @@ class OutboxRelay:
             if sealed is None:
                 raise ValueError("the message's secret is gone; it cannot be rendered again")
             values["code"] = self._key.open(sealed)
-        return render(payload.get("template", INSTALLER_COMING), payload["locale"], values)
+        template = payload.get("template", INSTALLER_COMING)
+        locale = payload["locale"]
+        with self._dispatcher.reading() as conn:
+            override = UnitOfWork(conn).message_templates.text(template, locale)
+        return render(template, locale, values, override)
 
     def _record_failure(self, message: OutgoingMessage, now: datetime, error: str) -> None:
         give_up = message.attempts >= self._max_attempts

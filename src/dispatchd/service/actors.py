@@ -45,3 +45,6 @@ class Actor:
 
 
 SYSTEM = Actor(user_id="system", role=Role.ADMIN)
+# The customer acting through their tracking link: no account, sees no zone; the handlers
+# find their order by the link's token alone.
+CUSTOMER = Actor(user_id="customer", role=Role.INTEGRATION, zone_ids=frozenset())

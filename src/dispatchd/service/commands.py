@@ -217,6 +217,33 @@ class BookLedgerEntry(Command):
 
 
 @dataclass(frozen=True)
+class RateOrder(Command):
+    """The customer rates the finished job, identified by their tracking link's token."""
+
+    token: str
+    stars: int
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class RequestReschedule(Command):
+    """The customer asks to move the visit, saying why and perhaps when would suit them."""
+
+    token: str
+    reason: str
+    preferred_start: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SetMessageTemplate(Command):
+    """An admin changes the words of one customer message in one locale."""
+
+    name: str
+    locale: str
+    body: str
+
+
+@dataclass(frozen=True)
 class CancelOrder(Command):
     """Call the job off."""
 

@@ -3,11 +3,19 @@
 Who is coming (S302): the installer's name and phone, and a service code. The code is drawn
 here, hashed onto the order, and sealed into the outbox message with the deployment key; it
 exists in clear only in this function and, later, in the SMS itself. When the arrival window
-is agreed or moved: the window, in the deployment's time zone.
+is agreed or moved: the window, in the deployment's time zone. When the installer sets off:
+the link to see how far they are. When the job is done: the link to rate it.
+
+The phone the customer is given is the installer's, or the office's when the deployment says
+so (``DISPATCHD_CUSTOMER_PHONE_MODE``). A stage's message still waiting when the same stage
+comes again is superseded, so the customer reads only the latest.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from dispatchd.domain.installers import Installer
 from dispatchd.domain.messages import Channel
 from dispatchd.domain.orders import Order
 from dispatchd.domain.service_code import hash_service_code, new_service_code
@@ -16,16 +24,63 @@ from dispatchd.notify.templates import (
     APPOINTMENT_SET,
     INSTALLER_CHANGED,
     INSTALLER_COMING,
+    JOB_COMPLETED,
+    ON_THE_WAY,
     format_window,
 )
 from dispatchd.service.context import Context
 from dispatchd.service.errors import NotFound
 from dispatchd.service.unit_of_work import UnitOfWork
 
+RATING_ANCHOR = "#rate"
+
 
 def tracking_url(ctx: Context, order: Order) -> str:
     """The customer's link to the order's tracking page."""
     return f"{ctx.settings.resolved_public_url()}/t/{order.tracking_token}"
+
+
+def rating_url(ctx: Context, order: Order) -> str:
+    """The tracking page opened at its rating form."""
+    return tracking_url(ctx, order) + RATING_ANCHOR
+
+
+def who_values(ctx: Context, order: Order, installer: Installer | None) -> dict[str, str]:
+    """The values every customer message may use: the product, who comes, whom to call."""
+    return {
+        "product": order.product,
+        "installer_name": installer.name if installer else "",
+        "installer_phone": (
+            ctx.settings.customer_facing_phone(installer.phone) if installer else ""
+        ),
+        "tracking_url": tracking_url(ctx, order),
+    }
+
+
+def _queue(
+    uow: UnitOfWork, order: Order, ctx: Context, template: str, values: dict[str, str]
+) -> int:
+    payload: dict[str, Any] = {
+        "template": template,
+        "locale": ctx.settings.locale,
+        "values": values,
+    }
+    return uow.outbox.enqueue(Channel.SMS, order.customer.phone, payload, order.id, ctx.now)
+
+
+def tell_customer_on_the_way(uow: UnitOfWork, order: Order, ctx: Context) -> None:
+    """The installer has set off: who is coming and the link that shows how far they are."""
+    installer = uow.installers.get(order.installer_id) if order.installer_id else None
+    uow.outbox.supersede(order.id, (ON_THE_WAY,))
+    _queue(uow, order, ctx, ON_THE_WAY, who_values(ctx, order, installer))
+
+
+def tell_customer_job_done(uow: UnitOfWork, order: Order, ctx: Context) -> None:
+    """The job is completed: thanks, and the link to rate it."""
+    installer = uow.installers.get(order.installer_id) if order.installer_id else None
+    values = {**who_values(ctx, order, installer), "rating_url": rating_url(ctx, order)}
+    uow.outbox.supersede(order.id, (ON_THE_WAY,))
+    _queue(uow, order, ctx, JOB_COMPLETED, values)
 
 
 def tell_customer_who_is_coming(
@@ -47,12 +102,7 @@ def tell_customer_who_is_coming(
             {
                 "template": INSTALLER_CHANGED,
                 "locale": ctx.settings.locale,
-                "values": {
-                    "product": order.product,
-                    "installer_name": installer.name,
-                    "installer_phone": installer.phone,
-                    "tracking_url": tracking_url(ctx, order),
-                },
+                "values": who_values(ctx, order, installer),
             },
             order.id,
             ctx.now,
@@ -65,12 +115,7 @@ def tell_customer_who_is_coming(
         {
             "template": INSTALLER_COMING,
             "locale": ctx.settings.locale,
-            "values": {
-                "product": order.product,
-                "installer_name": installer.name,
-                "installer_phone": installer.phone,
-                "tracking_url": tracking_url(ctx, order),
-            },
+            "values": who_values(ctx, order, installer),
             "sealed": ctx.key.seal(code),
         },
         order.id,
@@ -93,22 +138,8 @@ def tell_customer_the_window(
     locale = ctx.settings.locale
     template = APPOINTMENT_SET if reason is None else APPOINTMENT_MOVED
     uow.outbox.supersede(order.id, (APPOINTMENT_SET, APPOINTMENT_MOVED))
-    uow.outbox.enqueue(
-        Channel.SMS,
-        order.customer.phone,
-        {
-            "template": template,
-            "locale": locale,
-            "values": {
-                "product": order.product,
-                "installer_name": installer.name if installer else "",
-                "window": format_window(
-                    appointment.window_start, appointment.window_end, ctx.settings.zone, locale
-                ),
-                "reason": reason or "",
-                "tracking_url": tracking_url(ctx, order),
-            },
-        },
-        order.id,
-        ctx.now,
+    window = format_window(
+        appointment.window_start, appointment.window_end, ctx.settings.zone, locale
     )
+    values = {**who_values(ctx, order, installer), "window": window, "reason": reason or ""}
+    _queue(uow, order, ctx, template, values)

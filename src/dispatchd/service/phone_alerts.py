@@ -27,6 +27,7 @@ PUSHED_EVENTS = {
     EventName.ORDER_REASSIGNED: "reassigned",
     EventName.PROMISE_REMINDED: "promise_reminder",
     EventName.PROMISE_PENALIZED: "promise_penalty",
+    EventName.ORDER_RESCHEDULE_REQUESTED: "reschedule_requested",
 }
 _SUBSCRIBED = (
     select(t.push_subscriptions.c.installer_id)

@@ -31,6 +31,7 @@ from dispatchd.domain.events import (
     PromiseKept,
     PromisePenalized,
     PromiseReminded,
+    RescheduleRequested,
 )
 from dispatchd.domain.ids import new_id
 from dispatchd.domain.ledger import job_fee, late_acceptance_penalty, promise_penalty
@@ -179,6 +180,7 @@ REACTIONS: dict[type[OrderEvent], tuple[Reaction, ...]] = {
     OrderHandedBack: (alert_hand_backs,),
     OrderReassigned: (ring_phones,),
     AppointmentMoved: (settle_reschedule_requests,),
+    RescheduleRequested: (ring_phones,),
     PromiseReminded: (ring_phones,),
     PromisePenalized: (book_promise_penalties, ring_phones),
     PromiseBreached: (alert_breaches,),

@@ -22,6 +22,7 @@ from dispatchd.store.event_log import EventLog, PendingEvents, write_events
 from dispatchd.store.idempotency import IdempotencyRepository
 from dispatchd.store.installers import InstallerRepository
 from dispatchd.store.ledger import Ledger
+from dispatchd.store.message_templates import MessageTemplates
 from dispatchd.store.offer_steps import OfferSteps
 from dispatchd.store.orders import OrderRepository
 from dispatchd.store.outbox import Outbox
@@ -70,6 +71,7 @@ class UnitOfWork:
         self.subscribed_phones: dict[str, bool] = {}
         self.idempotency = IdempotencyRepository(conn)
         self.attempts = AttemptCounters(conn)
+        self.message_templates = MessageTemplates(conn)
 
     def fresh(self) -> UnitOfWork:
         """A unit of work on the same transaction with empty caches.

@@ -22,6 +22,7 @@ from dispatchd.domain.geo import Point
 from dispatchd.domain.installers import Installer
 from dispatchd.domain.offers import ACTIVE_OFFER_STATUSES
 from dispatchd.domain.orders import HELD_STATUSES
+from dispatchd.domain.ratings import RatingSummary
 from dispatchd.store import tables as t
 from dispatchd.store.sql import AdvisoryLock, advisory_xact_lock
 
@@ -50,6 +51,18 @@ _WORKLOAD = union_all(
         t.orders.c.status.in_(BUSY_ORDER_STATUSES),
     )
     .group_by(t.orders.c.installer_id),
+)
+_RATINGS = (
+    select(
+        t.orders.c.installer_id,
+        func.avg(t.orders.c.rating_stars),
+        func.count(t.orders.c.rating_stars),
+    )
+    .where(
+        t.orders.c.installer_id.in_(bindparam("ids", expanding=True)),
+        t.orders.c.rating_stars.is_not(None),
+    )
+    .group_by(t.orders.c.installer_id)
 )
 _SET_LOCATION = (
     update(t.installers)
@@ -163,7 +176,12 @@ class InstallerRepository:
         """These installers' work-state as stored now, in the order given."""
         records = {record.id: record for record in self.by_ids(installer_ids)}
         workload = self.active_jobs(records)
-        return [records[i].as_candidate(workload[i]) for i in installer_ids if i in records]
+        ratings = self.average_ratings(records)
+        return [
+            records[i].as_candidate(workload[i], ratings.get(i))
+            for i in installer_ids
+            if i in records
+        ]
 
     def active_jobs(self, installer_ids: Iterable[str]) -> dict[str, int]:
         """Workload per installer: offers waiting for them plus jobs accepted or in progress."""
@@ -174,6 +192,20 @@ class InstallerRepository:
         for installer_id, n in self._conn.execute(_WORKLOAD, {"ids": ids}):
             counts[installer_id] += n
         return counts
+
+    def ratings(self, installer_ids: Iterable[str]) -> dict[str, RatingSummary]:
+        """Each rated installer's customers' ratings: average and count (unrated: absent)."""
+        ids = list(installer_ids)
+        if not ids:
+            return {}
+        return {
+            installer_id: RatingSummary(float(average), int(count))
+            for installer_id, average, count in self._conn.execute(_RATINGS, {"ids": ids})
+        }
+
+    def average_ratings(self, installer_ids: Iterable[str]) -> dict[str, float]:
+        """The average rating of each rated installer, as the ranking weighs it."""
+        return {key: summary.average for key, summary in self.ratings(installer_ids).items()}
 
     def recount_under_lock(self, installer_id: str) -> int | None:
         """The installer's workload, counted again while no one else may offer them a job.
@@ -205,8 +237,12 @@ class InstallerRepository:
     def candidates(self, zone_ids: Iterable[str]) -> list[Candidate]:
         """On-duty installers serving any of these zones, with their current workload."""
         records = self.find(zone_ids=zone_ids, on_duty=True)
-        workload = self.active_jobs(record.id for record in records)
-        return [record.as_candidate(workload[record.id]) for record in records]
+        ids = [record.id for record in records]
+        workload = self.active_jobs(ids)
+        ratings = self.average_ratings(ids)
+        return [
+            record.as_candidate(workload[record.id], ratings.get(record.id)) for record in records
+        ]
 
     def _link_zones(self, installer_id: str, zone_ids: Iterable[str]) -> None:
         rows = [{"installer_id": installer_id, "zone_id": z} for z in dict.fromkeys(zone_ids)]

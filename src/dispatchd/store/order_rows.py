@@ -21,6 +21,7 @@ from dispatchd.domain.holds import Release, ReleaseKind, SuspendReason, Suspensi
 from dispatchd.domain.offers import Offer, OfferStatus
 from dispatchd.domain.orders import Customer, FollowUp, Order, OrderStatus
 from dispatchd.domain.promises import Promise, PromiseKind, PromiseLadder
+from dispatchd.domain.ratings import Rating
 from dispatchd.domain.timefmt import parse_rfc3339, rfc3339
 from dispatchd.wire.policy import (
     ladder_from_json,
@@ -67,6 +68,7 @@ def order_from_row(row: RowMapping, offers: list[Offer], promises: Iterable[Prom
         suspension=_suspension_from_json(row["suspension"]),
         releases=[_release_from_json(item) for item in row["releases"] or []],
         promises={promise.kind: promise for promise in promises},
+        rating=_rating_from_row(row),
     )
 
 
@@ -112,7 +114,16 @@ def order_row(order: Order) -> dict[str, Any]:
         "on_the_way_at": order.on_the_way_at,
         "suspension": _suspension_json(order.suspension),
         "releases": [_release_json(release) for release in order.releases],
+        "rating_stars": order.rating.stars if order.rating else None,
+        "rating_comment": order.rating.comment if order.rating else None,
+        "rated_at": order.rating.at if order.rating else None,
     }
+
+
+def _rating_from_row(row: RowMapping) -> Rating | None:
+    if row["rating_stars"] is None:
+        return None
+    return Rating(row["rating_stars"], row["rating_comment"], row["rated_at"])
 
 
 def _follow_up_json(follow_up: FollowUp | None) -> dict[str, Any] | None:

@@ -112,6 +112,13 @@ class OrderRepository:
         order_id = self._conn.execute(_ORDER_OF_OFFER, {"id": offer_id}).scalar()
         return None if order_id is None else self.get(order_id)
 
+    def get_by_tracking_token(self, token: str, for_update: bool = True) -> Order | None:
+        """The order a customer's tracking link points at (locked unless only read)."""
+        order_id = self._conn.execute(
+            select(t.orders.c.id).where(t.orders.c.tracking_token == token)
+        ).scalar()
+        return None if order_id is None else self.get(order_id, for_update)
+
     def get_many(self, order_ids: list[str]) -> dict[str, Order]:
         """These orders, locked, with their offers and promises: a few queries for a batch."""
         missing = sorted(set(order_ids) - set(self.seen))

@@ -151,6 +151,9 @@ orders = Table(
     Column("on_the_way_at", UtcTime),
     Column("suspension", JSON),
     Column("releases", JSON, nullable=False, default=list),
+    Column("rating_stars", Integer),
+    Column("rating_comment", Text),
+    Column("rated_at", UtcTime),
     Index("ix_orders_created", "created_at", "id"),
     Index("ix_orders_status_created", "status", "created_at"),
     Index("ix_orders_zone_created", "zone_id", "created_at"),
@@ -315,4 +318,16 @@ attempt_counters = Table(
     Column("window_start", UtcTime, primary_key=True),
     Column("window_end", UtcTime, nullable=False, index=True),
     Column("hits", Integer, nullable=False),
+)
+
+# The customer messages' words as an admin edited them, per (template, locale); a template
+# without a row here is sent in the words the code ships (notify/templates.py).
+message_templates = Table(
+    "message_templates",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("locale", String(16), primary_key=True),
+    Column("body", Text, nullable=False),
+    Column("updated_at", UtcTime, nullable=False),
+    Column("updated_by", String(64), nullable=False),
 )

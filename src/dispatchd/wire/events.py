@@ -151,6 +151,16 @@ def _on_the_way(event: e.OnTheWay) -> dict[str, Any]:
 
 
 @event_data.register
+def _rated(event: e.OrderRated) -> dict[str, Any]:
+    return {"stars": event.stars, "comment": event.comment}
+
+
+@event_data.register
+def _reschedule_requested(event: e.RescheduleRequested) -> dict[str, Any]:
+    return {"reason": event.reason, "preferred_start": rfc3339_or_none(event.preferred_start)}
+
+
+@event_data.register
 def _suspended(event: e.OrderSuspended) -> dict[str, Any]:
     return {
         "reason": event.reason,

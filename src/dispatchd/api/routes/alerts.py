@@ -20,6 +20,9 @@ AlertTypeName = Literal[
     "needs_dispatcher",
     "no_eligible_installer",
     "follow_up_required",
+    "promise_breached",
+    "job_handed_back",
+    "reschedule_requested",
     "message_undelivered",
 ]
 

@@ -38,8 +38,10 @@ def list_candidates(
         zones = sorted(actor.zone_ids) if actor.zone_ids is not None else None
         records = {record.id: record for record in uow.installers.find(zone_ids=zones)}
         workload = uow.installers.active_jobs(records)
+        ratings = uow.installers.average_ratings(records)
         _, policy = current_policy(uow)
-    ranked = rank(needs, (r.as_candidate(workload[r.id]) for r in records.values()), policy.ranking)
+    candidates = (r.as_candidate(workload[r.id], ratings.get(r.id)) for r in records.values())
+    ranked = rank(needs, candidates, policy.ranking)
     items = [
         candidate_view(records[entry.installer_id], entry, needs.zone_ids)
         for entry in ranked[:limit]

@@ -30,11 +30,12 @@ router = APIRouter(tags=["installers"])
 
 
 def installer_views(uow: UnitOfWork, records: list[Installer]) -> list[InstallerOut]:
-    """Installers with workload and balance, counted in two queries for the whole list."""
+    """Installers with workload, balance and rating, counted in three queries for the list."""
     ids = [record.id for record in records]
     workload = uow.installers.active_jobs(ids)
     balances = uow.installers.balances(ids)
-    return [installer_view(r, workload[r.id], balances[r.id]) for r in records]
+    ratings = uow.installers.ratings(ids)
+    return [installer_view(r, workload[r.id], balances[r.id], ratings.get(r.id)) for r in records]
 
 
 def as_installer(status_code: int = 200) -> Renderer:

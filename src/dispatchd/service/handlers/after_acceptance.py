@@ -12,7 +12,7 @@ from dispatchd.domain.orders import Order, OrderStatus
 from dispatchd.service.actors import Actor
 from dispatchd.service.commands import HandBack, ResumeOrder, SetAppointment, SetOff, SuspendOrder
 from dispatchd.service.context import Context
-from dispatchd.service.customer_notice import tell_customer_the_window
+from dispatchd.service.customer_notice import tell_customer_on_the_way, tell_customer_the_window
 from dispatchd.service.errors import NotFound
 from dispatchd.service.handlers.orders import visible_order
 from dispatchd.service.offering import current_policy, dispatch, offer_waiting_orders_to_freed
@@ -30,10 +30,15 @@ def set_appointment(cmd: SetAppointment, uow: UnitOfWork, ctx: Context) -> Order
 
 
 def set_off(cmd: SetOff, uow: UnitOfWork, ctx: Context) -> Order:
-    """The installer is on the way: the customer's page shows how far they are."""
+    """The installer is on the way: the customer's page shows how far they are, and the
+    customer gets an SMS with the link (once per installer: setting off again says nothing
+    new)."""
     order = held_by_caller(uow, ctx.actor, cmd.order_id)
+    first = order.on_the_way_at is None
     order.set_off(ctx.now)
     uow.orders.save(order)
+    if first:
+        tell_customer_on_the_way(uow, order, ctx)
     return order
 
 

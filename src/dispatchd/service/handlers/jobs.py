@@ -1,4 +1,5 @@
-"""The job itself: start, completion with proof, and the manager's follow-up call."""
+"""The job itself: start, completion with proof (the customer is thanked and asked to rate
+it), and the manager's follow-up call."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from dispatchd.service.actors import Actor
 from dispatchd.service.alerting import raise_alert
 from dispatchd.service.commands import CompleteJob, ResolveFollowUp, StartJob
 from dispatchd.service.context import Context
+from dispatchd.service.customer_notice import tell_customer_job_done
 from dispatchd.service.errors import NotFound
 from dispatchd.service.handlers.orders import may_see_order, visible_order
 from dispatchd.service.offering import current_policy, offer_waiting_orders_to_freed
@@ -52,6 +54,7 @@ def complete_job(cmd: CompleteJob, uow: UnitOfWork, ctx: Context) -> Order | Ser
         CompletionProof(cmd.photo.key, cmd.photo.taken_at, cmd.notes, code_confirmed=confirmed),
     )
     uow.orders.save(order)
+    tell_customer_job_done(uow, order, ctx)
     if flag is not None:
         raise_alert(uow, AlertType.FOLLOW_UP_REQUIRED, order, ctx, detail=flag)
     offer_waiting_orders_to_freed(uow, order.installer_id or "", ctx)

@@ -3,11 +3,14 @@
 
 import { post } from "/web/api.js";
 import { h, replace } from "/web/dom.js";
-import { shortTime } from "/web/format.js";
+import { dateTime, shortTime } from "/web/format.js";
 import { keepFocus } from "/web/focus.js";
 import { has, t } from "/web/i18n.js";
 import { toast } from "/web/toast.js";
 import { changed, installerName, store } from "./store.js";
+
+// The server's detail of a low-rating follow-up when the customer left no comment.
+const RATING_WITHOUT_COMMENT = "rating";
 
 export function renderAlerts() {
   const alerts = [...store.alerts.values()].sort((a, b) => b.at.localeCompare(a.at));
@@ -70,8 +73,27 @@ export function alertFromEvent(data) {
 }
 
 /** Alert details are machine words (a flag, a promise) or a sentence: translate what can be. */
-function describeDetail({ type, detail }) {
+function describeDetail({ type, detail, order_id }) {
   if (type === "promise_breached" && has(`promise_${detail}`)) return t("alert_detail_promise", { promise: t(`promise_${detail}`) });
   if (type === "job_handed_back") return t("alert_detail_reason", { reason: detail });
-  return has(`flag_${detail}`) ? t(`flag_${detail}`) : detail;
+  if (has(`flag_${detail}`)) return t(`flag_${detail}`);
+  if (type === "follow_up_required") return lowRating(order_id, detail);
+  if (type === "reschedule_requested") return rescheduleWish(detail);
+  return detail;
+}
+
+/** A follow-up call asked for by one or two stars: the stars (from the order) and the words. */
+function lowRating(orderId, detail) {
+  const stars = store.orders.get(orderId)?.rating?.stars;
+  const comment = detail === RATING_WITHOUT_COMMENT ? "" : detail;
+  if (stars && comment) return t("alert_detail_low_rating", { stars, comment });
+  if (stars) return t("alert_detail_low_rating_stars", { stars });
+  return comment ? t("alert_detail_low_rating_comment", { comment }) : t("alert_detail_low_rating_plain");
+}
+
+/** "the reason (prefers 2026-12-03T06:00:00Z)" as the server writes it: the reason, then the wish in local time. */
+function rescheduleWish(detail) {
+  const wish = /^([\s\S]*) \(prefers (\S+)\)$/.exec(detail);
+  if (!wish) return t("alert_detail_reason", { reason: detail });
+  return `${t("alert_detail_reason", { reason: wish[1] })} · ${t("alert_detail_prefers", { time: dateTime(wish[2]) })}`;
 }

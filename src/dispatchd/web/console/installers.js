@@ -3,7 +3,7 @@
 import { get, patch } from "/web/api.js";
 import { h, replace } from "/web/dom.js";
 import { dateTime, money } from "/web/format.js";
-import { t } from "/web/i18n.js";
+import { language, t } from "/web/i18n.js";
 import { toast } from "/web/toast.js";
 import { installerState } from "./map.js";
 import { loadInstallers, store, zoneName } from "./store.js";
@@ -30,7 +30,7 @@ export function renderInstallers(view, selectedId) {
             h(
               "tr",
               {},
-              [t("name"), t("zones"), t("duty"), t("load"), t("balance"), t("last_seen"), ""].map((c) =>
+              [t("name"), t("zones"), t("duty"), t("load"), t("rating_col"), t("balance"), t("last_seen"), ""].map((c) =>
                 h("th", { scope: "col" }, c),
               ),
             ),
@@ -63,6 +63,7 @@ function row(installer, selected) {
       ),
       h("span.small", {}, ` ${installer.active_jobs}/${installer.capacity}`),
     ),
+    h("td.rating", {}, ratingText(installer)),
     h("td", { class: installer.balance < 0 ? "negative" : "" }, money(installer.balance)),
     h("td.small", {}, installer.location ? dateTime(installer.location.at) : t("never")),
     h(
@@ -74,6 +75,19 @@ function row(installer, selected) {
         installer.on_duty ? t("set_off_duty") : t("set_on_duty"),
       ),
     ),
+  );
+}
+
+/** "★ 4.5 (12)" with the whole sentence for a screen reader; "–" before the first rating. */
+export function ratingText(installer) {
+  const rating = installer.rating;
+  if (!rating || !rating.count) return h("span.muted", {}, "–");
+  const average = new Intl.NumberFormat(language(), { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(rating.average);
+  return h(
+    "span.installer-rating",
+    {},
+    h("span", { "aria-hidden": "true" }, `★ ${average} (${rating.count})`),
+    h("span.visually-hidden", {}, t("rating_average", { average, count: rating.count })),
   );
 }
 
@@ -99,6 +113,7 @@ async function fillLedger(box, installer) {
     replace(
       box,
       h("h2", {}, t("ledger_of", { name: installer.name })),
+      h("p.rating", {}, `${t("rating_col")}: `, ratingText(installer)),
       h("p", {}, `${t("balance")}: `, h(`strong.${ledger.balance < 0 ? "negative" : "positive"}`, {}, money(ledger.balance))),
       ledger.items.length
         ? h(

@@ -33,7 +33,7 @@ export function renderOrderDetail(view, orderId) {
     h(
       "div.detail",
       {},
-      h("div.detail-main", {}, facts(order), afterAcceptance(order), proof(order), assignment(order), cancelBox(order)),
+      h("div.detail-main", {}, facts(order), afterAcceptance(order), proof(order), customerRating(order), assignment(order), cancelBox(order)),
       h("div.detail-side", {}, timeline(order), offersTable(order), ledgerBox(order)),
     ),
   );
@@ -64,6 +64,30 @@ function facts(order) {
           h("a.tracking", { href: order.tracking_url, target: "_blank", rel: "noopener" }, t("tracking_link")),
         )
       : null,
+  );
+}
+
+/** What the customer said of the finished job through the tracking link: stars and words. */
+function customerRating(order) {
+  if (order.status !== "completed" && !order.rating) return null;
+  const rating = order.rating;
+  return h(
+    "section.card.rating",
+    { "aria-labelledby": "rating-title" },
+    h("h2", { id: "rating-title" }, t("rating_title")),
+    rating
+      ? [
+          h(
+            `p.stars.stars-${rating.stars}`,
+            {},
+            h("span.glyphs", { "aria-hidden": "true" }, "★".repeat(rating.stars) + "☆".repeat(5 - rating.stars)),
+            " ",
+            h("span.stars-text", {}, t("rating_stars", { n: rating.stars })),
+          ),
+          rating.comment ? h("blockquote.comment", {}, rating.comment) : null,
+          h("p.muted.small", {}, h("time", { datetime: rating.at }, dateTime(rating.at))),
+        ]
+      : h("p.muted", {}, t("rating_none")),
   );
 }
 

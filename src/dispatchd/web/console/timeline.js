@@ -20,9 +20,11 @@ export function describeEvent(event) {
     hold: data.reason && has(`hold_${data.reason}`) ? t(`hold_${data.reason}`) : data.reason || "",
     status: data.status ? t(`status_${data.status}`) : "",
     step: data.step != null ? data.step + 1 : "",
+    stars: data.stars ?? "",
   };
   const key = `ev_${event.event.replace(/\./g, "_")}`;
   let text = t(key, params);
+  if (event.event === "order.rated" && data.comment) text += ` — “${data.comment}”`;
   if (event.event === "order.suspended") {
     if (data.note) text += ` — ${data.note}`;
     text += data.until ? ` ${t("ev_until", { time: dateTime(data.until) })}` : "";

@@ -31,6 +31,8 @@ export const EVENT_NAMES = [
   "promise.penalized",
   "promise.breached",
   "promise.kept",
+  "order.rated",
+  "order.reschedule_requested",
 ];
 
 export class LiveEvents {
