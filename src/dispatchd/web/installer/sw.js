@@ -80,6 +80,9 @@ const WORDS = {
     withdrawn: "Offer withdrawn",
     cancelled: "Job cancelled",
     reschedule_requested: "The customer asks to move the visit",
+    reassigned: "A job was taken from you",
+    promise_reminder: "Reminder: a promise to your customer is due",
+    promise_penalty: "Penalty booked: a promise to your customer was not kept",
     open: "Open the app to answer.",
     penalty_amount: "A penalty of {amount} was booked.",
     revoked_body: "It was not answered in time and goes to another installer.",
@@ -92,6 +95,9 @@ const WORDS = {
     withdrawn: "派单已收回",
     cancelled: "工单已取消",
     reschedule_requested: "客户请求更改上门时间",
+    reassigned: "工单已改派他人",
+    promise_reminder: "提醒：对客户的承诺即将到期",
+    promise_penalty: "已扣款：未按承诺完成",
     open: "打开应用进行答复。",
     penalty_amount: "已扣款 {amount}。",
     revoked_body: "超时未答复，工单将派给其他师傅。",
@@ -102,6 +108,8 @@ const VIBRATE = {
   new_offer: [300, 150, 300, 150, 300],
   reminder: [500, 150, 500, 150, 500],
   penalty: [800, 120, 800, 120, 800, 120, 1200],
+  promise_reminder: [500, 150, 500, 150, 500],
+  promise_penalty: [800, 120, 800, 120, 800, 120, 1200],
 };
 
 self.addEventListener("push", (event) => {
@@ -114,7 +122,7 @@ self.addEventListener("push", (event) => {
   const words = (self.navigator.language || "zh").toLowerCase().startsWith("zh") ? WORDS.zh : WORDS.en;
   const kind = data.kind || "new_offer";
   const amount = data.amount ? (Number(data.amount) / 100).toFixed(2) : "";
-  const lines = [data.address, kind === "penalty" && amount ? words.penalty_amount.replace("{amount}", amount) : null];
+  const lines = [data.address, (kind === "penalty" || kind === "promise_penalty") && amount ? words.penalty_amount.replace("{amount}", amount) : null];
   if (kind === "revoked") lines.push(words.revoked_body);
   else if (data.insistent) lines.push(words.open);
   event.waitUntil(
