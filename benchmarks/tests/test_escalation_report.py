@@ -330,3 +330,25 @@ def test_results_keys_belong_to_the_workload_that_measures_them() -> None:
     assert workload_of("sse_1000_streams") == "sse"
     assert workload_of("location_updates") == "locations"
     assert workload_of("something_else") is None
+
+
+def test_the_bounds_quote_the_bare_loop_and_the_probe_of_the_run_that_measured_the_figure() -> None:
+    results = _results()
+    results.put("location_updates", "service_sqlite_1_callers", _locations())
+    results.meta["carried"] = [
+        {"workloads": ["locations"], "host_before": {"fsync_commits_per_s": 5_347.0}}
+    ]
+    add_ratios(results)
+    text = render(results, None, None)
+    assert "kept up, so 9,500/s (95% of the bare loop's 10,000/s at the same rate) is the" in text
+    assert "this run's fsync probe allowed 5,347/s" in text
+
+
+def _locations() -> dict[str, Any]:
+    return {
+        "callers": 1,
+        "updates_per_s": 1_000.0,
+        "latency_p50_ms": 0.9,
+        "latency_p99_ms": 1.8,
+        "errors": 0,
+    }
