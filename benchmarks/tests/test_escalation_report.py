@@ -5,9 +5,11 @@ Nothing here measures time: the search runs against a fake measurement and a fak
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dispatchd_bench.carry import carry_over, workload_of
+from dispatchd_bench.escalation import _full_rate_throughput
 from dispatchd_bench.highest_rate import Trial, kept_up, next_rate, search
 from dispatchd_bench.markdown import render
 from dispatchd_bench.peers import PeerEnvironment
@@ -352,3 +354,32 @@ def _locations() -> dict[str, Any]:
         "latency_p99_ms": 1.8,
         "errors": 0,
     }
+
+
+def test_an_engine_started_late_by_its_seed_is_counted_only_while_it_ran() -> None:
+    first_due = datetime(2026, 1, 1, tzinfo=UTC)
+    commits = [(first_due + timedelta(seconds=s), 1_000) for s in (3.0, 4.5, 6.0)]
+    late = first_due + timedelta(seconds=4)
+    assert _full_rate_throughput(commits, first_due, 7.0, -1.0, late) == 2_000 / 3
+    after_the_window = first_due + timedelta(seconds=20)
+    assert _full_rate_throughput(commits, first_due, 7.0, -1.0, after_the_window) == -1.0
+
+
+def test_a_run_whose_seed_overran_its_lead_says_so_beside_its_figures() -> None:
+    results = _results()
+    top = results.workloads["escalation_20000_per_s"]["dispatchd_sqlite"]
+    top.update(slack_before_first_due_s=-20.0, seeded_in_s=40.7, window_s=5.0, ramp_s=2.0)
+    text = render(results, None, None)
+    assert "dispatchd on SQLite started 20.0 s after the first step was due" in text
+    assert "this was a backlog, not a paced rate" in text
+
+
+def test_the_machine_notes_name_the_busiest_moment_between_steps() -> None:
+    results = _results()
+    results.meta["steps"] = [
+        {"step": "escalation 2,000/s · pgqueuer", "took_s": 19.1, "loadavg_1m_after": 3.1},
+        {"step": "escalation 20,000/s · dispatchd on sqlite", "loadavg_1m_after": 10.97},
+        {"step": "an older run's step", "took_s": 1.0},
+    ]
+    text = render(results, None, None)
+    assert "Highest 1-minute load after a step: 10.97 (after escalation 20,000/s" in text

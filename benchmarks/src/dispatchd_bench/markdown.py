@@ -361,7 +361,30 @@ def _limit_line(results: Results, key: str) -> str:
             if compared
             else "."
         )
-    return "\n\n" + text
+    return "\n\n" + text + _late_starts(results, key)
+
+
+def _late_starts(results: Results, key: str) -> str:
+    """Runs whose seed overran its lead: the engine started after steps were already due."""
+    notes = []
+    for store in DISPATCHD_STORES:
+        f = results.get(key, store)
+        if f is None or (f.get("slack_before_first_due_s") or 0) >= 0:
+            continue
+        late = -f["slack_before_first_due_s"]
+        window = (f.get("window_s") or 0) + (f.get("ramp_s") or 0)
+        counted = (
+            "so its fired/s is over the whole run (the engine started after the full-rate "
+            "window had ended: this was a backlog, not a paced rate)"
+            if late >= window
+            else "so its fired/s counts only the part of the full-rate window the engine ran in"
+        )
+        notes.append(
+            f"dispatchd on {_store(store)} started {late:,.1f} s after the first step was due "
+            f"(seeding took {_seconds(f.get('seeded_in_s'))}, more than its lead), {counted}; "
+            "its lateness includes that wait."
+        )
+    return "".join(f" Note: {note}" for note in notes)
 
 
 def _highest_rate(results: Results) -> str | None:
@@ -812,8 +835,21 @@ def _machine(results: Results) -> str:
         f"{before.get('loadavg_1m')} at the start ({before.get('at')}) and "
         f"{after.get('loadavg_1m')} at the end ({after.get('at')}); SQLite WAL commits with "
         f"fsync (synchronous=FULL): {_num(before.get('fsync_commits_per_s'))}/s and "
-        f"{_num(after.get('fsync_commits_per_s'))}/s."
+        f"{_num(after.get('fsync_commits_per_s'))}/s." + _peak_load(results)
     )
+
+
+def _peak_load(results: Results) -> str:
+    """The busiest moment between the steps, for a run whose start and end looked quiet."""
+    loads = [
+        (step["loadavg_1m_after"], step["step"])
+        for step in results.meta.get("steps") or []
+        if step.get("loadavg_1m_after") is not None
+    ]
+    if not loads:
+        return ""
+    load, label = max(loads)
+    return f" Highest 1-minute load after a step: {load} (after {label})."
 
 
 def _bounds(results: Results) -> str:

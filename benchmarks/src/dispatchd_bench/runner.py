@@ -391,7 +391,11 @@ def run_bench(
                 started = time.monotonic()
                 figures = _take(step)
                 results.meta["steps"].append(
-                    {"step": step.label, "took_s": round(time.monotonic() - started, 1)}
+                    {
+                        "step": step.label,
+                        "took_s": round(time.monotonic() - started, 1),
+                        "loadavg_1m_after": round(os.getloadavg()[0], 2),
+                    }
                 )
             if step.system == "*" and "skipped" not in figures:
                 for system, values in figures.items():
