@@ -7,10 +7,20 @@ reader can tell a figure bounded by the machine from one bounded by dispatchd's 
 
 from __future__ import annotations
 
+from typing import Any
+
 from dispatchd_bench.results import BACKLOG_KEY, Figures, Results, escalation_workloads
 
 #: Share of one core above which a phase counts as bound by its own Python work.
 CPU_BOUND = 0.8
+
+
+def host_before(results: Results, workload: str) -> dict[str, Any]:
+    """The machine probe taken before the run that measured ``workload`` (this or a carried one)."""
+    for source in results.meta.get("carried") or []:
+        if workload in source.get("workloads", []):
+            return source.get("host_before") or {}
+    return results.meta.get("host_before") or {}
 
 
 def _n(value: float) -> str:
@@ -95,11 +105,20 @@ def _backlog_note(f: Figures, store: str) -> str:
     return head + "; the rest of the time it waited for the database (its work and fsync)."
 
 
+def _of_limit(f: Figures) -> str:
+    if f.get("of_bare_loop") is None:
+        return ""
+    return (
+        f" ({f['of_bare_loop']:.0%} of the bare loop's {_n(f['bare_loop_fired_per_s'])}/s at "
+        "the same rate)"
+    )
+
+
 def _escalation_note(f: Figures, rate: int, store: str, fsync: float | None) -> str:
     if f.get("kept_up"):
         return (
-            f"Escalation at {rate:,}/s on {store}: dispatchd kept up, so {_n(f['fired_per_s'])}/s "
-            "is the rate that came due, not a capacity; its lateness (p50 "
+            f"Escalation at {rate:,}/s on {store}: dispatchd kept up, so {_n(f['fired_per_s'])}/s"
+            f"{_of_limit(f)} is the rate that came due, not a capacity; its lateness (p50 "
             f"{f['lateness_p50_s'] * 1000:,.0f} ms) is the engine's wake-up plus one batch "
             "transaction and its commit."
         )
@@ -114,9 +133,9 @@ def _escalation_note(f: Figures, rate: int, store: str, fsync: float | None) -> 
             "executemany), which PostgreSQL runs on the other core beside the load"
         )
     return (
-        f"Escalation at {rate:,}/s on {store}: dispatchd fell behind, so {_n(f['fired_per_s'])}/s "
-        "is the engine's capacity: one engine thread claims up to a batch of due steps and "
-        "runs them as one transaction, so the commit's fsync is shared by the batch"
+        f"Escalation at {rate:,}/s on {store}: dispatchd fell behind, so {_n(f['fired_per_s'])}/s"
+        f"{_of_limit(f)} is the engine's capacity: one engine thread claims up to a batch of "
+        "due steps and runs them as one transaction, so the commit's fsync is shared by the batch"
         f"{commit} and what remains is {remains}. The profile spans the whole phase, seeding "
         "and the idle lead-in included, so its busy-thread average understates the engine's "
         "load while it was behind."
@@ -144,7 +163,7 @@ def _locations(results: Results) -> str | None:
     measured = {s: f for s, f in systems.items() if "skipped" not in f}
     if not measured:
         return None
-    fsync = results.meta.get("host_before", {}).get("fsync_commits_per_s")
+    fsync = host_before(results, "locations").get("fsync_commits_per_s")
     single = measured.get("service_sqlite_1_callers")
     text = (
         "Location updates: each update is its own durable transaction (an acknowledged "

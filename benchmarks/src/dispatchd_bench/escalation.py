@@ -151,7 +151,9 @@ def run_escalation(
         scheduled=total,
         fired=fired,
         duplicates=duplicates,
-        fired_per_s=_full_rate_throughput(commits, first_due, duration, fired / span),
+        fired_per_s=_full_rate_throughput(
+            commits, first_due, duration, fired / span, first_due - timedelta(seconds=slack)
+        ),
         fired_per_s_whole_run=fired / span,
         lateness=summary(lateness + missing),
         lateness_lower_bound=bool(missing),
@@ -181,13 +183,22 @@ def _missing_lateness(
 
 
 def _full_rate_throughput(
-    commits: list[tuple[datetime, int]], first_due: datetime, duration: float, fallback: float
+    commits: list[tuple[datetime, int]],
+    first_due: datetime,
+    duration: float,
+    fallback: float,
+    engine_started: datetime | None = None,
 ) -> float:
-    """Steps committed per second while steps came due at the full rate.
+    """Steps committed per second while steps came due at the full rate and the engine ran.
 
-    Without such a window (a run shorter than the ramp), the whole run's rate stands in.
+    A seed that overran its lead starts the engine late: the part of the full-rate window
+    before it started is left out, since no commit could fall in it. Without such a window
+    (a run shorter than the ramp, or an engine that started after the window), the whole
+    run's rate stands in.
     """
     start = first_due + timedelta(seconds=(STEPS_PER_OFFER - 1) * PERIOD_S)
+    if engine_started is not None:
+        start = max(start, engine_started)
     end = first_due + timedelta(seconds=duration)
     window = (end - start).total_seconds()
     if window <= 0:

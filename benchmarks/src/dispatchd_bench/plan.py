@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dispatchd_bench.peers import PEER_SYSTEMS, REFERENCE_SYSTEM
+from dispatchd_bench.peers import PEER_SYSTEMS
 
 WORKLOADS = ("escalation", "http", "nearest", "locations", "sse", "memory")
 
@@ -26,7 +26,17 @@ class Plan:
     backlog_pending: int
     peer_systems: tuple[str, ...]
     peer_rates: tuple[float, ...]
+    #: Rates at which the bare loop runs beside dispatchd: the machine's limit at each rate.
+    reference_rates: tuple[float, ...]
     peer_grace_s: float
+    #: The search for the highest due rate kept up (``highest_rate.py``): where it starts,
+    #: how many runs it may add to the fixed-rate ones, and the time each search may take.
+    highest_rate_start: float
+    highest_rate_runs: int
+    highest_rate_budget_s: float
+    highest_rate_stores: tuple[str, ...]
+    #: Whether the fastest peer is searched too (its runs are whole peer harness runs).
+    highest_rate_peer: bool
     http_orders: int
     http_concurrency: int
     http_stores: tuple[str, ...]
@@ -48,12 +58,18 @@ class Plan:
 
 FULL = Plan(
     name="full",
-    escalation_rates=(2_000.0, 10_000.0),
+    escalation_rates=(2_000.0, 10_000.0, 20_000.0),
     escalation_window_s=5.0,
     backlog_pending=100_000,
-    peer_systems=(*PEER_SYSTEMS, REFERENCE_SYSTEM),
+    peer_systems=PEER_SYSTEMS,
     peer_rates=(2_000.0, 10_000.0),
+    reference_rates=(2_000.0, 10_000.0, 20_000.0),
     peer_grace_s=60.0,
+    highest_rate_start=2_000.0,
+    highest_rate_runs=5,
+    highest_rate_budget_s=300.0,
+    highest_rate_stores=("sqlite", "postgresql"),
+    highest_rate_peer=True,
     http_orders=3_000,
     http_concurrency=32,
     http_stores=("sqlite", "postgresql"),
@@ -80,7 +96,13 @@ QUICK = Plan(
     backlog_pending=10_000,
     peer_systems=("pgqueuer",),
     peer_rates=(2_000.0,),
+    reference_rates=(),
     peer_grace_s=10.0,
+    highest_rate_start=2_000.0,
+    highest_rate_runs=1,
+    highest_rate_budget_s=30.0,
+    highest_rate_stores=("sqlite",),
+    highest_rate_peer=False,
     http_orders=500,
     http_concurrency=16,
     http_stores=("sqlite",),

@@ -30,8 +30,10 @@ from rich.progress import (
 
 from dispatchd_bench import profiling
 from dispatchd_bench.backlog import run_backlog
+from dispatchd_bench.carry import carry_over, read_earlier
 from dispatchd_bench.city import new_data_dir
 from dispatchd_bench.escalation import PERIOD_S, STEPS_PER_OFFER, run_escalation
+from dispatchd_bench.highest_rate import search, trial_of
 from dispatchd_bench.http_orders import run_http_orders
 from dispatchd_bench.locations import run_locations_http, run_locations_service
 from dispatchd_bench.machine import host_noise, machine_info
@@ -45,15 +47,18 @@ from dispatchd_bench.peers import (
     repository_root,
     run_peer,
 )
-from dispatchd_bench.plan import Plan
+from dispatchd_bench.plan import WORKLOADS, Plan
 from dispatchd_bench.profiling import profiled
-from dispatchd_bench.report import write_report
-from dispatchd_bench.results import BACKLOG_KEY, Results
+from dispatchd_bench.report import JSON_NAME, write_report
+from dispatchd_bench.results import BACKLOG_KEY, HIGHEST_RATE_KEY, Results
 from dispatchd_bench.sse import raise_open_file_limit, run_sse
 from dispatchd_bench.throwaway_pg import server_url, server_version, throwaway_database
 
 #: Seconds of ramp at each end of dispatchd's escalation window (see escalation.py).
 RAMP_S = (STEPS_PER_OFFER - 1) * PERIOD_S
+#: Seconds a peer's search run waits after its window for late tasks: a task still pending
+#: then has missed a 200 ms promise by far, and counts as late until the end anyway.
+PEER_SEARCH_GRACE_S = 15.0
 
 
 @dataclass(frozen=True)
@@ -77,7 +82,7 @@ class Outcome:
 
     def dispatchd_failures(self) -> list[str]:
         """dispatchd's own measurements that could not be taken (peers' are not counted)."""
-        peers = (*PEER_SYSTEMS, REFERENCE_SYSTEM)
+        peers = (*PEER_SYSTEMS, REFERENCE_SYSTEM, "fastest_peer")
         return [
             f"{workload} / {system}: {figures['skipped']}"
             for workload, systems in self.results.workloads.items()
@@ -96,17 +101,71 @@ def _store_url(store: str, label: str) -> Any:
     return throwaway_database(label) if store == "postgresql" else nullcontext(None)
 
 
-def _dispatchd_escalation(rate: float, plan: Plan, store: str) -> dict[str, Any]:
+def _dispatchd_escalation(
+    rate: float, plan: Plan, store: str, profile: bool = True
+) -> dict[str, Any]:
     data_dir = new_data_dir("escalation")
     try:
         label = f"escalation_{int(rate)}_{store}"
-        with _store_url(store, "escalation") as url, profiled(label, os.getpid()):
+        sampled = profiled(label, os.getpid()) if profile else nullcontext()
+        with _store_url(store, "escalation") as url, sampled:
             result = run_escalation(
                 rate, plan.escalation_window_s + RAMP_S, database_url=url, data_dir=data_dir
             )
         return {**result.as_dict(), "window_s": plan.escalation_window_s, "ramp_s": RAMP_S}
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _highest_rate_dispatchd(plan: Plan, store: str, results: Results) -> dict[str, Any]:
+    system = f"dispatchd_{store}"
+    known = [
+        trial_of(rate, figures, measured_here=False)
+        for rate in plan.escalation_rates
+        if (figures := results.get(escalation_key(rate), system)) is not None
+    ]
+    found = search(
+        lambda rate: _dispatchd_escalation(rate, plan, store, profile=False),
+        plan.highest_rate_start,
+        plan.highest_rate_runs,
+        plan.highest_rate_budget_s,
+        known,
+    )
+    return {"store": store, "window_s": plan.escalation_window_s, **found.as_dict()}
+
+
+def _highest_rate_peer(plan: Plan, peers: PeerEnvironment, results: Results) -> dict[str, Any]:
+    fastest = fastest_peer(results, plan.peer_rates)
+    if fastest is None:
+        return {"skipped": "no peer was measured at the fixed rates"}
+    known = [
+        trial_of(rate, figures, measured_here=False)
+        for rate in plan.peer_rates
+        if (figures := results.get(escalation_key(rate), fastest)) is not None
+    ]
+    grace = min(plan.peer_grace_s, PEER_SEARCH_GRACE_S)
+    found = search(
+        lambda rate: run_peer(peers, fastest, rate, plan.escalation_window_s, grace),
+        plan.highest_rate_start,
+        plan.highest_rate_runs,
+        plan.highest_rate_budget_s,
+        known,
+    )
+    return {"peer": fastest, "window_s": plan.escalation_window_s, **found.as_dict()}
+
+
+def fastest_peer(results: Results, rates: Sequence[float]) -> str | None:
+    """The peer that fired the most per second at the highest rate the peers ran at."""
+    for rate in sorted(rates, reverse=True):
+        measured = {
+            system: figures["fired_per_s"]
+            for system in PEER_SYSTEMS
+            if (figures := results.get(escalation_key(rate), system)) is not None
+            and figures.get("fired_per_s") is not None
+        }
+        if measured:
+            return max(measured, key=lambda system: measured[system])
+    return None
 
 
 def _backlog(plan: Plan, store: str) -> dict[str, Any]:
@@ -141,11 +200,17 @@ def _locations_http(plan: Plan, store: str) -> dict[str, Any]:
         )
 
 
-def build_steps(plan: Plan, only: Sequence[str], peers: PeerEnvironment | None) -> list[Step]:
-    """The measurements of this run, in the order they are taken."""
+def build_steps(
+    plan: Plan, only: Sequence[str], peers: PeerEnvironment | None, results: Results
+) -> list[Step]:
+    """The measurements of this run, in the order they are taken.
+
+    ``results`` fills up as the steps run: a later step (the search for the highest rate
+    kept up) reads the figures of earlier ones.
+    """
     steps: list[Step] = []
     if "escalation" in only:
-        steps += _escalation_steps(plan, peers)
+        steps += _escalation_steps(plan, peers, results)
     if "http" in only:
         for store in plan.http_stores:
             steps.append(
@@ -195,7 +260,7 @@ def build_steps(plan: Plan, only: Sequence[str], peers: PeerEnvironment | None) 
     return steps
 
 
-def _escalation_steps(plan: Plan, peers: PeerEnvironment | None) -> list[Step]:
+def _escalation_steps(plan: Plan, peers: PeerEnvironment | None, results: Results) -> list[Step]:
     steps = [
         Step(
             BACKLOG_KEY,
@@ -220,9 +285,12 @@ def _escalation_steps(plan: Plan, peers: PeerEnvironment | None) -> list[Step]:
                     store == "postgresql",
                 )
             )
-        if peers is None or rate not in plan.peer_rates:
+        if peers is None:
             continue
-        for system in plan.peer_systems:
+        systems = plan.peer_systems if rate in plan.peer_rates else ()
+        if rate in plan.reference_rates:
+            systems = (*systems, REFERENCE_SYSTEM)
+        for system in systems:
             steps.append(
                 Step(
                     key,
@@ -233,6 +301,27 @@ def _escalation_steps(plan: Plan, peers: PeerEnvironment | None) -> list[Step]:
                     ),
                 )
             )
+    for store in plan.highest_rate_stores:
+        steps.append(
+            Step(
+                HIGHEST_RATE_KEY,
+                f"dispatchd_{store}",
+                f"highest due rate kept up · dispatchd on {store}",
+                lambda store=store: _highest_rate_dispatchd(  # type: ignore[misc]
+                    plan, store, results
+                ),
+                store == "postgresql",
+            )
+        )
+    if peers is not None and plan.highest_rate_peer:
+        steps.append(
+            Step(
+                HIGHEST_RATE_KEY,
+                "fastest_peer",
+                "highest due rate kept up · the fastest peer",
+                lambda: _highest_rate_peer(plan, peers, results),
+            )
+        )
     return steps
 
 
@@ -292,7 +381,7 @@ def run_bench(
             progress.remove_task(task)
             if peers.problem:
                 results.meta["skipped"]["peers"] = peers.problem
-        steps = build_steps(plan, only, peers)
+        steps = build_steps(plan, only, peers, results)
         overall = progress.add_task("benchmarks", total=len(steps))
         for step in steps:
             progress.update(overall, description=step.label)
@@ -302,7 +391,11 @@ def run_bench(
                 started = time.monotonic()
                 figures = _take(step)
                 results.meta["steps"].append(
-                    {"step": step.label, "took_s": round(time.monotonic() - started, 1)}
+                    {
+                        "step": step.label,
+                        "took_s": round(time.monotonic() - started, 1),
+                        "loadavg_1m_after": round(os.getloadavg()[0], 2),
+                    }
                 )
             if step.system == "*" and "skipped" not in figures:
                 for system, values in figures.items():
@@ -321,6 +414,10 @@ def run_bench(
         "took_s": round(time.monotonic() - began, 1),
         "plan": _plan_summary(plan),
     }
+    if set(only) != set(WORKLOADS):
+        earlier = read_earlier(out_dir / JSON_NAME)
+        if earlier is not None:
+            carry_over(results, earlier, only)
     written, plot_problem = write_report(results, out_dir)
     return Outcome(results, written, plot_problem)
 
