@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     map_tile_attribution: str | None = Field(default=None, max_length=300)
     token_ttl_s: int = Field(default=30 * 24 * 3600, gt=0)
     max_json_bytes: int = Field(default=1024 * 1024, gt=0)
+    max_json_depth: int = Field(default=32, gt=0, le=200)
     max_photo_bytes: int = Field(default=15 * 1024 * 1024, gt=0)
     login_attempts_per_minute: int = Field(default=10, gt=0)
     login_attempts_per_account_per_minute: int = Field(default=20, gt=0)

@@ -25,8 +25,10 @@ def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(
 ) -> None:
     wrong = client.post("/api/v1/auth/token", json={"username": "admin", "password": "nope-nope"})
     unknown = client.post("/api/v1/auth/token", json={"username": "ghost", "password": "nope-nope"})
-    assert wrong.status_code == unknown.status_code == 403
+    assert wrong.status_code == unknown.status_code == 401
     assert wrong.json()["detail"] == unknown.json()["detail"]
+    assert wrong.headers["www-authenticate"] == unknown.headers["www-authenticate"]
+    assert wrong.headers["www-authenticate"].startswith("Bearer")
     assert wrong.headers["content-type"] == "application/problem+json"
 
 
@@ -37,7 +39,7 @@ def test_repeated_failed_logins_are_rate_limited_with_retry_after(client: TestCl
         ).status_code
         for _ in range(11)
     ]
-    assert statuses[:10] == [403] * 10
+    assert statuses[:10] == [401] * 10
     assert statuses[10] == 429
     limited = client.post("/api/v1/auth/token", json={"username": "admin", "password": "x" * 9})
     assert int(limited.headers["retry-after"]) >= 1

@@ -75,7 +75,7 @@ def test_session_logins_are_rate_limited_like_token_logins(client: TestClient) -
         ).status_code
         for _ in range(11)
     ]
-    assert statuses[:10] == [403] * 10
+    assert statuses[:10] == [401] * 10
     assert statuses[10] == 429
 
 

@@ -5,18 +5,20 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 
 from dispatchd import __version__
-from dispatchd.api.limits import BodySizeLimit, CleanUrl
+from dispatchd.api.limits import BodyGuard, CleanUrl, InputLimits
+from dispatchd.api.media_types import require_media_type
 from dispatchd.api.metrics import Metrics, RequestMetrics
-from dispatchd.api.openapi import PROBLEM_RESPONSES, install_openapi
+from dispatchd.api.openapi import install_openapi
 from dispatchd.api.problems import install_problem_handlers
 from dispatchd.api.ratelimit import AttemptLimits
 from dispatchd.api.routes import (
     after_acceptance,
     alerts,
     auth,
+    clients,
     events,
     health,
     installers,
@@ -48,7 +50,6 @@ from dispatchd.store.database import Database
 from dispatchd.store.photos import PhotoStore
 
 API_PREFIX = "/api/v1"
-UPLOAD_OVERHEAD = 1024 * 1024
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
@@ -100,7 +101,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.listener = listener
     app.state.metrics = app_metrics
     _install_http(app, settings, app_metrics)
-    return install_web_clients(app, API_PREFIX, settings.map_tile_url)
+    return install_web_clients(app, settings.map_tile_url)
 
 
 def _outbox_relay(dispatcher: Dispatcher, settings: Settings) -> OutboxRelay:
@@ -124,14 +125,10 @@ def _install_http(app: FastAPI, settings: Settings, app_metrics: Metrics) -> Non
     """Error handling, the OpenAPI document, request guards and every router."""
     install_problem_handlers(app)
     install_openapi(app)
-    app.add_middleware(
-        BodySizeLimit,
-        json_limit=settings.max_json_bytes,
-        upload_limit=settings.max_photo_bytes + UPLOAD_OVERHEAD,
-    )
+    app.add_middleware(BodyGuard, limits=InputLimits.from_settings(settings))
     app.add_middleware(RequestMetrics, counter=app_metrics.http_requests)
     app.add_middleware(CleanUrl)
-    api = APIRouter(prefix=API_PREFIX, responses=PROBLEM_RESPONSES)
+    api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(require_media_type)])
     for module in (
         auth,
         zones,
@@ -144,6 +141,7 @@ def _install_http(app: FastAPI, settings: Settings, app_metrics: Metrics) -> Non
         offers,
         alerts,
         events,
+        clients,
     ):
         api.include_router(module.router)
     api.include_router(track.api_router)

@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from dispatchd.api.problems import Problem
+from dispatchd.api.problems import UNAUTHENTICATED_HEADERS, Problem
 from dispatchd.service.actors import Actor, Role
 from dispatchd.service.handlers.accounts import token_hash
 from dispatchd.service.unit_of_work import UnitOfWork
@@ -19,8 +19,6 @@ SESSION_COOKIE = "dispatchd_session"
 CSRF_COOKIE = "dispatchd_csrf"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-_UNAUTHENTICATED = {"WWW-Authenticate": 'Bearer realm="dispatchd"'}
 
 
 def bearer_token(request: Request) -> str | None:
@@ -58,7 +56,7 @@ def current_actor(request: Request) -> Actor:
             "no credentials: log in at POST /api/v1/auth/token and send "
             "'Authorization: Bearer <access_token>'",
             "unauthenticated",
-            headers=_UNAUTHENTICATED,
+            headers=UNAUTHENTICATED_HEADERS,
         )
     dispatcher = request.app.state.dispatcher
     with dispatcher.reading() as conn:
@@ -69,7 +67,7 @@ def current_actor(request: Request) -> Actor:
             401,
             "the token is unknown, expired or revoked; log in again",
             "unauthenticated",
-            headers=_UNAUTHENTICATED,
+            headers=UNAUTHENTICATED_HEADERS,
         )
     user = record.user
     role = Role(user.role)

@@ -63,7 +63,10 @@ async def _canonical_body(request: Request) -> bytes:
     """The body in a form that is the same for every retry of the same request.
 
     JSON is re-serialised with sorted keys; multipart forms (whose boundary changes on every
-    send) become their fields in order, files by the SHA-256 of their content.
+    send) become their fields in order, files by the SHA-256 of their content. Both see the
+    body only after :class:`~dispatchd.api.limits.BodyGuard` bounded its size and nesting,
+    and fields are fingerprinted as they came (a lone surrogate too) before their validation
+    refuses them.
     """
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("multipart/form-data"):
@@ -75,7 +78,7 @@ async def _canonical_body(request: Request) -> bytes:
                 content = await value.read()
                 await value.seek(0)
                 parts.append(f"{name}=sha256:{hashlib.sha256(content).hexdigest()}")
-        return "\n".join(parts).encode()
+        return "\n".join(parts).encode("utf-8", "surrogatepass")
     body = await request.body()
     if content_type.startswith("application/json") and body:
         with contextlib.suppress(ValueError):

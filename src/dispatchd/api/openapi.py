@@ -1,37 +1,48 @@
 """The OpenAPI document, made to say what the API really answers: errors are problem+json.
 
-FastAPI documents only the success response and its own validation error shape; here every
-API operation also lists the RFC 9457 problem responses it can give, under the media type it
-actually sends them with.
+FastAPI documents the success response and, for every operation with parameters, its own
+validation error shape (``HTTPValidationError``), which this server never sends. Here each API
+operation lists instead the RFC 9457 problem responses it can give, chosen by what the
+operation is (authenticated or not, with a body or not, changing state or not), all under the
+media type they are sent with and one schema, ``ProblemOut``.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, routing
+from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 from pydantic import TypeAdapter
+from starlette.routing import BaseRoute
 
+from dispatchd.api.auth import current_actor
+from dispatchd.api.deps import idempotency_request
 from dispatchd.api.problems import PROBLEM_JSON, ProblemOut
+from dispatchd.api.requests import TokenRequest
 
 API_PREFIX = "/api/v1/"
-
+PROBLEM_SCHEMA = "#/components/schemas/ProblemOut"
+FASTAPI_VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
+CHANGES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 _DESCRIPTIONS = {
-    400: "Malformed request (for example, the body is not JSON)",
-    401: "No credentials, or a token that is unknown, expired or revoked",
+    400: "Malformed request: a body that is not JSON (or not UTF-8), or a URL holding NUL or "
+    "undecodable characters",
+    401: "No credentials, a token that is unknown, expired or revoked, or a wrong username or "
+    "password (WWW-Authenticate: Bearer)",
     403: "Authenticated, but this role may not do this",
     404: "Not found, or not visible to the caller",
     409: "The request conflicts with the current state",
     413: "The body is larger than the limit",
-    415: "The upload is not an accepted image",
-    422: "Invalid input: the fields and the fix are named in errors",
+    415: "The body is not in the media type this operation reads (or the upload is not an "
+    "accepted image)",
+    422: "Invalid input: the fields and the fix are named in errors (a body nested too deep "
+    "is named as the field body)",
     429: "Too many requests; retry after the Retry-After header's seconds",
-}
-
-PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": ProblemOut, "description": text} for status, text in _DESCRIPTIONS.items()
 }
 
 
@@ -43,18 +54,99 @@ def install_openapi(app: FastAPI) -> None:
             schema = get_openapi(
                 title=app.title, version=app.version, summary=app.summary, routes=app.routes
             )
-            components = schema.setdefault("components", {}).setdefault("schemas", {})
-            components.update(_problem_schemas())
-            for path, operations in schema.get("paths", {}).items():
+            schema.setdefault("components", {}).setdefault("schemas", {}).update(_problem_schemas())
+            paths = schema.get("paths", {})
+            for path, method, route in _api_operations(app.routes):
+                operation = paths.get(path, {}).get(method.lower())
+                if operation is not None:
+                    _document_problems(operation.setdefault("responses", {}), route, method)
+            for operations in paths.values():
                 for operation in operations.values():
-                    responses = operation.setdefault("responses", {})
-                    if path.startswith(API_PREFIX):
-                        _document_problems(responses)
-                    _problems_as_problem_json(responses)
+                    _problems_as_problem_json(operation.get("responses", {}))
+            _drop_unused_validation_schemas(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def problem_statuses(route: routing.APIRoute, method: str) -> list[int]:
+    """The problem statuses an API operation can answer with, by what the operation is.
+
+    400 for any request (a URL the database could not store); 401 and 403 where a caller must
+    authenticate (401 also for a log-in's wrong password); 404 where a path names something
+    or a caller sees only part of the data; 409 where state changes; 413 and 415 where a body
+    is read; 422 where anything sent is validated; 429 on the entry points a guesser would
+    use (log-ins, and tracking links, whose token is the only credential), which are
+    rate-limited.
+    """
+    calls = _dependency_calls(route.dependant)
+    authenticated = current_actor in calls
+    body_types = {param.field_info.annotation for param in route.dependant.body_params}
+    logs_in = TokenRequest in body_types
+    has_body = route.body_field is not None
+    names_things = bool(route.dependant.path_params)
+    validated = has_body or idempotency_request in calls or _has_parameters(route.dependant)
+    applies = {
+        400: True,
+        401: authenticated or logs_in,
+        403: authenticated,
+        404: authenticated or names_things,
+        409: method in CHANGES and (authenticated or names_things),
+        413: has_body,
+        415: has_body,
+        422: validated,
+        429: logs_in or (names_things and not authenticated),
+    }
+    return [status for status, applicable in applies.items() if applicable]
+
+
+def _api_operations(routes: list[BaseRoute]) -> Iterator[tuple[str, str, routing.APIRoute]]:
+    """(path, method, route) of every documented operation under the API prefix.
+
+    Newer FastAPI keeps included routers as groups (walked by ``iter_route_contexts``); older
+    releases copy their routes into the app's list.
+    """
+    iter_contexts = getattr(routing, "iter_route_contexts", None)
+    found: list[tuple[str | None, set[str] | None, BaseRoute]]
+    if iter_contexts is None:
+        found = [(getattr(r, "path_format", None), getattr(r, "methods", None), r) for r in routes]
+    else:
+        found = [(c.path_format, c.methods, c.original_route) for c in iter_contexts(routes)]
+    for path, methods, route in found:
+        if not isinstance(route, routing.APIRoute) or not route.include_in_schema:
+            continue
+        if path is None or not path.startswith(API_PREFIX):
+            continue
+        for method in sorted(methods or ()):
+            yield path, method, route
+
+
+def _dependency_calls(dependant: Dependant) -> set[Any]:
+    """Every callable in a dependency tree, walked without recursion."""
+    calls: set[Any] = set()
+    pending = [dependant]
+    while pending:
+        current = pending.pop()
+        if current.call is not None:
+            calls.add(current.call)
+        pending.extend(current.dependencies)
+    return calls
+
+
+def _has_parameters(dependant: Dependant) -> bool:
+    pending = [dependant]
+    while pending:
+        current = pending.pop()
+        if (
+            current.path_params
+            or current.query_params
+            or current.header_params
+            or current.cookie_params
+        ):
+            return True
+        pending.extend(current.dependencies)
+    return False
 
 
 def _problem_schemas() -> dict[str, Any]:
@@ -65,12 +157,23 @@ def _problem_schemas() -> dict[str, Any]:
     return {"ProblemOut": schema, **definitions}
 
 
-def _document_problems(responses: dict[str, Any]) -> None:
-    reference = {"$ref": "#/components/schemas/ProblemOut"}
-    for status, text in _DESCRIPTIONS.items():
-        responses.setdefault(
-            str(status), {"description": text, "content": {PROBLEM_JSON: {"schema": reference}}}
-        )
+def _problem_content() -> dict[str, Any]:
+    return {PROBLEM_JSON: {"schema": {"$ref": PROBLEM_SCHEMA}}}
+
+
+def _document_problems(responses: dict[str, Any], route: routing.APIRoute, method: str) -> None:
+    """The operation's problem responses: its own descriptions kept, FastAPI's 422 replaced."""
+    statuses = problem_statuses(route, method)
+    if 422 not in statuses:
+        responses.pop("422", None)
+    for status in statuses:
+        response = responses.setdefault(str(status), {"description": _DESCRIPTIONS[status]})
+        if "HTTPValidationError" in json.dumps(response):
+            response["description"] = _DESCRIPTIONS[status]
+        response["content"] = _problem_content()
+    ordered = sorted(responses.items(), key=lambda item: item[0])
+    responses.clear()
+    responses.update(ordered)
 
 
 def _problems_as_problem_json(responses: dict[str, Any]) -> None:
@@ -78,3 +181,12 @@ def _problems_as_problem_json(responses: dict[str, Any]) -> None:
         content = response.get("content")
         if status.isdigit() and int(status) >= 400 and content and "application/json" in content:
             content[PROBLEM_JSON] = content.pop("application/json")
+
+
+def _drop_unused_validation_schemas(schema: dict[str, Any]) -> None:
+    """Remove FastAPI's validation error schemas once nothing refers to them."""
+    components = schema.get("components", {}).get("schemas", {})
+    referenced = json.dumps(schema.get("paths", {}))
+    for name in FASTAPI_VALIDATION_SCHEMAS:
+        if f"#/components/schemas/{name}" not in referenced:
+            components.pop(name, None)

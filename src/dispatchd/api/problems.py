@@ -15,6 +15,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
+from starlette.types import Scope
 from typing_extensions import TypedDict
 
 from dispatchd.domain.errors import (
@@ -25,11 +27,12 @@ from dispatchd.domain.errors import (
     NotAllowed,
 )
 from dispatchd.service.dispatcher import IdempotencyKeyReused
-from dispatchd.service.errors import Conflict, NotFound
+from dispatchd.service.errors import Conflict, NotFound, Unauthenticated
 
 log = structlog.get_logger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+UNAUTHENTICATED_HEADERS = {"WWW-Authenticate": 'Bearer realm="dispatchd"'}
 TYPE_BASE = "urn:dispatchd:problem:"
 
 _TITLES = {
@@ -114,6 +117,8 @@ def problem_for(exc: DomainError) -> Problem:
         return Problem(409, str(exc), "conflict")
     if isinstance(exc, NotAllowed):
         return Problem(403, str(exc), "not-allowed")
+    if isinstance(exc, Unauthenticated):
+        return Problem(401, str(exc), "unauthenticated", headers=UNAUTHENTICATED_HEADERS)
     return Problem(400, str(exc))
 
 
@@ -151,6 +156,28 @@ def _validation_problem(exc: RequestValidationError) -> Problem:
     return Problem(422, f"the request has invalid fields — {summary}", "invalid-input", errors)
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method the request's path takes, for a 405's ``Allow``.
+
+    A route answers a 405 with its own methods only, and one path is often several routes
+    (``GET`` and ``PATCH`` of an installer), so each method is tried against the whole router.
+    """
+    routes = [route for route in request.app.router.routes if not isinstance(route, Mount)]
+    return [
+        method
+        for method in _METHODS
+        if any(route.matches(_probe(request.scope, method))[0] is Match.FULL for route in routes)
+    ]
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _probe(scope: Scope, method: str) -> Scope:
+    """The request's scope as it would be with another method, before any routing."""
+    return {**scope, "method": method, "fastapi": {}}
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Render every error the app can raise as problem+json."""
 
@@ -167,14 +194,19 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(_validation_problem(exc))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "")
         if exc.status_code == 404 and detail == "Not Found":
             detail = "no such path; see /docs for the API"
+        headers = dict(exc.headers) if exc.headers else {}
         if exc.status_code == 405:
             detail = "this path does not accept that method; see /docs for the API"
-        headers = dict(exc.headers) if exc.headers else None
-        return problem_response(Problem(exc.status_code, detail, headers=headers))
+            methods = allowed_methods(request)
+            if methods:
+                headers["Allow"] = ", ".join(methods)
+                detail = f"this path takes {', '.join(methods)}; see /docs for the API"
+        kind = "too-large" if exc.status_code == 413 else None
+        return problem_response(Problem(exc.status_code, detail, kind, headers=headers))
 
     @app.exception_handler(OperationalError)
     async def _database_away(_request: Request, exc: OperationalError) -> JSONResponse:

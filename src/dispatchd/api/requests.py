@@ -1,7 +1,8 @@
 """Every request body of the API, separate from the stored tables and from the answers.
 
 Bodies refuse unknown fields, so a misspelt field is an error naming it rather than a silently
-ignored value; text no database can store is refused here too. The escalation policy is both
+ignored value; text no database can store is refused here too, by the same types in JSON
+bodies and in form fields. The escalation policy is both
 the body and the answer of ``/policy``, so ``PolicyBody`` is one model for both.
 """
 
@@ -17,6 +18,7 @@ from pydantic import (
     Field,
     StringConstraints,
     field_validator,
+    model_validator,
 )
 
 ID_PATTERN = r"^[A-Za-z0-9_-]+$"
@@ -54,7 +56,8 @@ Identifier = Annotated[str, StringConstraints(min_length=1, max_length=64, patte
 Phone = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=3, max_length=32), Storable
 ]
-Base64Url = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Base64Url = Annotated[str, StringConstraints(min_length=1, max_length=200), Storable]
+ServiceCode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=32), Storable]
 
 
 class Request(BaseModel):
@@ -112,6 +115,23 @@ class Geometry(Request):
         """The members the service reads, without whatever else the client sent."""
         return {"type": self.type, "coordinates": self.coordinates}
 
+    @model_validator(mode="after")
+    def _storable_members(self) -> Geometry:
+        """Foreign members (``bbox``, ``properties``) are kept, so their text must be storable
+        too; the body guard has bounded their nesting already."""
+        pending: list[object] = list((self.model_extra or {}).items())
+        while pending:
+            item = pending.pop()
+            if isinstance(item, tuple):
+                pending.extend(item)
+            elif isinstance(item, dict):
+                pending.extend(item.items())
+            elif isinstance(item, list):
+                pending.extend(item)
+            elif isinstance(item, str):
+                _storable(item)
+        return self
+
 
 class ZoneCreate(Request):
     """``POST /zones``."""
@@ -120,7 +140,22 @@ class ZoneCreate(Request):
     boundary: Geometry
 
 
-class ZoneUpdate(Request):
+class Patch(Request):
+    """Base of partial updates: a field left out keeps its value, and ``null`` is refused.
+
+    None of these fields can be emptied (an installer without a name, a zone without a
+    boundary), so an explicit ``null`` is a mistake to name, not a value to store.
+    """
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("must not be null; leave the field out to keep its value")
+        return value
+
+
+class ZoneUpdate(Patch):
     """``PATCH /zones/{id}``."""
 
     name: Name | None = None
@@ -139,12 +174,12 @@ class InstallerCreate(Request):
     password: Password
 
 
-class InstallerUpdate(Request):
+class InstallerUpdate(Patch):
     """``PATCH /installers/{id}``: only the fields sent change."""
 
     name: Name | None = None
     phone: Phone | None = None
-    zone_ids: list[Identifier] | None = Field(default=None, max_length=100)
+    zone_ids: list[Identifier] | None = Field(default=None, min_length=1, max_length=100)
     capacity: int | None = Field(default=None, ge=1, le=100)
     skills: list[Skill] | None = Field(default=None, max_length=50)
     on_duty: bool | None = None
@@ -330,6 +365,6 @@ class PushKeys(Request):
 class PushSubscriptionIn(Request):
     """``POST /me/push-subscriptions``: the browser's ``PushSubscription.toJSON()``."""
 
-    endpoint: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+    endpoint: Annotated[str, StringConstraints(min_length=1, max_length=1000), Storable]
     keys: PushKeys
     expirationTime: int | None = Field(default=None, ge=0)  # noqa: N815 - the browser's name

@@ -1,4 +1,5 @@
-"""Errors the service layer raises on top of the domain's: missing things and conflicts."""
+"""Errors the service layer raises on top of the domain's: missing things, conflicts and
+credentials that prove nothing."""
 
 from __future__ import annotations
 
@@ -16,3 +17,7 @@ class NotFound(DomainError):
 
 class Conflict(DomainError):
     """The request is valid but clashes with the current state (a 409)."""
+
+
+class Unauthenticated(DomainError):
+    """The credentials offered do not identify anyone (a 401, never saying which part failed)."""

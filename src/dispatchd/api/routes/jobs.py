@@ -17,7 +17,7 @@ from dispatchd.api.deps import (
 )
 from dispatchd.api.problems import TYPE_BASE, Problem, ProblemOut
 from dispatchd.api.rendering import Renderer, as_order, respond
-from dispatchd.api.requests import FollowUpRequest
+from dispatchd.api.requests import FollowUpRequest, ServiceCode, ShortText
 from dispatchd.api.responses import OrderOut
 from dispatchd.domain.orders import Order
 from dispatchd.service.actors import Actor
@@ -56,8 +56,8 @@ def complete_job(
     dispatcher: DispatcherDep,
     idem: Idempotency,
     photo: Annotated[UploadFile, File(description="JPEG, PNG, WebP or HEIC photo of the work")],
-    service_code: Annotated[str | None, Form(max_length=32)] = None,
-    notes: Annotated[str | None, Form(max_length=2000)] = None,
+    service_code: Annotated[ServiceCode | None, Form()] = None,
+    notes: Annotated[ShortText | None, Form()] = None,
 ) -> Response:
     """Send the photo, the completion and the customer's service code (S304).
 

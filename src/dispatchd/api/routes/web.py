@@ -20,8 +20,6 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from dispatchd.api.routes import clients
-
 WEB_ROOT = Path(__file__).resolve().parent.parent.parent / "web"
 
 mimetypes.add_type("application/manifest+json", ".webmanifest")
@@ -93,10 +91,10 @@ def client_config(request: Request) -> JSONResponse:
     return JSONResponse(body, headers={"Cache-Control": "no-cache"})
 
 
-def install_web_clients(app: FastAPI, api_prefix: str, tile_url: str | None) -> FastAPI:
-    """Serve the clients (the API they need, page routes, static trees); returns the app."""
+def install_web_clients(app: FastAPI, tile_url: str | None) -> FastAPI:
+    """Serve the clients (page routes, static trees; their API is among the others'); returns
+    the app."""
     csp = content_security_policy(tile_url)
-    app.include_router(clients.router, prefix=api_prefix)
     app.include_router(router)
     app.mount("/app", WebFiles(WEB_ROOT / "installer", csp), name="installer-app")
     app.mount("/console", WebFiles(WEB_ROOT / "console", csp), name="console")

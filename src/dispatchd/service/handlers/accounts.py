@@ -12,7 +12,7 @@ from dispatchd.domain.ids import new_id
 from dispatchd.service.actors import Role
 from dispatchd.service.commands import CreateUser, LogIn, LogOut
 from dispatchd.service.context import Context
-from dispatchd.service.errors import Conflict
+from dispatchd.service.errors import Conflict, Unauthenticated
 from dispatchd.service.passwords import (
     MAX_PASSWORD_LENGTH,
     MIN_PASSWORD_LENGTH,
@@ -24,7 +24,7 @@ from dispatchd.service.unit_of_work import UnitOfWork
 from dispatchd.store.users import UserRecord
 
 
-class BadCredentials(NotAllowed):
+class BadCredentials(Unauthenticated):
     """Username or password wrong (deliberately not saying which)."""
 
 
@@ -96,7 +96,7 @@ def log_in(cmd: LogIn, uow: UnitOfWork, ctx: Context) -> IssuedToken:
     """Check the password and issue a revocable bearer token."""
     user = uow.users.by_username(cmd.username)
     if not verify_password(user.password_hash if user else None, cmd.password) or user is None:
-        raise BadCredentials("wrong username or password")
+        raise BadCredentials("wrong username or password; check both and log in again")
     if needs_rehash(user.password_hash):
         uow.users.update_password(user.id, hash_password(cmd.password))
     token = secrets.token_urlsafe(32)

@@ -41,6 +41,11 @@ def update_installer(cmd: UpdateInstaller, uow: UnitOfWork, ctx: Context) -> Ins
     """Change an installer's details; more room or more zones may free waiting orders."""
     installer = visible_installer(uow, ctx.actor, cmd.installer_id)
     changes = dict(cmd.changes)
+    emptied = sorted(field for field, value in changes.items() if value is None)
+    if emptied:
+        raise InvalidInput(
+            [FieldError(field, "cannot be emptied; leave it out to keep it") for field in emptied]
+        )
     if "phone" in changes:
         changes["phone"] = normalize_phone(changes["phone"], ctx.settings.phone_region)
     if "zone_ids" in changes:
