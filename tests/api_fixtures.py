@@ -13,12 +13,14 @@ from dispatchd.config import Settings
 from dispatchd.engine.deadlines import DeadlineEngine
 from dispatchd.service.clock import FakeClock
 from tests.helpers import City
+from tests.outbound import StubResolver
 
 
 @pytest.fixture
 def app(settings: Settings, clock: FakeClock) -> FastAPI:
-    """The application on the fake clock, without its background engine thread."""
-    return create_app(settings, clock)
+    """The application on the fake clock, without its background engine thread; push hosts
+    are looked up in a table, never in DNS."""
+    return create_app(settings, clock, StubResolver())
 
 
 @pytest.fixture

@@ -14,7 +14,12 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from dispatchd.api.client_address import parse_trusted_proxies
+from dispatchd.notify.outbound import host_rule
 from dispatchd.store.database import sqlite_url
+
+DEFAULT_PUSH_HOSTS = (
+    "fcm.googleapis.com,updates.push.services.mozilla.com,*.push.apple.com,*.notify.windows.com"
+)
 
 
 class Settings(BaseSettings):
@@ -29,6 +34,7 @@ class Settings(BaseSettings):
     admin_password: str | None = None
     secret_key: str | None = None
     push_subject: str | None = None
+    push_hosts: str = DEFAULT_PUSH_HOSTS
     sms_url: str | None = None
     locale: Literal["zh-CN", "en"] = "zh-CN"
     timezone: str = "Asia/Shanghai"
@@ -73,6 +79,26 @@ class Settings(BaseSettings):
     def _proxy_networks(cls, value: str) -> str:
         parse_trusted_proxies(value)
         return value
+
+    @field_validator("push_hosts")
+    @classmethod
+    def _push_host_names(cls, value: str) -> str:
+        entries = [entry for entry in value.split(",") if entry.strip()]
+        if not entries:
+            raise ValueError(
+                "DISPATCHD_PUSH_HOSTS lists no host; name the push services phones may use, "
+                f"e.g. {DEFAULT_PUSH_HOSTS}"
+            )
+        for entry in entries:
+            try:
+                host_rule(entry)
+            except ValueError as exc:
+                raise ValueError(f"DISPATCHD_PUSH_HOSTS: {exc}") from None
+        return value
+
+    def push_host_rules(self) -> tuple[str, ...]:
+        """The push services' host names phones may subscribe with (``*.`` for any under)."""
+        return tuple(host_rule(entry) for entry in self.push_hosts.split(",") if entry.strip())
 
     @property
     def zone(self) -> ZoneInfo:

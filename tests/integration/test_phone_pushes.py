@@ -93,6 +93,7 @@ def test_a_phone_the_push_service_forgot_is_removed(
         dispatcher.reading,
         lambda endpoint: dispatcher.execute(ForgetGonePhone(endpoint), SYSTEM),
         "mailto:ops@example.test",
+        app.state.outbound,
     )
     sender.send(installer, {"kind": "new_offer"})
     with dispatcher.reading() as conn:

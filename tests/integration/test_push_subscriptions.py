@@ -11,6 +11,7 @@ from dispatchd.api.app import create_app
 from dispatchd.config import Settings
 from dispatchd.service.clock import FakeClock
 from tests.helpers import City
+from tests.outbound import StubResolver
 
 P256DH = "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM"
 AUTH = "tBHItJI5svbpez7KI4CCXg"
@@ -33,7 +34,7 @@ def test_the_vapid_public_key_is_a_p256_point_made_once_per_deployment(
     point = _decoded(key)
     assert len(point) == 65
     assert point[0] == 4
-    with TestClient(create_app(settings, FakeClock())) as restarted:
+    with TestClient(create_app(settings, FakeClock(), StubResolver())) as restarted:
         assert restarted.get("/api/v1/push/vapid-public-key").json()["public_key"] == key
 
 

@@ -1,12 +1,10 @@
-"""Web Push delivery against a push service on localhost: encrypted, signed, gone or failed."""
+"""Web Push delivery as the push service sees it: encrypted, signed, gone or failed."""
 
 from __future__ import annotations
 
 import base64
 import json
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from collections.abc import Mapping
 from typing import Any
 
 import http_ece
@@ -14,7 +12,10 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, utils
 
+from dispatchd.notify.outbound import OutboundGuard
+from dispatchd.notify.pinned_https import OutboundFailed, OutboundResponse
 from dispatchd.notify.webpush import (
+    EndpointRefused,
     PushFailed,
     SubscriptionGone,
     deliver,
@@ -43,36 +44,30 @@ def _verified_jwt(token: str, public_key: str) -> dict[str, Any]:
     return dict(json.loads(_unb64(signed.split(".")[1])))
 
 
-class PushService:
-    """Records what it receives and answers with the status it is told to."""
+ENDPOINT = "https://updates.push.services.mozilla.com/wpush/v2/abc"
+
+
+class RecordingTransport:
+    """Stands where the guarded client would: records each request, answers a set status."""
 
     def __init__(self) -> None:
         self.status = 201
-        self.received: list[tuple[dict[str, str], bytes]] = []
-        service = self
+        self.failure: Exception | None = None
+        self.received: list[tuple[str, dict[str, str], bytes]] = []
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                service.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
-                self.send_response(service.status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
+    def check(self, url: str) -> None:
+        OutboundGuard(["updates.push.services.mozilla.com"]).check_url(url)
 
-            def log_message(self, *_args: Any) -> None:
-                return
-
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/push/abc"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    def post(self, url: str, headers: Mapping[str, str], body: bytes) -> OutboundResponse:
+        if self.failure is not None:
+            raise self.failure
+        self.received.append((url, {k.lower(): v for k, v in headers.items()}, body))
+        return OutboundResponse(self.status, b"")
 
 
 @pytest.fixture
-def service() -> Iterator[PushService]:
-    push = PushService()
-    yield push
-    push.server.shutdown()
-    push.server.server_close()
+def service() -> RecordingTransport:
+    return RecordingTransport()
 
 
 @pytest.fixture
@@ -89,12 +84,19 @@ def _subscription(url: str, keys: tuple[ec.EllipticCurvePrivateKey, bytes]) -> d
 
 
 def test_a_push_is_encrypted_for_the_browser_and_signed_with_the_deployments_key(
-    service: PushService, browser_keys: tuple[ec.EllipticCurvePrivateKey, bytes]
+    service: RecordingTransport, browser_keys: tuple[ec.EllipticCurvePrivateKey, bytes]
 ) -> None:
     vapid = new_vapid_keys()
     payload = {"kind": "penalty", "amount": 2000, "address": "南京西路 1 号"}
-    deliver(_subscription(service.url, browser_keys), payload, vapid.private_key, "mailto:ops@x.cn")
-    headers, body = service.received[0]
+    deliver(
+        _subscription(ENDPOINT, browser_keys),
+        payload,
+        vapid.private_key,
+        "mailto:ops@x.cn",
+        service,
+    )
+    url, headers, body = service.received[0]
+    assert url == ENDPOINT
     assert headers["content-encoding"] == "aes128gcm"
     assert headers["urgency"] == "high"
     assert int(headers["ttl"]) > 0
@@ -108,46 +110,78 @@ def test_a_push_is_encrypted_for_the_browser_and_signed_with_the_deployments_key
     assert fields["k"] == vapid.public_key
     claims = _verified_jwt(fields["t"], vapid.public_key)
     assert claims["sub"] == "mailto:ops@x.cn"
-    assert claims["aud"] == service.url.rsplit("/push", 1)[0]
+    assert claims["aud"] == "https://updates.push.services.mozilla.com"
 
 
 def test_a_stored_row_shape_is_accepted_as_the_subscription(
-    service: PushService, browser_keys: tuple[ec.EllipticCurvePrivateKey, bytes]
+    service: RecordingTransport, browser_keys: tuple[ec.EllipticCurvePrivateKey, bytes]
 ) -> None:
-    nested = _subscription(service.url, browser_keys)
+    nested = _subscription(ENDPOINT, browser_keys)
     flat = {"endpoint": nested["endpoint"], **nested["keys"]}
-    deliver(flat, {"kind": "new_offer"}, new_vapid_keys().private_key, "mailto:ops@x.cn")
+    deliver(flat, {"kind": "new_offer"}, new_vapid_keys().private_key, "mailto:ops@x.cn", service)
     assert len(service.received) == 1
 
 
 @pytest.mark.parametrize("status", [404, 410])
 def test_a_subscription_the_push_service_no_longer_knows_is_reported_gone(
-    service: PushService, browser_keys: tuple[ec.EllipticCurvePrivateKey, bytes], status: int
+    service: RecordingTransport, browser_keys: tuple[ec.EllipticCurvePrivateKey, bytes], status: int
 ) -> None:
     service.status = status
     with pytest.raises(SubscriptionGone) as gone:
         deliver(
-            _subscription(service.url, browser_keys),
+            _subscription(ENDPOINT, browser_keys),
             {},
             new_vapid_keys().private_key,
             "mailto:a@b.cn",
+            service,
         )
     assert gone.value.status_code == status
 
 
 def test_other_refusals_and_an_unreachable_service_are_failures_worth_retrying(
-    service: PushService, browser_keys: tuple[ec.EllipticCurvePrivateKey, bytes]
+    service: RecordingTransport, browser_keys: tuple[ec.EllipticCurvePrivateKey, bytes]
 ) -> None:
     service.status = 503
-    subscription = _subscription(service.url, browser_keys)
+    subscription = _subscription(ENDPOINT, browser_keys)
     key = new_vapid_keys().private_key
     with pytest.raises(PushFailed) as refused:
-        deliver(subscription, {}, key, "mailto:a@b.cn")
+        deliver(subscription, {}, key, "mailto:a@b.cn", service)
     assert not isinstance(refused.value, SubscriptionGone)
     assert refused.value.status_code == 503
-    unreachable = {**subscription, "endpoint": "http://127.0.0.1:9/push"}
-    with pytest.raises(PushFailed):
-        deliver(unreachable, {}, key, "mailto:a@b.cn", timeout_s=2)
+    service.failure = OutboundFailed("updates.push.services.mozilla.com unreachable")
+    with pytest.raises(PushFailed) as unreachable:
+        deliver(subscription, {}, key, "mailto:a@b.cn", service)
+    assert not isinstance(unreachable.value, SubscriptionGone | EndpointRefused)
+
+
+def test_a_redirect_is_an_answer_not_a_place_to_follow(
+    service: RecordingTransport, browser_keys: tuple[ec.EllipticCurvePrivateKey, bytes]
+) -> None:
+    service.status = 307
+    with pytest.raises(PushFailed) as refused:
+        deliver(
+            _subscription(ENDPOINT, browser_keys),
+            {},
+            new_vapid_keys().private_key,
+            "mailto:a@b.cn",
+            service,
+        )
+    assert refused.value.status_code == 307
+    assert len(service.received) == 1
+
+
+def test_an_endpoint_that_breaks_the_rules_is_refused_before_anything_is_sent(
+    service: RecordingTransport, browser_keys: tuple[ec.EllipticCurvePrivateKey, bytes]
+) -> None:
+    with pytest.raises(EndpointRefused):
+        deliver(
+            _subscription("https://[::1]:8443/push", browser_keys),
+            {},
+            new_vapid_keys().private_key,
+            "mailto:a@b.cn",
+            service,
+        )
+    assert service.received == []
 
 
 def test_the_public_key_is_derived_from_the_stored_private_key() -> None:

@@ -39,6 +39,8 @@ from dispatchd.engine.listener import wakeup_listener
 from dispatchd.engine.outbox import OutboxRelay
 from dispatchd.engine.runner import BackgroundRunner
 from dispatchd.logs import configure_logging
+from dispatchd.notify.outbound import OutboundGuard, Resolver, system_resolver
+from dispatchd.notify.pinned_https import PinnedHttpsClient
 from dispatchd.notify.push_sender import WebPushSender
 from dispatchd.notify.sms import sms_channel
 from dispatchd.service.actors import SYSTEM
@@ -46,14 +48,22 @@ from dispatchd.service.bootstrap import bootstrap
 from dispatchd.service.clock import Clock, DatabaseClock, SystemClock
 from dispatchd.service.commands import ForgetGonePhone
 from dispatchd.service.dispatcher import Dispatcher
+from dispatchd.service.unit_of_work import UnitOfWork
 from dispatchd.store.database import Database
 from dispatchd.store.photos import PhotoStore
 
 API_PREFIX = "/api/v1"
 
 
-def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
-    """Build the application; the database is migrated and workers started on startup."""
+def create_app(
+    settings: Settings | None = None,
+    clock: Clock | None = None,
+    resolver: Resolver = system_resolver,
+) -> FastAPI:
+    """Build the application; the database is migrated and workers started on startup.
+
+    ``resolver`` looks up the hosts of push endpoints (tests give a stub: no network).
+    """
     settings = settings or Settings()
     configure_logging()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -63,12 +73,15 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     hub = EventHub(dispatcher, settings.event_poll_s)
     listener = wakeup_listener(database, hub, engine)
     app_metrics = Metrics(dispatcher, engine, hub)
-    relay = _outbox_relay(dispatcher, settings)
+    outbound = PinnedHttpsClient(OutboundGuard(settings.push_host_rules(), resolver))
+    relay = _outbox_relay(dispatcher, settings, outbound)
+    photos = PhotoStore(settings.data_dir / "photos")
     runner = BackgroundRunner(engine, relay) if settings.run_engine else None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         bootstrap(dispatcher)
+        _sweep_photo_parts(photos, dispatcher)
         await hub.start()
         if listener is not None:
             listener.start()
@@ -96,15 +109,28 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.hub = hub
     app.state.runner = runner
     app.state.attempt_limits = AttemptLimits.from_settings(settings)
-    app.state.photos = PhotoStore(settings.data_dir / "photos")
+    app.state.photos = photos
     app.state.relay = relay
+    app.state.outbound = outbound
     app.state.listener = listener
     app.state.metrics = app_metrics
     _install_http(app, settings, app_metrics)
     return install_web_clients(app, settings.map_tile_url)
 
 
-def _outbox_relay(dispatcher: Dispatcher, settings: Settings) -> OutboxRelay:
+def _sweep_photo_parts(photos: PhotoStore, dispatcher: Dispatcher) -> None:
+    """Settle the photo files a crash left half-done: kept if their completion committed."""
+
+    def keys_in_use(keys: set[str]) -> set[str]:
+        with dispatcher.reading() as conn:
+            return UnitOfWork(conn).orders.photo_keys_in_use(keys)
+
+    photos.sweep(keys_in_use)
+
+
+def _outbox_relay(
+    dispatcher: Dispatcher, settings: Settings, outbound: PinnedHttpsClient
+) -> OutboxRelay:
     """The relay with the SMS channel and Web Push sender the settings name."""
     return OutboxRelay(
         dispatcher,
@@ -114,6 +140,7 @@ def _outbox_relay(dispatcher: Dispatcher, settings: Settings) -> OutboxRelay:
             dispatcher.reading,
             lambda endpoint: dispatcher.execute(ForgetGonePhone(endpoint), SYSTEM),
             settings.resolved_push_subject(),
+            outbound,
         ),
         max_attempts=settings.outbox_max_attempts,
         poll_s=settings.engine_poll_s,

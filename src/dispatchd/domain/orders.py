@@ -618,6 +618,14 @@ class Order:
             return None
         return self.record_wrong_service_code()
 
+    def ensure_can_complete(self) -> None:
+        """Raise IllegalTransition unless a completion could be taken now.
+
+        Checked before the proof is even looked at, so a completion that cannot be taken
+        costs nothing (no photo decoded, nothing written).
+        """
+        self._ensure_can_move_to(OrderStatus.COMPLETED)
+
     def record_wrong_service_code(self) -> int:
         """Count a wrong code on a job in progress; returns the attempts left."""
         self._ensure_can_move_to(OrderStatus.COMPLETED)

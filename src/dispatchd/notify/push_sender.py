@@ -1,7 +1,8 @@
 """Delivers an outbox push to every phone an installer has subscribed.
 
 A phone the push service no longer knows (404/410) is forgotten on the spot; any other
-failure is raised so that the relay retries the message later.
+failure — an endpoint the outbound rules refuse included, which is then never connected to —
+is raised so that the relay records it and retries the message later.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from contextlib import AbstractContextManager
 
 from sqlalchemy import Connection
 
-from dispatchd.notify.webpush import PushFailed, SubscriptionGone, deliver
+from dispatchd.notify.webpush import PushFailed, SubscriptionGone, Transport, deliver
 from dispatchd.store.push import VAPID_PRIVATE_KEY, DeploymentSecrets, PushSubscriptions
 
 Reading = Callable[[], AbstractContextManager[Connection]]
@@ -20,10 +21,17 @@ Reading = Callable[[], AbstractContextManager[Connection]]
 class WebPushSender:
     """The relay's Web Push channel."""
 
-    def __init__(self, reading: Reading, forget: Callable[[str], None], subject: str) -> None:
+    def __init__(
+        self,
+        reading: Reading,
+        forget: Callable[[str], None],
+        subject: str,
+        transport: Transport,
+    ) -> None:
         self._reading = reading
         self._forget = forget
         self._subject = subject
+        self._transport = transport
 
     def send(self, installer_id: str, payload: dict[str, object]) -> None:
         """Push to each of the installer's phones; raise if any could not be reached."""
@@ -35,7 +43,7 @@ class WebPushSender:
         failures = []
         for phone in phones:
             try:
-                deliver(phone.as_webpush_info(), payload, key, self._subject)
+                deliver(phone.as_webpush_info(), payload, key, self._subject, self._transport)
             except SubscriptionGone:
                 self._forget(phone.endpoint)
             except PushFailed as exc:

@@ -3,26 +3,43 @@
 The deployment signs every push with its VAPID key (RFC 8292) and encrypts the payload for
 the subscribing browser (RFC 8291, ``aes128gcm``). The push service answers 404 or 410 when
 the phone has unsubscribed or the subscription expired; :class:`SubscriptionGone` tells the
-caller to forget it instead of retrying for ever.
+caller to forget it instead of retrying for ever. The message goes out through the guarded
+client (:mod:`dispatchd.notify.pinned_https`): an endpoint that breaks its rules is never
+connected to, and :class:`EndpointRefused` says so.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
-from urllib.parse import urlparse
+from typing import Any, Protocol
+from urllib.parse import urlsplit
 
-import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from pywebpush import Vapid, WebPushException, webpush
+from pywebpush import Vapid, WebPusher
+
+from dispatchd.notify.outbound import OutboundRefused
+from dispatchd.notify.pinned_https import OutboundFailed, OutboundResponse
 
 DEFAULT_TTL_S = 15 * 60
-DEFAULT_TIMEOUT_S = 10.0
 GONE_STATUSES = frozenset({404, 410})
+VAPID_LIFETIME_S = 12 * 3600
+
+
+class Transport(Protocol):
+    """Where an encrypted push is POSTed: the guarded client, or a test's recorder."""
+
+    def check(self, url: str) -> None:
+        """Raise OutboundRefused if the URL's text already breaks a rule (no lookup)."""
+        ...
+
+    def post(self, url: str, headers: Mapping[str, str], body: bytes) -> OutboundResponse:
+        """Send the request; raise OutboundRefused or OutboundFailed if it did not get there."""
+        ...
 
 
 class PushFailed(Exception):
@@ -35,6 +52,10 @@ class PushFailed(Exception):
 
 class SubscriptionGone(PushFailed):
     """The push service no longer knows this subscription (404/410): delete it, do not retry."""
+
+
+class EndpointRefused(PushFailed):
+    """The endpoint breaks the outbound rules (not allowed, or not a public address): not sent."""
 
 
 @dataclass(frozen=True)
@@ -72,9 +93,9 @@ def deliver(
     payload: Mapping[str, Any],
     vapid_private_key: str,
     subject: str,
+    transport: Transport,
     ttl_s: int = DEFAULT_TTL_S,
     urgency: str = "high",
-    timeout_s: float = DEFAULT_TIMEOUT_S,
 ) -> None:
     """Encrypt ``payload`` as JSON for the subscribed browser and hand it to its push service.
 
@@ -82,27 +103,43 @@ def deliver(
     or a stored row's flat shape (``endpoint``, ``p256dh``, ``auth``). ``subject`` is the
     ``mailto:`` or ``https:`` contact push services may use to reach the deployment.
 
-    Raises :class:`SubscriptionGone` on 404/410 and :class:`PushFailed` on any other failure.
+    Raises :class:`SubscriptionGone` on 404/410, :class:`EndpointRefused` when the endpoint may
+    not be connected to, and :class:`PushFailed` on any other failure.
     """
     info = _subscription_info(subscription)
-    host = urlparse(str(info["endpoint"])).netloc
+    endpoint = str(info["endpoint"])
     try:
-        webpush(
-            subscription_info=info,
-            data=json.dumps(payload, separators=(",", ":"), ensure_ascii=False),
-            vapid_private_key=Vapid.from_raw(vapid_private_key.encode()),
-            vapid_claims={"sub": subject},
-            ttl=ttl_s,
-            timeout=timeout_s,
-            headers={"Urgency": urgency},
+        transport.check(endpoint)
+    except OutboundRefused as exc:
+        raise EndpointRefused(f"push endpoint refused, not sent: endpoint {exc}") from exc
+    parts = urlsplit(endpoint)
+    host = parts.hostname or endpoint
+    data = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+    claims = {
+        "sub": subject,
+        "aud": f"{parts.scheme}://{parts.netloc}",
+        "exp": int(time.time()) + VAPID_LIFETIME_S,
+    }
+    headers = {
+        **Vapid.from_raw(vapid_private_key.encode()).sign(claims),
+        "Content-Encoding": "aes128gcm",
+        "Content-Type": "application/octet-stream",
+        "TTL": str(ttl_s),
+        "Urgency": urgency,
+    }
+    body = WebPusher(info).encode(data, "aes128gcm")["body"]
+    try:
+        response = transport.post(endpoint, headers, body)
+    except OutboundRefused as exc:
+        raise EndpointRefused(f"push endpoint refused, not sent: endpoint {exc}") from exc
+    except OutboundFailed as exc:
+        raise PushFailed(f"push service {host} unreachable: {exc}") from exc
+    if response.status in GONE_STATUSES:
+        raise SubscriptionGone(f"push service {host} answered {response.status}", response.status)
+    if not 200 <= response.status < 300:
+        raise PushFailed(
+            f"push service {host} refused the message ({response.status})", response.status
         )
-    except WebPushException as exc:
-        status = getattr(exc.response, "status_code", None)
-        if status in GONE_STATUSES:
-            raise SubscriptionGone(f"push service {host} answered {status}", status) from exc
-        raise PushFailed(f"push service {host} refused the message ({status})", status) from exc
-    except (requests.RequestException, OSError) as exc:
-        raise PushFailed(f"push service {host} unreachable: {type(exc).__name__}") from exc
 
 
 def _subscription_info(subscription: Mapping[str, Any]) -> dict[str, Any]:

@@ -143,6 +143,18 @@ class Dispatcher:
         result: Outcome = self._in_transaction(work)
         return result
 
+    def stored_answer(self, actor: Actor, idempotency: IdempotencyRequest | None) -> Outcome | None:
+        """The answer already given to this keyed request, if there is one (read-only).
+
+        Lets a route replay a retry before it does expensive work for the request (decoding
+        an upload); a key reused with another request is refused here too.
+        """
+        if idempotency is None:
+            return None
+        with self.reading() as conn:
+            stored = UnitOfWork(conn).idempotency.get(actor.user_id, idempotency.key)
+        return None if stored is None else self._replay(stored, idempotency)
+
     def _in_transaction(self, work: Callable[[UnitOfWork], Any]) -> Any:
         """Run ``work`` atomically and durably: grouped with others on SQLite, alone otherwise.
 

@@ -99,6 +99,14 @@ class OrderRepository:
         """The order as this unit of work already holds it (locked), else loaded now."""
         return self.seen.get(order_id) or self.get(order_id)
 
+    def photo_keys_in_use(self, keys: Iterable[str]) -> set[str]:
+        """Which of these photo keys committed completions refer to (the photo sweep asks)."""
+        wanted = sorted(set(keys))
+        if not wanted:
+            return set()
+        query = select(t.orders.c.photo_key).where(t.orders.c.photo_key.in_(wanted))
+        return {str(key) for key in self._conn.execute(query).scalars()}
+
     def get_by_offer(self, offer_id: str) -> Order | None:
         """The order that an offer belongs to, locked for this transaction."""
         order_id = self._conn.execute(_ORDER_OF_OFFER, {"id": offer_id}).scalar()

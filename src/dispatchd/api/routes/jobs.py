@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
+import structlog
 from fastapi import APIRouter, File, Form, Response, UploadFile
 from fastapi.responses import FileResponse
 from starlette.requests import Request
@@ -23,13 +24,20 @@ from dispatchd.domain.orders import Order
 from dispatchd.service.actors import Actor
 from dispatchd.service.commands import CompleteJob, ResolveFollowUp, StartJob
 from dispatchd.service.errors import NotFound
-from dispatchd.service.handlers.jobs import ServiceCodeRejected
+from dispatchd.service.handlers.jobs import ServiceCodeRejected, completable_order
 from dispatchd.service.handlers.orders import may_see_order
 from dispatchd.service.outcome import Outcome
 from dispatchd.service.unit_of_work import UnitOfWork
-from dispatchd.store.photos import ImageTooLarge, NotAnImage, PhotoStore
+from dispatchd.store.photos import (
+    ImageTooLarge,
+    NotAnImage,
+    PhotoStore,
+    PreparedPhoto,
+    StagedPhoto,
+)
 
 router = APIRouter(tags=["jobs"])
+log = structlog.get_logger(__name__)
 
 READ_CHUNK = 1024 * 1024
 
@@ -63,23 +71,52 @@ def complete_job(
 
     No code: completed and flagged for a manager's call. Wrong code: 422 with the attempts
     left; after five the code locks and a completion without it is flagged as a mismatch.
+
+    Who may complete which order is settled before the photo is read (a retry with its
+    ``Idempotency-Key`` is answered before that too); the photo is decoded only then, and its
+    files get their names only after the completion has committed.
     """
+    stored_answer = dispatcher.stored_answer(actor, idem)
+    if stored_answer is not None:
+        return respond(stored_answer)
+    with dispatcher.reading() as conn:
+        completable_order(UnitOfWork(conn), actor, order_id, for_update=False)
     photos: PhotoStore = request.app.state.photos
-    upload = _read_limited(photo, dispatcher.settings.max_photo_bytes)
+    prepared = _prepared(_read_limited(photo, dispatcher.settings.max_photo_bytes))
+    code = service_code.strip() if service_code and service_code.strip() else None
+    command = CompleteJob(order_id, prepared.stored, code, notes.strip() if notes else None)
+    public_url = dispatcher.settings.resolved_public_url()
+    staged = photos.stage(prepared)
     try:
-        stored = photos.store(upload)
+        outcome = dispatcher.execute_rendered(command, actor, _completion(actor, public_url), idem)
+    except BaseException:
+        staged.discard()
+        raise
+    if outcome.status_code == 200:
+        _promote(staged)
+    else:
+        staged.discard()
+    return respond(outcome)
+
+
+def _prepared(upload: bytes) -> PreparedPhoto:
+    try:
+        return PhotoStore.prepare(upload)
     except NotAnImage as exc:
         raise Problem(
             415, f"photo: {exc}; send a JPEG, PNG, WebP or HEIC photo", "not-an-image"
         ) from exc
     except ImageTooLarge as exc:
         raise Problem(413, f"photo: {exc}; send a smaller photo", "too-large") from exc
-    code = service_code.strip() if service_code and service_code.strip() else None
-    command = CompleteJob(order_id, stored, code, notes.strip() if notes else None)
-    public_url = dispatcher.settings.resolved_public_url()
-    return respond(
-        dispatcher.execute_rendered(command, actor, _completion(actor, public_url), idem)
-    )
+
+
+def _promote(staged: StagedPhoto) -> None:
+    """Move a committed completion's photo into place; if that fails the next start's sweep
+    does it (the order refers to the photo), so the committed answer still stands."""
+    try:
+        staged.promote()
+    except OSError:
+        log.exception("completion photo could not be moved into place; the next start will")
 
 
 def _read_limited(photo: UploadFile, limit: int) -> bytes:

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 
 from dispatchd.domain.alerts import AlertType
 from dispatchd.domain.orders import CompletionProof, Order
+from dispatchd.service.actors import Actor
 from dispatchd.service.alerting import raise_alert
 from dispatchd.service.commands import CompleteJob, ResolveFollowUp, StartJob
 from dispatchd.service.context import Context
 from dispatchd.service.errors import NotFound
-from dispatchd.service.handlers.orders import visible_order
+from dispatchd.service.handlers.orders import may_see_order, visible_order
 from dispatchd.service.offering import current_policy, offer_waiting_orders_to_freed
 from dispatchd.service.unit_of_work import UnitOfWork
 
@@ -38,7 +39,7 @@ def complete_job(cmd: CompleteJob, uow: UnitOfWork, ctx: Context) -> Order | Ser
     A wrong code is counted and refused with the attempts left — typos are forgiven until the
     fifth, after which the code locks and only a completion without it (flagged) is taken.
     """
-    order = held_order(uow, ctx, cmd.order_id)
+    order = completable_order(uow, ctx.actor, cmd.order_id)
     confirmed = False
     if cmd.service_code is not None:
         left = order.check_service_code(cmd.service_code, ctx.key.service_code_pepper)
@@ -68,7 +69,31 @@ def resolve_follow_up(cmd: ResolveFollowUp, uow: UnitOfWork, ctx: Context) -> Or
 
 def held_order(uow: UnitOfWork, ctx: Context, order_id: str) -> Order:
     """The order if the calling installer holds the job; anyone else gets 404."""
-    order = visible_order(uow, ctx.actor, order_id)
-    if order.installer_id is None or order.installer_id != ctx.actor.installer_id:
+    return _held_by(uow, ctx.actor, order_id)
+
+
+def completable_order(
+    uow: UnitOfWork, actor: Actor, order_id: str, for_update: bool = True
+) -> Order:
+    """The order if ``actor`` holds the job and it can be completed now: 404 for anyone
+    else, 409 in any other state.
+
+    The API asks this before it reads the photo, so an upload nobody may make is refused
+    before it costs a decode or a file; the handler asks again inside its transaction.
+    """
+    order = _held_by(uow, actor, order_id, for_update)
+    order.ensure_can_complete()
+    return order
+
+
+def _held_by(uow: UnitOfWork, actor: Actor, order_id: str, for_update: bool = True) -> Order:
+    if for_update:
+        order = visible_order(uow, actor, order_id)
+    else:
+        found = uow.orders.get(order_id, for_update=False)
+        if found is None or not may_see_order(actor, found):
+            raise NotFound("order", order_id)
+        order = found
+    if order.installer_id is None or order.installer_id != actor.installer_id:
         raise NotFound("order", order_id)
     return order

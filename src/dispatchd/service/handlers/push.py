@@ -1,20 +1,22 @@
 """Installers' phones subscribing to Web Push, and the deployment's VAPID key behind it.
 
-The server will later POST to whatever endpoint a phone registers, so an endpoint must be a
-public ``https`` URL and the keys must have the sizes RFC 8291 gives them; anything else is
-refused here, before it is stored.
+The server will later POST to whatever endpoint a phone registers, so an endpoint must be an
+``https`` URL of a known push service (the outbound rules of :mod:`dispatchd.notify.outbound`,
+checked here without a DNS lookup; the API resolves the host before it submits the command)
+and the keys must have the sizes RFC 8291 gives them; anything else is refused here, before
+it is stored.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import ipaddress
+from collections.abc import Sequence
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from dispatchd.domain.errors import FieldError, InvalidInput
 from dispatchd.domain.ids import new_id
+from dispatchd.notify.outbound import OutboundGuard, OutboundRefused
 from dispatchd.notify.webpush import VapidKeys, new_vapid_keys, public_key_of
 from dispatchd.service.commands import ForgetGonePhone, SubscribePush, UnsubscribePush
 from dispatchd.service.context import Context
@@ -43,7 +45,7 @@ def ensure_vapid_keys(uow: UnitOfWork, now: datetime) -> VapidKeys:
 
 def subscribe_push(cmd: SubscribePush, uow: UnitOfWork, ctx: Context) -> PushSubscription:
     """Remember where to push the installer's alerts; a known endpoint changes hands."""
-    errors = subscription_errors(cmd.endpoint, cmd.p256dh, cmd.auth)
+    errors = subscription_errors(cmd.endpoint, cmd.p256dh, cmd.auth, ctx.settings.push_host_rules())
     if errors:
         raise InvalidInput(errors)
     return PushSubscriptions(uow.conn).save(
@@ -69,10 +71,12 @@ def forget_gone_phone(cmd: ForgetGonePhone, uow: UnitOfWork, _ctx: Context) -> N
     PushSubscriptions(uow.conn).remove_endpoint(cmd.endpoint)
 
 
-def subscription_errors(endpoint: str, p256dh: str, auth: str) -> list[FieldError]:
+def subscription_errors(
+    endpoint: str, p256dh: str, auth: str, push_hosts: Sequence[str]
+) -> list[FieldError]:
     """Every reason a browser's subscription cannot be used, named by its JSON field."""
     errors = []
-    problem = _endpoint_problem(endpoint)
+    problem = _endpoint_problem(endpoint, push_hosts)
     if problem:
         errors.append(FieldError("endpoint", problem))
     key = _decoded(p256dh)
@@ -86,26 +90,13 @@ def subscription_errors(endpoint: str, p256dh: str, auth: str) -> list[FieldErro
     return errors
 
 
-def _endpoint_problem(endpoint: str) -> str | None:
+def _endpoint_problem(endpoint: str, push_hosts: Sequence[str]) -> str | None:
     if len(endpoint) > MAX_ENDPOINT:
         return f"is longer than {MAX_ENDPOINT} characters"
     try:
-        parts = urlsplit(endpoint)
-        host = parts.hostname or ""
-    except ValueError:
-        return "is not a URL"
-    if parts.scheme != "https" or not host:
-        return "must be an https:// URL given by the browser's push service"
-    if parts.username or parts.password:
-        return "must not carry a user name or password"
-    if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
-        return "must be a public push service, not a local host"
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return None if "." in host else "must name a public push service host"
-    if not address.is_global:
-        return "must be a public push service, not a private address"
+        OutboundGuard(push_hosts).check_url(endpoint)
+    except OutboundRefused as exc:
+        return str(exc)
     return None
 
 
