@@ -25,6 +25,7 @@ pytestmark = pytest.mark.browser
 # The phone at one device pixel per CSS pixel: the same layout, a quarter of the screenshot.
 VIEWPORTS = {"phone": {**PHONE, "device_scale_factor": 1}, "desktop": DESKTOP}
 LOCALES = {"en": "en-US", "zh-CN": "zh-CN"}
+WORDS = {"en": {"tomorrow": "Tomorrow"}, "zh-CN": {"tomorrow": "明天"}}
 
 LABELS_CLEAR_OF_MARKERS = """() => {
   const boxes = (selector) =>
@@ -89,6 +90,11 @@ def _console(walk: Walk, world: EveryState) -> None:
     page.click(".cancel-box summary")
     walk.check("console-order-offered")
 
+    page.goto(f"/console/#/orders/{world.accepted['id']}")
+    expect(page.locator(".promise.kind-appointment .next")).not_to_be_empty()
+    expect(page.locator(".reassign-box .candidate-table tbody tr")).to_have_count(3)
+    walk.check("console-order-accepted")
+
     page.goto(f"/console/#/orders/{world.completed['id']}")
     expect(page.locator("form.follow-up")).to_be_visible()
     page.wait_for_function("() => document.querySelector('img.photo')?.naturalWidth > 0")
@@ -131,6 +137,12 @@ def _installer_app(walk: Walk, world: EveryState) -> None:
     page.click(".job-card.status-in_progress button.open-complete")
     expect(page.locator("form.complete-form")).to_be_visible()
     walk.check("app-offers-and-jobs")
+
+    accepted = page.locator(".job-card.status-accepted")
+    accepted.locator("button.open-window").click()
+    accepted.locator("label.choice", has_text=WORDS[walk.audit.language]["tomorrow"]).click()
+    expect(accepted.locator(".slots label.slot")).to_have_count(6)
+    walk.check("app-window-picker")
 
 
 def _tracking(walk: Walk, city: LiveCity, world: EveryState) -> None:
@@ -183,6 +195,6 @@ def test_every_page_and_view_passes_the_wcag_audit_on_phone_and_desktop(
                 client(Walk(context, audit, viewport))
             finally:
                 context.close()
-    assert len(audit.pages) == 2 * 14
+    assert len(audit.pages) == 2 * 16
     failures = audit.failures()
     assert not failures, "\n".join(failures)

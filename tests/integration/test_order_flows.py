@@ -52,6 +52,28 @@ def test_accepting_makes_the_job_the_installers_and_stops_the_ladder(
     assert started.json()["started_at"] is not None
 
 
+def test_a_job_on_hold_stays_in_the_installers_jobs_and_the_on_hold_list_until_it_ends(
+    city: City, client: TestClient
+) -> None:
+    zone = city.zone()
+    me = city.installer([zone], at=IN_CENTRE)
+    order = city.order()
+    offer_id = order["current_offer"]["id"]
+    headers = city.as_installer(me)
+    assert client.post(f"/api/v1/offers/{offer_id}/accept", headers=headers).status_code == 200
+    held = client.post(
+        f"/api/v1/orders/{order['id']}/suspend", json={"reason": "parts_missing"}, headers=headers
+    )
+    assert held.status_code == 200, held.text
+    jobs = client.get("/api/v1/me/jobs", headers=headers).json()["items"]
+    assert [(job["id"], job["status"]) for job in jobs] == [(order["id"], "suspended")]
+    assert jobs[0]["suspension"]["reason"] == "parts_missing"
+    listed = client.get("/api/v1/orders?status=suspended", headers=city.admin)
+    assert [item["id"] for item in listed.json()["items"]] == [order["id"]], listed.text
+    client.post(f"/api/v1/orders/{order['id']}/cancel", json={"reason": "no"}, headers=city.admin)
+    assert client.get("/api/v1/me/jobs", headers=headers).json()["items"] == []
+
+
 def test_an_installer_offered_but_not_holding_the_job_sees_the_customer_masked(
     city: City, client: TestClient
 ) -> None:

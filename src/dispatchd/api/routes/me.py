@@ -68,13 +68,17 @@ def my_offers(actor: InstallerActor, dispatcher: DispatcherDep) -> JSONResponse:
 
 @router.get("/me/jobs", response_model=JobList)
 def my_jobs(actor: InstallerActor, dispatcher: DispatcherDep) -> JSONResponse:
-    """Jobs the installer has accepted or started."""
+    """Jobs the installer holds: accepted, on hold or started (a job on hold is still theirs)."""
     installer_id = _me(actor)
     with dispatcher.reading() as conn:
         orders = UnitOfWork(conn).orders.page(
             OrderCriteria(
                 installer_id=installer_id,
-                statuses=(OrderStatus.ACCEPTED.value, OrderStatus.IN_PROGRESS.value),
+                statuses=(
+                    OrderStatus.ACCEPTED.value,
+                    OrderStatus.SUSPENDED.value,
+                    OrderStatus.IN_PROGRESS.value,
+                ),
             ),
             MAX_LISTED,
         )

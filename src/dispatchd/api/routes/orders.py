@@ -27,7 +27,9 @@ from dispatchd.store.orders import OrderCriteria
 
 router = APIRouter(tags=["orders"])
 
-Status = Literal["pending", "offered", "accepted", "in_progress", "completed", "cancelled"]
+Status = Literal[
+    "pending", "offered", "accepted", "suspended", "in_progress", "completed", "cancelled"
+]
 
 
 @router.post("/orders", status_code=201, response_model=OrderOut)

@@ -1,4 +1,5 @@
-// The inbox: revoked offers, orders waiting for a dispatcher, follow-up calls, failed SMS.
+// The inbox: revoked offers, orders waiting for a dispatcher, follow-up calls, failed SMS,
+// broken promises, jobs handed back and customers asking to move their window.
 
 import { post } from "/web/api.js";
 import { h, replace } from "/web/dom.js";
@@ -25,7 +26,7 @@ function alertItem(alert) {
     h("div.alert-type", {}, t(`alert_${alert.type}`)),
     order ? h("div.alert-order", {}, `${order.product} · ${order.address}`) : null,
     alert.installer_id ? h("div.alert-installer", {}, installerName(alert.installer_id)) : null,
-    alert.detail ? h("div.alert-detail.muted", {}, describeDetail(alert.detail)) : null,
+    alert.detail ? h("div.alert-detail.muted", {}, describeDetail(alert)) : null,
     h(
       "div.alert-foot",
       {},
@@ -68,7 +69,9 @@ export function alertFromEvent(data) {
   };
 }
 
-/** Alert details are machine words (a flag name) or a sentence: translate what can be. */
-function describeDetail(detail) {
+/** Alert details are machine words (a flag, a promise) or a sentence: translate what can be. */
+function describeDetail({ type, detail }) {
+  if (type === "promise_breached" && has(`promise_${detail}`)) return t("alert_detail_promise", { promise: t(`promise_${detail}`) });
+  if (type === "job_handed_back") return t("alert_detail_reason", { reason: detail });
   return has(`flag_${detail}`) ? t(`flag_${detail}`) : detail;
 }

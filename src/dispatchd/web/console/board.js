@@ -1,12 +1,12 @@
 // The live board: every open order in the column of its status, the ladder's next step ticking.
 
 import { h } from "/web/dom.js";
-import { clock, secondsUntil, shortTime } from "/web/format.js";
+import { clock, secondsUntil, shortTime, timeWindow } from "/web/format.js";
 import { keepFocus } from "/web/focus.js";
 import { t } from "/web/i18n.js";
 import { installerName, store } from "./store.js";
 
-const COLUMNS = ["pending", "offered", "accepted", "in_progress", "completed"];
+const COLUMNS = ["pending", "offered", "accepted", "suspended", "in_progress", "completed"];
 const COMPLETED_SHOWN = 30;
 let query = "";
 
@@ -80,8 +80,16 @@ function fillColumns(columns) {
   tickBoard(columns);
 }
 
+/** The promise whose next step comes first, for a held job's card. */
+function nextPromise(order) {
+  return (order.promises || [])
+    .filter((promise) => promise.next_step_at && promise.next_action)
+    .sort((a, b) => a.next_step_at.localeCompare(b.next_step_at))[0];
+}
+
 function orderCard(order) {
   const offer = order.current_offer;
+  const promise = offer ? null : nextPromise(order);
   return h(
     `a.order-card.status-${order.status}`,
     { href: `#/orders/${order.id}`, "data-focus-key": `order-${order.id}`, dataset: { orderId: order.id } },
@@ -103,9 +111,16 @@ function orderCard(order) {
       ...order.flags
         .filter(() => !order.follow_up)
         .map((flag) => h("span.badge.flag", {}, `⚑ ${t(`flag_${flag}`)}`)),
+      order.suspension ? h("span.badge.suspended", {}, `⏸ ${t(`hold_${order.suspension.reason}`)}`) : null,
     ),
+    order.appointment && ["accepted", "suspended"].includes(order.status)
+      ? h("span.window", {}, t("window_short", { window: timeWindow(order.appointment.window_start, order.appointment.window_end) }))
+      : null,
     offer?.next_step_at && offer.next_action
       ? h("span.next", { dataset: { until: offer.next_step_at, action: offer.next_action } }, "")
+      : null,
+    promise
+      ? h("span.next", { dataset: { until: promise.next_step_at, action: promise.next_action } }, "")
       : null,
     h(
       "span.foot",

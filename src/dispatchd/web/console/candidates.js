@@ -1,4 +1,6 @@
 // Manual assignment: the server's ranked candidate list, and an "Offer" button on every row.
+// On a job someone holds it is a reassignment: it needs a reason and a confirmation naming the
+// installer who loses the job, since their phone drops it at once.
 
 import { get, post } from "/web/api.js";
 import { h, replace } from "/web/dom.js";
@@ -6,9 +8,14 @@ import { focusWhenShown } from "/web/focus.js";
 import { distance } from "/web/format.js";
 import { t } from "/web/i18n.js";
 import { toast } from "/web/toast.js";
-import { loadOrder, zoneName } from "./store.js";
+import { installerName, loadOrder, zoneName } from "./store.js";
 
 const cache = new Map(); // order id -> {version, items}
+export const HELD = ["accepted", "suspended", "in_progress"];
+// The reassignment waiting for its confirmation, and the server's refusal of the last one.
+let pending = null;
+let refusal = null;
+const reasons = new Map(); // order id -> the reason typed so far
 
 export function renderCandidates(order) {
   const box = h("div.candidates", { "aria-live": "polite" });
@@ -28,9 +35,11 @@ export function renderCandidates(order) {
 }
 
 function fill(box, order, items) {
-  const holder = order.current_offer?.installer_id;
+  const held = HELD.includes(order.status);
+  const holder = held ? order.installer_id : order.current_offer?.installer_id;
   replace(
     box,
+    held ? reassignControls(box, order, items) : null,
     h(
       "div.table-scroll",
       {},
@@ -69,8 +78,10 @@ function fill(box, order, items) {
                 "td",
                 {},
                 candidate.installer_id === holder
-                  ? h("span.badge.offered", {}, t("offer_sent"))
-                  : offerButton(order, candidate),
+                  ? h(`span.badge.${held ? "accepted" : "offered"}`, {}, held ? t("holds_job") : t("offer_sent"))
+                  : held
+                    ? reassignButton(box, order, items, candidate)
+                    : offerButton(order, candidate),
               ),
             ),
           ),
@@ -108,4 +119,108 @@ function offerButton(order, candidate) {
     t("offer_to"),
   );
   return button;
+}
+
+/** The reason field (kept across redraws by its id) and, once a row was chosen, the confirmation. */
+function reassignControls(box, order, items) {
+  if (pending && pending.orderId !== order.id) pending = null;
+  if (refusal && refusal.orderId !== order.id) refusal = null;
+  const errors = (refusal?.errors || []).filter((error) => error.field === "reason");
+  const holder = installerName(order.installer_id);
+  return h(
+    "div.reassign",
+    {},
+    refusal && !errors.length ? h("p.form-error", { role: "alert" }, refusal.message) : null,
+    h(
+      "div.field",
+      {},
+      h("label", { for: "reassign-reason" }, t("reassign_reason", { name: holder })),
+      h("input", {
+        id: "reassign-reason",
+        name: "reason",
+        maxlength: "2000",
+        value: reasons.get(order.id) || "",
+        oninput: (event) => reasons.set(order.id, event.target.value),
+        "aria-invalid": errors.length ? "true" : null,
+        "aria-describedby": errors.length ? "reassign-reason-error" : null,
+      }),
+      errors.length
+        ? h("span.error", { id: "reassign-reason-error", role: "alert" }, errors.map((error) => error.message).join("; "))
+        : null,
+    ),
+    pending
+      ? h(
+          "div.reassign-confirm",
+          { role: "alert" },
+          h("p", {}, t("reassign_confirm", { from: holder, to: pending.name })),
+          h(
+            "div.actions",
+            {},
+            h(
+              "button.btn.danger.confirm-reassign",
+              { type: "button", "data-focus-key": "confirm-reassign", onclick: () => reassign(box, order, items) },
+              t("reassign_yes", { name: holder }),
+            ),
+            h(
+              "button.btn.secondary",
+              {
+                type: "button",
+                "data-focus-key": "keep-holder",
+                onclick: () => {
+                  const back = pending.installerId;
+                  pending = null;
+                  focusWhenShown(`assign-${back}`);
+                  fill(box, order, items);
+                },
+              },
+              t("reassign_no"),
+            ),
+          ),
+        )
+      : null,
+  );
+}
+
+function reassignButton(box, order, items, candidate) {
+  return h(
+    "button.btn.small.secondary.assign.reassign",
+    {
+      type: "button",
+      "data-focus-key": `assign-${candidate.installer_id}`,
+      onclick: () => {
+        const reason = document.getElementById("reassign-reason")?.value.trim() || "";
+        if (!reason) {
+          pending = null;
+          refusal = { orderId: order.id, errors: [{ field: "reason", message: t("reassign_reason_needed") }] };
+          fill(box, order, items);
+          document.getElementById("reassign-reason")?.focus();
+          return;
+        }
+        refusal = null;
+        pending = { orderId: order.id, installerId: candidate.installer_id, name: candidate.name, reason };
+        focusWhenShown("confirm-reassign");
+        fill(box, order, items);
+      },
+    },
+    t("reassign_to"),
+  );
+}
+
+async function reassign(box, order, items) {
+  const chosen = pending;
+  try {
+    await post(`orders/${encodeURIComponent(order.id)}/assign`, { installer_id: chosen.installerId, reason: chosen.reason });
+    pending = null;
+    refusal = null;
+    reasons.delete(order.id);
+    toast(t("reassigned", { from: installerName(order.installer_id), to: chosen.name }), "ok");
+    focusWhenShown("assign-title");
+    cache.delete(order.id);
+    await loadOrder(order.id);
+  } catch (error) {
+    pending = null;
+    refusal = { orderId: order.id, errors: error.fieldErrors || [], message: error.message };
+    fill(box, order, items);
+    if (!refusal.errors.some((item) => item.field === "reason")) toast(error.message, "danger");
+  }
 }

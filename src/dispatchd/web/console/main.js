@@ -37,6 +37,10 @@ const INSTALLER_EVENTS = new Set([
   "offer.withdrawn",
   "order.completed",
   "order.cancelled",
+  "order.handed_back",
+  "order.reassigned",
+  "order.suspended",
+  "order.resumed",
 ]);
 let live = null;
 let route = { name: "board" };
@@ -169,6 +173,8 @@ function renderView() {
       default:
         renderBoard(view, { onNewOrder: openNewOrder });
     }
+    // Countdowns show their time at once, not a second later.
+    tickBoard(view);
     for (const [id, value] of kept) {
       const input = document.getElementById(id);
       if (input && view.contains(input) && input.value !== value && route.name !== "policy") input.value = value;

@@ -1,12 +1,13 @@
-// One order's whole story: facts, photo, flags and follow-up, manual assignment, timeline,
-// offers and the ledger entries it caused.
+// One order's whole story: facts, the window and promises after acceptance, photo, flags and
+// follow-up, manual assignment or reassignment, timeline, offers and the ledger entries it caused.
 
 import { get, post } from "/web/api.js";
 import { h } from "/web/dom.js";
 import { dateTime, money } from "/web/format.js";
 import { t } from "/web/i18n.js";
 import { toast } from "/web/toast.js";
-import { renderCandidates } from "./candidates.js";
+import { HELD, renderCandidates } from "./candidates.js";
+import { afterAcceptance } from "./promises-view.js";
 import { installerName, loadOrder, store, zoneName } from "./store.js";
 import { describeEvent } from "./timeline.js";
 
@@ -32,7 +33,7 @@ export function renderOrderDetail(view, orderId) {
     h(
       "div.detail",
       {},
-      h("div.detail-main", {}, facts(order), proof(order), assignment(order), cancelBox(order)),
+      h("div.detail-main", {}, facts(order), afterAcceptance(order), proof(order), assignment(order), cancelBox(order)),
       h("div.detail-side", {}, timeline(order), offersTable(order), ledgerBox(order)),
     ),
   );
@@ -149,12 +150,13 @@ function followUp(order) {
 }
 
 function assignment(order) {
-  if (!["pending", "offered"].includes(order.status)) return null;
+  const held = HELD.includes(order.status);
+  if (!held && !["pending", "offered"].includes(order.status)) return null;
   return h(
-    "section.card.assign",
+    `section.card.assign${held ? ".reassign-box" : ""}`,
     { "aria-labelledby": "assign-title" },
-    h("h2", { id: "assign-title", tabindex: "-1", "data-focus-key": "assign-title" }, t("assign_title")),
-    h("p.muted.small", {}, t("assign_hint")),
+    h("h2", { id: "assign-title", tabindex: "-1", "data-focus-key": "assign-title" }, held ? t("reassign_title") : t("assign_title")),
+    h("p.muted.small", {}, held ? t("reassign_hint", { name: installerName(order.installer_id) }) : t("assign_hint")),
     renderCandidates(order),
   );
 }
@@ -279,7 +281,8 @@ function ledgerBox(order) {
 
 /** Ledger entries of every installer who held an offer, filtered to this order. */
 async function loadExtras(order) {
-  const version = `${order.offers?.map((o) => o.status).join(",")}`;
+  // Entries are booked by events (a penalty, a fee): a new event may mean a new entry.
+  const version = `${order.offers?.map((o) => o.status).join(",")}|${order.events?.length}`;
   const known = extras.get(order.id);
   if (known && known.version === version) return;
   extras.set(order.id, { ...known, version });

@@ -1,11 +1,14 @@
-// The escalation ladder editor. The server is the judge of a valid ladder: its problem+json
-// answer is shown field by field next to the inputs it names (escalation[1].amount …).
+// The policy editor: the offer's escalation ladder, the promise ladders after acceptance, the
+// longest window and the ranking. The server is the judge of a valid policy: its problem+json
+// answer is shown field by field next to the inputs it names (escalation[1].amount,
+// promises.arrival[0].after_s …).
 
 import { get, put } from "/web/api.js";
 import { h, replace } from "/web/dom.js";
 import { focusWhenShown, keepFocus } from "/web/focus.js";
 import { t } from "/web/i18n.js";
 import { toast } from "/web/toast.js";
+import { promiseSections } from "./policy-promises.js";
 import { store } from "./store.js";
 
 let draft = null;
@@ -41,6 +44,7 @@ function draw(box) {
     return errors.length ? h("span.error", { id: `err-${field}` }, errors.map((e) => e.message).join("; ")) : null;
   };
   const invalid = (field) => (errorsFor(field).length ? "true" : null);
+  const describedBy = (field) => (errorsFor(field).length ? `err-${field}` : null);
   const currency = store.config.currency || "CNY";
   const steps = draft.escalation.map((step, index) => {
     const prefix = `escalation[${index}]`;
@@ -160,6 +164,7 @@ function draw(box) {
           save(box);
         },
       },
+      h("h2", {}, t("offer_ladder_title")),
       steps,
       h(
         "button.btn.secondary.add-step",
@@ -202,6 +207,7 @@ function draw(box) {
           ),
         ),
       ),
+      promiseSections(draft, { errorsFor, fieldError, describedBy, invalid, numberOrText, redraw: () => fill(box), currency }),
       h("button.btn.save-policy", { type: "submit", "data-focus-key": "save-policy" }, t("save_policy")),
     ),
   );

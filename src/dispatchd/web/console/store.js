@@ -4,7 +4,7 @@
 
 import { get } from "/web/api.js";
 
-const BOARD_STATUSES = ["pending", "offered", "accepted", "in_progress"];
+const BOARD_STATUSES = ["pending", "offered", "accepted", "suspended", "in_progress"];
 const listeners = new Set();
 
 export const store = {

@@ -1,16 +1,18 @@
-// The installer's phone app: log in, go on duty, answer offers live, do the job, prove it.
+// The installer's phone app: log in, go on duty, answer offers live, agree the window with the
+// customer, do the job, prove it — or hand it back or put it on hold.
 
 import "/web/strings.js";
 import "./strings.js";
 import { alarm, unlockAudio } from "./alarm.js";
 import { ApiError, NetworkError, clientConfig, get, newKey } from "/web/api.js";
-import { money, observeServerTime, setCurrency } from "/web/format.js";
+import { money, observeServerTime, setCurrency, timeWindow } from "/web/format.js";
 import { focusWhenShown, keepFocus } from "/web/focus.js";
 import { mountLanguageSwitch, t, translatePage } from "/web/i18n.js";
 import { LiveEvents } from "/web/live.js";
 import { mountSession } from "/web/session.js";
 import { toast } from "/web/toast.js";
-import { renderJobs } from "./jobs.js";
+import { rememberRefusal } from "./form-errors.js";
+import { panelState, renderJobs } from "./jobs.js";
 import { startSharing, stopSharing } from "./location.js";
 import { notice } from "./notices.js";
 import { renderOffers, tickCountdowns } from "./offers.js";
@@ -27,6 +29,8 @@ const state = {
   busy: new Map(),
   openForms: new Set(),
   formState: new Map(),
+  panels: new Map(),
+  maxWindowS: 14400,
   signatures: { offers: "", jobs: "" },
 };
 let live = null;
@@ -79,6 +83,12 @@ function startApp() {
   refresh();
   flush();
   updateQueueNote();
+  get("policy")
+    .then((policy) => {
+      state.maxWindowS = policy.max_window_s;
+      renderJobsNow(true);
+    })
+    .catch(() => {});
 }
 
 function onConnection(connection) {
@@ -103,6 +113,7 @@ function refresh() {
       state.me = me;
       state.offers = offers.items;
       state.jobs = jobs.items;
+      for (const id of state.panels.keys()) if (!jobs.items.some((job) => job.id === id)) state.panels.delete(id);
       if (state.offers.some((o) => o.status === "penalized")) await loadPenalties();
       render();
     } catch (error) {
@@ -159,7 +170,7 @@ function render(force = false) {
 }
 
 function renderJobsNow(force = false) {
-  const sig = JSON.stringify([state.jobs, [...state.busy], [...state.openForms]]);
+  const sig = JSON.stringify([state.jobs, [...state.busy], [...state.openForms], [...state.panels]]);
   if (!force && sig === state.signatures.jobs) return;
   state.signatures.jobs = sig;
   keepFocus(
@@ -169,8 +180,15 @@ function renderJobsNow(force = false) {
         busy: state.busy,
         openForms: state.openForms,
         formState: state.formState,
+        panels: state.panels,
+        maxWindowS: state.maxWindowS,
         onStart: start,
         onComplete: complete,
+        onWindow: setWindow,
+        onOnTheWay: onTheWay,
+        onHandBack: handBack,
+        onSuspend: suspend,
+        onResume: resume,
         rerender: () => renderJobsNow(true),
       }),
     () => $("jobs-title"),
@@ -206,13 +224,40 @@ function onEvent(name, data) {
       notice($("notices"), t("order_cancelled", { product: job?.product || product }));
       break;
     }
+    case "order.reassigned": {
+      // The dispatcher took the job away: it leaves the phone at once, with a word why.
+      const job = state.jobs.find((j) => j.id === data.order_id);
+      if (state.me && data.installer_id !== state.me.id) break;
+      state.jobs = state.jobs.filter((j) => j.id !== data.order_id);
+      state.panels.delete(data.order_id);
+      state.busy.delete(data.order_id);
+      notice($("notices"), t("job_reassigned", { product: job?.product || t("this_job"), reason: data.reason || "" }), "danger");
+      render();
+      break;
+    }
+    case "promise.reminded":
+    case "promise.penalized": {
+      const job = state.jobs.find((j) => j.id === data.order_id);
+      const what = t(`promise_due_${data.kind}`, {
+        product: job?.product || t("this_job"),
+        window: job?.appointment ? timeWindow(job.appointment.window_start, job.appointment.window_end) : "",
+      });
+      if (name === "promise.penalized") {
+        alarm("penalty");
+        notice($("notices"), t("promise_penalized", { amount: money(data.amount), what }), "danger");
+      } else {
+        alarm("reminder");
+        notice($("notices"), t("promise_reminded", { what }));
+      }
+      break;
+    }
     default:
       break;
   }
   refresh();
 }
 
-async function act(id, busyState, action, onDone) {
+async function act(id, busyState, action, onDone, { quiet = false } = {}) {
   unlockAudio();
   state.busy.set(id, busyState);
   render();
@@ -227,6 +272,7 @@ async function act(id, busyState, action, onDone) {
     }
   } catch (error) {
     state.busy.delete(id);
+    if (quiet && error instanceof ApiError) throw error;
     if (error instanceof ApiError && [404, 409].includes(error.status)) toast(t("offer_gone"), "warn");
     else toast(error.message, "danger");
     throw error;
@@ -256,6 +302,77 @@ function start(job) {
   return act(job.id, "starting", { method: "POST", path, label: "start", meta: { orderId: job.id } }, () =>
     focusWhenShown(`complete-${job.id}`),
   ).catch(() => {});
+}
+
+/**
+ * A job's action from one of its panels: on success the panel closes and the focus goes to
+ * what comes next; a refusal stays on the panel, each error beside the field it names.
+ */
+async function jobAction(job, panel, busyState, action, fields, { done, next } = {}) {
+  const saved = panel ? panelState(panelCtx(), job, panel) : null;
+  try {
+    await act(
+      job.id,
+      busyState,
+      { ...action, meta: { orderId: job.id } },
+      (order) => {
+        if (panel) {
+          state.panels.delete(job.id);
+          state.formState.delete(`${job.id}:${panel}`);
+        }
+        if (next) focusWhenShown(next);
+        if (done) toast(done(order), "ok");
+      },
+      { quiet: !!panel },
+    );
+  } catch (error) {
+    if (!panel || !(error instanceof ApiError)) return;
+    rememberRefusal(saved, error, fields);
+    renderJobsNow(true);
+  }
+}
+
+function panelCtx() {
+  return { formState: state.formState };
+}
+
+function orderPath(job, what) {
+  return `/api/v1/orders/${encodeURIComponent(job.id)}/${what}`;
+}
+
+function setWindow(job, body) {
+  const moving = !!job.appointment;
+  const action = { method: "PUT", path: orderPath(job, "appointment"), json: body, label: "window" };
+  return jobAction(job, "window", "saving", action, ["window_start", "window_end", "reason"], {
+    done: (order) =>
+      t(moving ? "window_moved" : "window_set", {
+        window: timeWindow(order.appointment.window_start, order.appointment.window_end),
+      }),
+    next: `window-${job.id}`,
+  });
+}
+
+function onTheWay(job) {
+  const action = { method: "POST", path: orderPath(job, "on-the-way"), label: "on_the_way" };
+  return jobAction(job, null, "setting-off", action, [], { done: () => t("customer_told_coming"), next: `start-${job.id}` });
+}
+
+function handBack(job, body) {
+  const action = { method: "POST", path: orderPath(job, "hand-back"), json: body, label: "hand_back" };
+  return jobAction(job, "hand-back", "handing-back", action, ["reason"], { done: () => t("handed_back", { product: job.product }) });
+}
+
+function suspend(job, body) {
+  const action = { method: "POST", path: orderPath(job, "suspend"), json: body, label: "suspend" };
+  return jobAction(job, "suspend", "suspending", action, ["reason", "note", "until"], {
+    done: () => t("suspended_job"),
+    next: `resume-${job.id}`,
+  });
+}
+
+function resume(job) {
+  const action = { method: "POST", path: orderPath(job, "resume"), label: "resume" };
+  return jobAction(job, null, "resuming", action, [], { done: () => t("resumed_job"), next: `${job.status === "suspended" && job.suspension?.from_status === "in_progress" ? "complete" : "start"}-${job.id}` });
 }
 
 async function complete(job, form) {
@@ -313,7 +430,17 @@ function onQueueChange(change) {
   if (change.type !== "answered" || !change.late) return;
   const id = change.item.meta.offerId || change.item.meta.orderId;
   if (id) state.busy.delete(id);
-  const labels = { accept: t("accept"), decline: t("decline"), start: t("start"), complete: t("complete") };
+  const labels = {
+    accept: t("accept"),
+    decline: t("decline"),
+    start: t("start"),
+    complete: t("complete"),
+    window: t("set_window"),
+    on_the_way: t("on_the_way"),
+    hand_back: t("hand_back"),
+    suspend: t("suspend"),
+    resume: t("resume"),
+  };
   const outcome = change.result.status === "done" ? "✓" : change.result.error.message;
   const what = `${labels[change.item.label] || change.item.label} ${outcome}`;
   toast(t("sent_after_offline", { what }), change.result.status === "done" ? "ok" : "warn");

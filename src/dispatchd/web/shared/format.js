@@ -39,6 +39,20 @@ export function shortTime(iso) {
   return today ? hm : `${moment.toLocaleDateString(language(), { month: "numeric", day: "numeric" })} ${hm}`;
 }
 
+/** "10:00" in the page's language. */
+export function hourMinute(iso) {
+  return new Date(iso).toLocaleTimeString(language(), { hour: "2-digit", minute: "2-digit" });
+}
+
+/** An arrival window in few words: "10:00–12:00" today, "11/26 10:00–12:00" another day. */
+export function timeWindow(startIso, endIso) {
+  const start = new Date(startIso);
+  const end = new Date(endIso);
+  const sameDay = start.toDateString() === end.toDateString();
+  const tail = sameDay ? hourMinute(endIso) : shortTime(endIso);
+  return `${shortTime(startIso)}–${tail}`;
+}
+
 /** "4:05" or "1:02:03" for a number of seconds (never negative). */
 export function clock(seconds) {
   const s = Math.max(0, Math.round(seconds));
