@@ -15,9 +15,14 @@ def insert_ignoring_conflict(conn: Connection, table: Table, values: dict[str, A
     """Insert a row unless a unique key already holds it; True when the row was inserted.
 
     This is how "exactly once" is enforced by the database itself (a penalty per offer step,
-    a deadline per subject), whatever the code above it believes.
+    a deadline per subject), whatever the code above it believes. The row count of an INSERT
+    must be asked for (``preserve_rowcount``): without it the PostgreSQL driver reports -1,
+    which would read as "already there" for every row.
     """
-    return conn.execute(_insert_ignoring(conn.dialect.name, table), values).rowcount == 1
+    statement = _insert_ignoring(conn.dialect.name, table).execution_options(
+        preserve_rowcount=True
+    )
+    return conn.execute(statement, values).rowcount == 1
 
 
 def upsert(
