@@ -19,9 +19,7 @@ def insert_ignoring_conflict(conn: Connection, table: Table, values: dict[str, A
     must be asked for (``preserve_rowcount``): without it the PostgreSQL driver reports -1,
     which would read as "already there" for every row.
     """
-    statement = _insert_ignoring(conn.dialect.name, table).execution_options(
-        preserve_rowcount=True
-    )
+    statement = _insert_ignoring(conn.dialect.name, table).execution_options(preserve_rowcount=True)
     return conn.execute(statement, values).rowcount == 1
 
 
