@@ -41,7 +41,7 @@ from tests.seeded_city import INSTALLER_PASSWORD, MANAGER, MANAGER_PASSWORD, See
 
 pytestmark = pytest.mark.slow
 
-EXAMPLES = 6
+EXAMPLES = 5
 INSTALLER_ONLY = re.compile(
     r"^/api/v1/(me(/.*)?|offers/\{offer_id\}/(accept|decline)"
     r"|orders/\{order_id\}/(start|complete|appointment|on-the-way|hand-back|suspend|resume))$"
