@@ -452,6 +452,19 @@ def test_a_waiver_of_another_amount_or_of_no_penalty_is_refused(
     assert job.ledger()["balance"] == -1000
 
 
+def test_two_adjustments_by_a_manager_are_both_booked(job: Job, client: TestClient) -> None:
+    url = f"/api/v1/installers/{job.installer}/ledger"
+    for amount in (500, -200):
+        booked = client.post(
+            url,
+            json={"amount": amount, "reason": "adjustment", "note": "fuel"},
+            headers=job.city.admin,
+        )
+        assert booked.status_code == 201, booked.text
+    assert sorted(e["amount"] for e in job.ledger()["items"]) == [-200, 500]
+    assert job.ledger()["balance"] == 300
+
+
 def test_an_installer_cannot_book_in_their_own_ledger(job: Job, client: TestClient) -> None:
     response = client.post(
         f"/api/v1/installers/{job.installer}/ledger",

@@ -63,6 +63,7 @@ def install_openapi(app: FastAPI) -> None:
             for operations in paths.values():
                 for operation in operations.values():
                     _problems_as_problem_json(operation.get("responses", {}))
+                    _parameters_not_nullable(operation.get("parameters", []))
             _drop_unused_validation_schemas(schema)
             app.openapi_schema = schema
         return app.openapi_schema
@@ -181,6 +182,24 @@ def _problems_as_problem_json(responses: dict[str, Any]) -> None:
         content = response.get("content")
         if status.isdigit() and int(status) >= 400 and content and "application/json" in content:
             content[PROBLEM_JSON] = content.pop("application/json")
+
+
+def _parameters_not_nullable(parameters: list[dict[str, Any]]) -> None:
+    """An optional parameter is left out, never sent as null: drop ``null`` from its schema
+    (FastAPI documents ``str | None`` as nullable, and a client would send the text "null")."""
+    for parameter in parameters:
+        schema = parameter.get("schema", {})
+        choices = schema.get("anyOf")
+        if choices is None:
+            continue
+        kept = [choice for choice in choices if choice != {"type": "null"}]
+        if len(kept) == 1:
+            del schema["anyOf"]
+            schema.update(kept[0])
+        else:
+            schema["anyOf"] = kept
+        if schema.get("default", ...) is None:
+            del schema["default"]
 
 
 def _drop_unused_validation_schemas(schema: dict[str, Any]) -> None:

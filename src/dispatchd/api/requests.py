@@ -140,12 +140,31 @@ class ZoneCreate(Request):
     boundary: Geometry
 
 
+def _fields_not_nullable(schema: dict[str, Any]) -> None:
+    """Drop ``null`` (and the ``null`` default) from each property of a patch's schema."""
+    for prop in schema.get("properties", {}).values():
+        if prop.get("default", ...) is None:
+            del prop["default"]
+        choices = prop.get("anyOf")
+        if choices is None:
+            continue
+        kept = [choice for choice in choices if choice != {"type": "null"}]
+        if len(kept) == 1:
+            del prop["anyOf"]
+            prop.update(kept[0])
+        else:
+            prop["anyOf"] = kept
+
+
 class Patch(Request):
     """Base of partial updates: a field left out keeps its value, and ``null`` is refused.
 
     None of these fields can be emptied (an installer without a name, a zone without a
-    boundary), so an explicit ``null`` is a mistake to name, not a value to store.
+    boundary), so an explicit ``null`` is a mistake to name, not a value to store — and the
+    schema says so: no field of a patch is documented as nullable.
     """
+
+    model_config = ConfigDict(json_schema_extra=_fields_not_nullable)
 
     @field_validator("*", mode="before")
     @classmethod

@@ -15,7 +15,8 @@ def insert_ignoring_conflict(conn: Connection, table: Table, values: dict[str, A
     """Insert a row unless a unique key already holds it; True when the row was inserted.
 
     This is how "exactly once" is enforced by the database itself (a penalty per offer step,
-    a deadline per subject), whatever the code above it believes.
+    a deadline per subject), whatever the code above it believes. Whether it inserted is read
+    from the row it returns, not from the row count, which the PostgreSQL driver reports as -1.
     """
     inserted = conn.execute(_insert_ignoring_returning(conn.dialect.name, table), values)
     return inserted.first() is not None

@@ -48,11 +48,22 @@ def _last_event_id(header: str | None, query: int | None) -> int | None:
     return value
 
 
-@router.get("/events", response_class=EventSourceResponse)
+@router.get(
+    "/events",
+    response_class=EventSourceResponse,
+    responses={
+        200: {
+            "description": "Server-Sent Events, one per event the caller may see, without end",
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        }
+    },
+)
 async def stream_events(
     request: Request,
     actor: CurrentActor,
-    last_event_id: str | None = Header(default=None, alias="Last-Event-ID"),
+    last_event_id: str | None = Header(
+        default=None, alias="Last-Event-ID", json_schema_extra={"pattern": "^[0-9]+$"}
+    ),
     after: int | None = Query(
         default=None,
         ge=0,
