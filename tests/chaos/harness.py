@@ -53,7 +53,7 @@ class ChaosPlan:
     seed: int = 5
 
 
-REDUCED = ChaosPlan(orders=300, seconds=24, installers=12, kills=6)
+REDUCED = ChaosPlan(orders=200, seconds=24, installers=12, kills=6)
 FULL = ChaosPlan(orders=2_400, seconds=240, installers=40, kills=24, poll_s=1.0)
 
 
