@@ -65,6 +65,9 @@ SEMANTIC_RULES = {
     "POST /api/v1/me/location": "a position at most a day old",
     "POST /api/v1/me/push-subscriptions": "an https endpoint of a push service; real keys",
     "POST /api/v1/orders/{order_id}/complete": "a photo that is an image (else 413/415)",
+    "POST /api/v1/track/{token}/rating": "stars written as a whole number (3, not 3.0)",
+    "POST /api/v1/track/{token}/reschedule": "a preferred start ahead of now, within 180 days",
+    "PUT /api/v1/message-templates/{name}/{locale}": "only the template's own placeholders",
 }
 PHOTO_REFUSALS = {"POST /api/v1/orders/{order_id}/complete": ["413", "415"]}
 THROWAWAY_TOKEN = {("POST", "/api/v1/auth/logout"), ("DELETE", "/api/v1/auth/session")}
