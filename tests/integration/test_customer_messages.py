@@ -187,6 +187,7 @@ def test_the_messages_speak_the_deployments_language_with_the_window_in_its_zone
     assert tracked["appointment"]["window_local"] == expected
     assert tracked["appointment"]["timezone"] == zone
     assert tracked["appointment"]["window_start"] == "2026-11-26T02:00:00.000Z"
+    assert tracked["accepted_at"] <= tracked["appointment"]["set_at"] <= tracked["started_at"]
 
 
 # -- the words as data ------------------------------------------------------------------------

@@ -752,6 +752,7 @@ class TrackedAppointment(TypedDict):
     window_end: str
     window_local: str
     timezone: str
+    set_at: str
 
 
 class TrackedOrder(TypedDict):
@@ -801,6 +802,7 @@ def tracked_order_view(
             "window_end": rfc3339(end),
             "window_local": format_window(start, end, settings.zone, settings.locale),
             "timezone": settings.timezone,
+            "set_at": rfc3339(order.appointment.set_at),
         }
     return {
         "status": order.status.value,
