@@ -391,3 +391,24 @@ def test_bad_text_in_a_foreign_member_of_a_boundary_is_never_stored(
     listed = client.get("/api/v1/zones", headers=city.admin)
     assert listed.status_code == 200
     assert "properties" not in listed.text
+
+
+def test_the_openapi_document_asks_for_the_bearer_token_exactly_where_the_server_does(
+    client: TestClient,
+) -> None:
+    document = client.get("/openapi.json").json()
+    scheme = document["components"]["securitySchemes"]["bearer"]
+    assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
+    checked = 0
+    for path, operations in document["paths"].items():
+        if not path.startswith("/api/v1/"):
+            continue
+        for method, operation in operations.items():
+            concrete = path.replace("{", "").replace("}", "")
+            if method != "get" or "{" in path:
+                continue
+            answered = client.get(concrete).status_code
+            secured = operation.get("security") == [{"bearer": []}]
+            assert secured == (answered == 401), (path, answered, operation.get("security"))
+            checked += 1
+    assert checked > 10

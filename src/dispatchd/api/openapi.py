@@ -28,6 +28,15 @@ API_PREFIX = "/api/v1/"
 PROBLEM_SCHEMA = "#/components/schemas/ProblemOut"
 FASTAPI_VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
 CHANGES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+BEARER = "bearer"
+SECURITY_SCHEMES = {
+    BEARER: {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "The access_token from POST /api/v1/auth/token, sent as "
+        "'Authorization: Bearer <access_token>'; revoked by POST /api/v1/auth/logout",
+    }
+}
 
 _DESCRIPTIONS = {
     400: "Malformed request: a body that is not JSON (or not UTF-8), or a URL holding NUL or "
@@ -54,12 +63,16 @@ def install_openapi(app: FastAPI) -> None:
             schema = get_openapi(
                 title=app.title, version=app.version, summary=app.summary, routes=app.routes
             )
-            schema.setdefault("components", {}).setdefault("schemas", {}).update(_problem_schemas())
+            components = schema.setdefault("components", {})
+            components.setdefault("schemas", {}).update(_problem_schemas())
+            components["securitySchemes"] = SECURITY_SCHEMES
             paths = schema.get("paths", {})
             for path, method, route in _api_operations(app.routes):
                 operation = paths.get(path, {}).get(method.lower())
                 if operation is not None:
                     _document_problems(operation.setdefault("responses", {}), route, method)
+                    if current_actor in _dependency_calls(route.dependant):
+                        operation["security"] = [{BEARER: []}]
             for operations in paths.values():
                 for operation in operations.values():
                     _problems_as_problem_json(operation.get("responses", {}))
