@@ -26,5 +26,6 @@ def test_the_kpis_show_the_fees_credited_for_the_jobs_done_today(
     console.click("nav a[data-route=kpis]")
     fees = console.locator(".figure").filter(has_text="Fees credited to installers")
     expect(fees.locator(".value")).to_have_text("CN¥150.00")
-    expect(console.locator("svg.chart[aria-label='Fees, penalties and waivers per day']")).to_be_visible()
+    chart = console.locator("svg.chart[aria-label='Fees, penalties and waivers per day']")
+    expect(chart).to_be_visible()
     console.screenshot(path=SCREENSHOTS / "console-kpis-fees.png", full_page=True)
