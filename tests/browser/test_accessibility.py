@@ -116,7 +116,7 @@ def _console(walk: Walk, world: EveryState) -> None:
     walk.check("console-policy")
 
     page.goto("/console/#/kpis")
-    expect(page.locator(".figures .figure")).to_have_count(6)
+    expect(page.locator(".figures .figure")).to_have_count(8)
     walk.check("console-kpis")
 
 

@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 from dispatchd.engine.deadlines import DeadlineEngine
 from dispatchd.service.clock import FakeClock
 from tests.helpers import CENTRE, EAST, IN_CENTRE, IN_EAST, City
+from tests.photos import jpeg
 
 
 def test_candidates_come_eligible_first_then_nearest_with_reasons_for_the_rest(
@@ -106,3 +107,64 @@ def test_stats_refuse_a_window_out_of_range(city: City, client: TestClient) -> N
     response = client.get("/api/v1/stats?days=0", headers=city.admin)
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "days"
+
+
+def test_stats_sum_the_fees_credited_the_penalties_booked_and_the_penalties_waived_per_day(
+    city: City, client: TestClient, clock: FakeClock, engine: DeadlineEngine
+) -> None:
+    centre, east = city.zone("Centre", CENTRE), city.zone("East", EAST)
+    slow = city.installer([centre], at=IN_CENTRE)
+    city.order(IN_CENTRE)
+    for step in (300, 300):
+        clock.advance(step)
+        engine.run_due()
+    ledger_url = f"/api/v1/installers/{slow}/ledger"
+    (penalty,) = client.get(ledger_url, headers=city.admin).json()["items"]
+    waived = client.post(
+        ledger_url,
+        json={
+            "amount": 2000,
+            "reason": "penalty_waived",
+            "note": "road closed",
+            "entry_id": penalty["id"],
+        },
+        headers=city.admin,
+    )
+    assert waived.status_code == 201, waived.text
+    worker = city.installer([east], at=IN_EAST)
+    paid = city.order(IN_EAST, fee=15000)
+    client.post(
+        f"/api/v1/offers/{paid['current_offer']['id']}/accept", headers=city.as_installer(worker)
+    )
+    client.post(f"/api/v1/orders/{paid['id']}/start", headers=city.as_installer(worker))
+    done = client.post(
+        f"/api/v1/orders/{paid['id']}/complete",
+        files={"photo": ("work.jpg", jpeg(), "image/jpeg")},
+        headers=city.as_installer(worker),
+    )
+    assert done.status_code == 200, done.text
+
+    today = client.get("/api/v1/stats?days=2", headers=city.admin).json()["days"][-1]
+    assert (today["fees_credited"], today["penalties_booked"]) == (15000, 2000)
+    assert (today["penalties_waived"], today["waivers"]) == (2000, 1)
+
+    client.post(
+        "/api/v1/users",
+        json={
+            "username": "eastie",
+            "password": "manager-password",
+            "role": "manager",
+            "zone_ids": [east],
+        },
+        headers=city.admin,
+    )
+    token = client.post(
+        "/api/v1/auth/token", json={"username": "eastie", "password": "manager-password"}
+    ).json()["access_token"]
+    east_only = client.get("/api/v1/stats?days=2", headers={"Authorization": f"Bearer {token}"})
+    mine = east_only.json()["days"][-1]
+    assert (mine["fees_credited"], mine["penalties_booked"], mine["penalties_waived"]) == (
+        15000,
+        0,
+        0,
+    )

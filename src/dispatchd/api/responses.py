@@ -707,6 +707,10 @@ class DayStats(TypedDict):
     completions: int
     flagged_completions: int
     median_accept_s: float | None
+    fees_credited: int
+    penalties_booked: int
+    penalties_waived: int
+    waivers: int
 
 
 class AcceptBucket(TypedDict):

@@ -1,7 +1,9 @@
-"""The console's KPIs, read from the event log and the orders table.
+"""The console's KPIs, read from the event log, the ledger and the orders table.
 
-Everything is counted from events (the log is the truth), restricted by the same audience
-rule as the live stream, so a manager limited to zones sees figures for those zones only.
+What happened is counted from events (the log is the truth), restricted by the same audience
+rule as the live stream, so a manager limited to zones sees figures for those zones only. What
+it cost or earned is summed from the ledger, the money's own truth: a fee, a penalty and its
+waiver each count once, on the day they were booked.
 """
 
 from __future__ import annotations
@@ -63,6 +65,30 @@ def events_between(
         if len(rows) < BATCH:
             return
         last_id = rows[-1].id
+
+
+@dataclass(frozen=True)
+class BookedEntry:
+    """The few fields of a ledger entry the money figures need."""
+
+    reason: str
+    amount: int
+    at: datetime
+
+
+def ledger_between(
+    conn: Connection, since: datetime, until: datetime, zone_ids: frozenset[str] | None
+) -> list[BookedEntry]:
+    """Ledger entries booked in ``[since, until]``; with a zone limit, only those of orders in
+    these zones (an adjustment tied to no order belongs to no zone)."""
+    query = select(
+        t.ledger_entries.c.reason, t.ledger_entries.c.amount, t.ledger_entries.c.at
+    ).where(t.ledger_entries.c.at >= since, t.ledger_entries.c.at <= until)
+    if zone_ids is not None:
+        query = query.join(t.orders, t.orders.c.id == t.ledger_entries.c.order_id).where(
+            t.orders.c.zone_id.in_(sorted(zone_ids))
+        )
+    return [BookedEntry(row.reason, int(row.amount), row.at) for row in conn.execute(query)]
 
 
 def orders_by_status(conn: Connection, zone_ids: frozenset[str] | None) -> dict[str, int]:

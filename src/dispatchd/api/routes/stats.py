@@ -1,4 +1,5 @@
-"""``GET /stats``: the console's KPIs — time to accept, revocations, penalties, flags per day.
+"""``GET /stats``: the console's KPIs — time to accept, revocations, penalties, flags per day,
+and the money of each day: fees credited, penalties booked and penalties waived.
 
 Days are the console user's calendar days (``utc_offset_min`` from the browser), so "today"
 on the chart is the dispatcher's today, not UTC's.
@@ -16,9 +17,16 @@ from fastapi.responses import JSONResponse
 from dispatchd.api.deps import ConsoleActor, DispatcherDep
 from dispatchd.api.responses import AcceptBucket, DayStats, StatsOut, TimeToAccept
 from dispatchd.domain.events import EventName
+from dispatchd.domain.ledger import JOB_FEE, PENALTY_REASONS, PENALTY_WAIVED
 from dispatchd.domain.timefmt import rfc3339
 from dispatchd.store.event_log import Audience
-from dispatchd.store.stats import CountedEvent, events_between, orders_by_status
+from dispatchd.store.stats import (
+    BookedEntry,
+    CountedEvent,
+    events_between,
+    ledger_between,
+    orders_by_status,
+)
 
 router = APIRouter(tags=["console"])
 
@@ -41,7 +49,9 @@ def get_stats(
     with dispatcher.reading() as conn:
         events = list(events_between(conn, since, until, audience))
         by_status = orders_by_status(conn, actor.zone_ids)
-    per_day = _per_day(events, offset, [first_day + timedelta(days=n) for n in range(days)])
+        booked = ledger_between(conn, since, until, actor.zone_ids)
+    calendar = [first_day + timedelta(days=n) for n in range(days)]
+    per_day = _per_day(events, _money_per_day(booked, offset), offset, calendar)
     waits = [w for w in (_accept_wait_s(e) for e in events) if w is not None]
     stats = StatsOut(
         since=rfc3339(since),
@@ -55,7 +65,27 @@ def get_stats(
     return JSONResponse(stats)
 
 
-def _per_day(events: list[CountedEvent], offset: timedelta, days: list[date]) -> list[DayStats]:
+def _money_per_day(booked: list[BookedEntry], offset: timedelta) -> dict[date, dict[str, int]]:
+    """Each day's fees credited, penalties booked (as a positive sum) and penalties waived."""
+    money: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for entry in booked:
+        tally = money[(entry.at + offset).date()]
+        if entry.reason == JOB_FEE:
+            tally["fees_credited"] += entry.amount
+        elif entry.reason in PENALTY_REASONS:
+            tally["penalties_booked"] -= entry.amount
+        elif entry.reason == PENALTY_WAIVED:
+            tally["penalties_waived"] += entry.amount
+            tally["waivers"] += 1
+    return money
+
+
+def _per_day(
+    events: list[CountedEvent],
+    money: dict[date, dict[str, int]],
+    offset: timedelta,
+    days: list[date],
+) -> list[DayStats]:
     counts: dict[date, dict[str, int]] = {day: defaultdict(int) for day in days}
     waits: dict[date, list[float]] = {day: [] for day in days}
     for event in events:
@@ -80,6 +110,10 @@ def _per_day(events: list[CountedEvent], offset: timedelta, days: list[date]) ->
             completions=counts[day][EventName.ORDER_COMPLETED],
             flagged_completions=counts[day][EventName.ORDER_FLAGGED],
             median_accept_s=round(statistics.median(waits[day]), 1) if waits[day] else None,
+            fees_credited=money[day]["fees_credited"],
+            penalties_booked=money[day]["penalties_booked"],
+            penalties_waived=money[day]["penalties_waived"],
+            waivers=money[day]["waivers"],
         )
         for day in days
     ]

@@ -5,7 +5,7 @@ import { t } from "/web/i18n.js";
 
 const WIDTH = 560;
 const HEIGHT = 220;
-const PAD = { top: 16, right: 12, bottom: 34, left: 44 };
+const PAD = { top: 16, right: 12, bottom: 34, left: 54 };
 
 /**
  * Grouped bars: one group per label, one bar per series.

@@ -1,8 +1,9 @@
-// KPIs: time to accept, revocations and penalties per day, flagged completions.
+// KPIs: time to accept, revocations and penalties per day, flagged completions, and the money:
+// fees credited to installers, penalties booked and penalties waived.
 
 import { get } from "/web/api.js";
 import { h, replace } from "/web/dom.js";
-import { duration, money } from "/web/format.js";
+import { duration, money, moneyShort } from "/web/format.js";
 import { language, t } from "/web/i18n.js";
 import { barChart } from "./charts.js";
 
@@ -31,6 +32,8 @@ function fill(box, stats) {
     [t("kpi_penalties"), `${sum("penalties")} · ${money(sum("penalty_amount"))}`],
     [t("kpi_flagged"), `${sum("flagged_completions")} / ${sum("completions")}`],
     [t("kpi_open"), String(open)],
+    [t("kpi_fees"), money(sum("fees_credited"))],
+    [t("kpi_waived", { n: sum("waivers") }), money(sum("penalties_waived"))],
   ];
   const buckets = stats.time_to_accept.buckets;
   replace(
@@ -63,6 +66,16 @@ function fill(box, stats) {
           { name: t("series_revocations"), colour: "#c2182b", values: days.map((d) => d.revocations) },
           { name: t("series_penalties"), colour: "#d4a72c", values: days.map((d) => d.penalties) },
         ],
+      }),
+      barChart({
+        title: t("chart_money"),
+        labels,
+        series: [
+          { name: t("series_fees"), colour: "#1a7f37", values: days.map((d) => d.fees_credited) },
+          { name: t("series_penalty_money"), colour: "#c2182b", values: days.map((d) => d.penalties_booked) },
+          { name: t("series_waived"), colour: "#0b5cad", values: days.map((d) => d.penalties_waived) },
+        ],
+        format: (v) => moneyShort(v),
       }),
       barChart({
         title: t("chart_flagged"),

@@ -1,17 +1,34 @@
-// The map, drawn as SVG from the server's own data: zones, installers by state, open orders by
-// status. Nothing is fetched from the internet unless a tile server is configured
-// (DISPATCHD_MAP_TILE_URL), in which case its tiles are drawn underneath.
+// The map, drawn as SVG from the server's own data: zones as their real shapes, installers by
+// state, open orders by status. A dispatcher pans (drag, arrow keys) and zooms (wheel, the +/-
+// buttons or keys) it; a marker opens a popup saying who or what it is. Nothing is fetched from
+// the internet unless a tile server is configured (DISPATCHD_MAP_TILE_URL), in which case its
+// tiles are drawn underneath at the map's zoom.
 //
-// Zone names are HTML labels laid over the SVG rather than SVG text: they keep a readable size
-// on a phone, sit on an opaque plate (so they contrast with any tile or tint), and are moved to
-// a corner of their zone where no marker is, so neither hides the other.
+// The map is one element kept for the whole session and put back into the view at each
+// render: live events redraw its markers, but the camera (centre and zoom), an open popup and a
+// drag in progress stay as the dispatcher left them.
+//
+// Zone names are HTML labels laid over the SVG rather than SVG text: they keep a readable size,
+// sit on an opaque plate (so they contrast with any tile or tint), and each is put in the first
+// spot inside its zone that no marker and no other label covers — or left out while none is
+// free, never drawn over something else. Markers that would cover each other are fanned out
+// around their common spot, each still drawn and clickable.
 
 import { h, s } from "/web/dom.js";
+import { money } from "/web/format.js";
 import { t } from "/web/i18n.js";
-import { store } from "./store.js";
+import { installerName, store } from "./store.js";
 
 const TILE = 256;
+const MIN_ZOOM = 2;
+const MAX_ZOOM = 19;
+const PAN_STEP = 80;
+const WHEEL_NOTCH = 80;
+const DRAG_SLOP = 4;
+const MARKER_GAP = 15;
+const DEFAULT_SIZE = [960, 620];
 const ZONE_COLOURS = ["#0b5cad", "#1a7f37", "#8a5a00", "#6e3fc4", "#0a7480", "#c2182b", "#57606a"];
+const JOB_STATUSES = new Set(["accepted", "suspended", "in_progress"]);
 export const INSTALLER_STATES = {
   off_duty: "#8c959f",
   free: "#1a7f37",
@@ -31,53 +48,66 @@ export function installerState(installer) {
   return installer.active_jobs > 0 ? "busy" : "free";
 }
 
+/** Where the map looks: the top-left corner in world pixels at the (whole-number) zoom. */
+const camera = { z: 12, x: 0, y: 0, fitted: false };
+let widget = null;
+let selected = null;
+let wheel = 0;
+
 export function renderMap(view) {
   const zones = [...store.zones.values()];
-  const installers = [...store.installers.values()];
-  const orders = [...store.orders.values()].filter((order) => ORDER_COLOURS[order.status]);
   view.append(h("div.view-head", {}, h("h1", {}, t("map_title"))));
   if (!zones.length) {
     view.append(h("p.empty", {}, t("map_no_zones")));
+    camera.fitted = false;
     return;
   }
-  const frame = fit(zones);
-  // A group, not an image: the order markers inside are links a keyboard user can reach.
-  const svg = s(
-    "svg",
-    {
-      class: "map",
-      viewBox: `${frame.x} ${frame.y} ${frame.w} ${frame.h}`,
-      role: "group",
-      "aria-label": t("map_title"),
-      preserveAspectRatio: "xMidYMid meet",
-    },
-    tiles(frame),
-    zones.map((zone, index) => zoneShape(zone, index, frame)),
-    orders.map((order) => orderMarker(order, frame)),
-    installers.filter((i) => i.location).map((installer) => installerMarker(installer, frame)),
-  );
-  const labels = h(
-    "div.zone-labels",
-    { "aria-hidden": "true" },
-    zones.map((zone, index) => zoneLabel(zone, index, frame)),
-  );
-  const canvas = h("div.map-canvas", {}, svg, labels);
+  widget ??= buildWidget();
+  const installers = [...store.installers.values()];
+  const orders = openOrders();
   const unplaced = installers.filter((i) => !i.location).length;
-  view.append(
-    h(
-      "div.map-wrap",
-      {},
-      h("div.map-box.card", {}, canvas, attribution()),
-      legend(installers, orders, unplaced),
-    ),
-  );
-  resizes.disconnect();
-  resizes.observe(canvas);
+  view.append(h("div.map-wrap", {}, widget.box, legend(installers, orders, unplaced)));
+  if (!camera.fitted) fitZones();
+  draw();
 }
 
-const resizes = new ResizeObserver((entries) => {
-  for (const entry of entries) placeLabels(entry.target);
-});
+function openOrders() {
+  return [...store.orders.values()].filter((order) => ORDER_COLOURS[order.status] && order.location);
+}
+
+function buildWidget() {
+  const svg = s("svg", { class: "map", role: "group", tabindex: 0, "aria-label": t("map_title") });
+  const labels = h("div.zone-labels", { "aria-hidden": "true" });
+  const popup = h("div.map-popup", { role: "dialog", hidden: true });
+  const controls = h(
+    "div.map-controls",
+    {},
+    control("zoom-in", "+", "map_zoom_in", () => zoomBy(1)),
+    control("zoom-out", "−", "map_zoom_out", () => zoomBy(-1)),
+    control("fit", "⤢", "map_fit", () => {
+      fitZones();
+      draw();
+    }),
+  );
+  const canvas = h("div.map-canvas", {}, svg, labels, controls, popup);
+  const attribution = h("p.attribution");
+  const box = h("div.map-box.card", {}, canvas, attribution);
+  const made = { box, canvas, svg, labels, popup, controls, attribution };
+  svg.addEventListener("pointerdown", startDrag);
+  svg.addEventListener("wheel", onWheel, { passive: false });
+  canvas.addEventListener("keydown", onKey);
+  new ResizeObserver(() => widget && widget.canvas.isConnected && draw()).observe(canvas);
+  return made;
+}
+
+function control(name, symbol, key, act) {
+  return h("button.map-control", { type: "button", class: `map-${name}`, dataset: { label: key }, onclick: act }, symbol);
+}
+
+function size() {
+  const box = widget.svg.getBoundingClientRect();
+  return box.width && box.height ? [box.width, box.height] : DEFAULT_SIZE;
+}
 
 /** Web Mercator pixels at zoom z. */
 function project(lon, lat, z) {
@@ -86,18 +116,9 @@ function project(lon, lat, z) {
   return [((lon + 180) / 360) * scale, (0.5 - Math.log((1 + sin) / (1 - sin)) / (4 * Math.PI)) * scale];
 }
 
-function fit(zones) {
-  const positions = zones.flatMap((zone) => rings(zone.boundary).flat());
-  const lons = positions.map((p) => p[0]);
-  const lats = positions.map((p) => p[1]);
-  const [minLon, maxLon, minLat, maxLat] = [Math.min(...lons), Math.max(...lons), Math.min(...lats), Math.max(...lats)];
-  const [x0, y0] = project(minLon, maxLat, 0);
-  const [x1, y1] = project(maxLon, minLat, 0);
-  const z = Math.max(0, Math.min(18, Math.floor(Math.log2(Math.min(1000 / (x1 - x0 || 1e-9), 700 / (y1 - y0 || 1e-9))))));
-  const [a, b] = project(minLon, maxLat, z);
-  const [c, d] = project(maxLon, minLat, z);
-  const pad = Math.max(c - a, d - b) * 0.04;
-  return { z, x: a - pad, y: b - pad, w: c - a + 2 * pad, h: d - b + 2 * pad, unit: Math.max(c - a, d - b) / 120 };
+function screen(lon, lat) {
+  const [x, y] = project(lon, lat, camera.z);
+  return [x - camera.x, y - camera.y];
 }
 
 function rings(boundary) {
@@ -107,38 +128,256 @@ function rings(boundary) {
   return [];
 }
 
-function tiles(frame) {
+/** The zoom and centre that show every zone, as large as fits. */
+function fitZones() {
+  const points = [...store.zones.values()].flatMap((zone) => rings(zone.boundary).flat());
+  if (!points.length) return;
+  const world = points.map(([lon, lat]) => project(lon, lat, 0));
+  const xs = world.map((p) => p[0]);
+  const ys = world.map((p) => p[1]);
+  const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+  const [width, height] = size();
+  const fits = Math.log2(Math.min((width * 0.9) / (x1 - x0 || 1e-9), (height * 0.9) / (y1 - y0 || 1e-9)));
+  camera.z = clampZoom(Math.floor(fits));
+  const scale = 2 ** camera.z;
+  camera.x = ((x0 + x1) / 2) * scale - width / 2;
+  camera.y = ((y0 + y1) / 2) * scale - height / 2;
+  camera.fitted = true;
+}
+
+function clampZoom(z) {
+  return Math.max(MIN_ZOOM, Math.min(MAX_ZOOM, z));
+}
+
+/** Zoom by whole steps, keeping the world point under (sx, sy) — default: the centre — in place. */
+function zoomBy(steps, sx, sy) {
+  const [width, height] = size();
+  const [px, py] = [sx ?? width / 2, sy ?? height / 2];
+  const z = clampZoom(camera.z + steps);
+  const factor = 2 ** (z - camera.z);
+  camera.x = (camera.x + px) * factor - px;
+  camera.y = (camera.y + py) * factor - py;
+  camera.z = z;
+  draw();
+}
+
+function panBy(dx, dy) {
+  camera.x += dx;
+  camera.y += dy;
+  draw();
+}
+
+function onWheel(event) {
+  event.preventDefault();
+  wheel += event.deltaY;
+  if (Math.abs(wheel) < WHEEL_NOTCH) return;
+  const origin = widget.svg.getBoundingClientRect();
+  zoomBy(wheel < 0 ? 1 : -1, event.clientX - origin.left, event.clientY - origin.top);
+  wheel = 0;
+}
+
+function onKey(event) {
+  if (event.target.closest?.(".map-popup")) {
+    if (event.key === "Escape") closePopup(true);
+    return;
+  }
+  const marker = event.target.closest?.("[data-marker]");
+  if (marker && (event.key === "Enter" || event.key === " ")) {
+    event.preventDefault();
+    select(marker.dataset.marker, marker.dataset.id);
+    return;
+  }
+  const moves = { ArrowLeft: [-PAN_STEP, 0], ArrowRight: [PAN_STEP, 0], ArrowUp: [0, -PAN_STEP], ArrowDown: [0, PAN_STEP] };
+  if (moves[event.key]) panBy(...moves[event.key]);
+  else if (event.key === "+" || event.key === "=") zoomBy(1);
+  else if (event.key === "-" || event.key === "_") zoomBy(-1);
+  else if (event.key === "0") {
+    fitZones();
+    draw();
+  } else if (event.key === "Escape") closePopup(false);
+  else return;
+  event.preventDefault();
+}
+
+/**
+ * Dragging pans the map; a press that does not move is a click (on a marker: its popup). The
+ * moves are followed on the window, so a redraw of the view during the drag does not end it.
+ */
+function startDrag(event) {
+  if (event.button !== 0) return;
+  const start = { x: event.clientX, y: event.clientY, camX: camera.x, camY: camera.y };
+  const target = event.target.closest?.("[data-marker]");
+  let dragging = false;
+  let frame = 0;
+  const move = (e) => {
+    const [dx, dy] = [e.clientX - start.x, e.clientY - start.y];
+    if (!dragging && Math.hypot(dx, dy) < DRAG_SLOP) return;
+    dragging = true;
+    widget.canvas.classList.add("dragging");
+    camera.x = start.camX - dx;
+    camera.y = start.camY - dy;
+    if (!frame) frame = requestAnimationFrame(() => ((frame = 0), draw()));
+  };
+  const end = () => {
+    window.removeEventListener("pointermove", move);
+    window.removeEventListener("pointerup", end);
+    window.removeEventListener("pointercancel", end);
+    widget.canvas.classList.remove("dragging");
+    if (dragging) return;
+    if (target) select(target.dataset.marker, target.dataset.id);
+    else closePopup(false);
+  };
+  window.addEventListener("pointermove", move);
+  window.addEventListener("pointerup", end);
+  window.addEventListener("pointercancel", end);
+}
+
+/** Redraw tiles, zones, markers and labels for the camera and the store as they are now. */
+function draw() {
+  if (!widget) return;
+  const [width, height] = size();
+  const { svg } = widget;
+  const focusKey = svg.contains(document.activeElement) ? document.activeElement.dataset?.focusKey : null;
+  svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
+  svg.setAttribute("aria-label", t("map_title"));
+  const zones = [...store.zones.values()];
+  const backdrop = tiles(width, height);
+  svg.replaceChildren(...(backdrop ? [backdrop] : []), ...zones.map((zone, index) => zoneShape(zone, index)), ...markers());
+  if (focusKey) svg.querySelector(`[data-focus-key="${CSS.escape(focusKey)}"]`)?.focus({ preventScroll: true });
+  widget.labels.replaceChildren(...zones.map((zone, index) => zoneLabel(zone, index)));
+  for (const button of widget.controls.querySelectorAll("button")) {
+    button.setAttribute("aria-label", t(button.dataset.label));
+    button.title = t(button.dataset.label);
+  }
+  widget.box.dataset.zoom = String(camera.z);
+  const credit = store.config.map_tile_url ? store.config.map_tile_attribution || "" : "";
+  widget.attribution.textContent = credit;
+  widget.attribution.hidden = !credit;
+  placeLabels(width, height);
+  showPopup();
+}
+
+function tiles(width, height) {
   const template = store.config.map_tile_url;
   if (!template) return null;
   const group = s("g", { class: "tiles" });
-  for (let x = Math.floor(frame.x / TILE); x * TILE < frame.x + frame.w; x++) {
-    for (let y = Math.floor(frame.y / TILE); y * TILE < frame.y + frame.h; y++) {
+  const count = 2 ** camera.z;
+  for (let x = Math.floor(camera.x / TILE); x * TILE < camera.x + width; x++) {
+    for (let y = Math.max(0, Math.floor(camera.y / TILE)); y * TILE < camera.y + height && y < count; y++) {
+      const wrapped = ((x % count) + count) % count;
       const href = template
-        .replace("{z}", frame.z)
-        .replace("{x}", x)
+        .replace("{z}", camera.z)
+        .replace("{x}", wrapped)
         .replace("{y}", y)
-        .replace("{s}", "abc"[(x + y) % 3]);
-      group.append(s("image", { href, x: x * TILE, y: y * TILE, width: TILE, height: TILE }));
+        .replace("{s}", "abc"[(wrapped + y) % 3]);
+      group.append(s("image", { href, x: x * TILE - camera.x, y: y * TILE - camera.y, width: TILE, height: TILE }));
     }
   }
   return group;
 }
 
-function zoneShape(zone, index, frame) {
+function zoneShape(zone, index) {
   const colour = ZONE_COLOURS[index % ZONE_COLOURS.length];
   const path = rings(zone.boundary)
-    .map((ring) => ring.map(([lon, lat], i) => `${i ? "L" : "M"}${project(lon, lat, frame.z).join(",")}`).join("") + "Z")
+    .map((ring) => ring.map(([lon, lat], i) => `${i ? "L" : "M"}${screen(lon, lat).map(round).join(",")}`).join("") + "Z")
     .join("");
   return s(
     "g",
     { class: "zone" },
-    s("path", { d: path, fill: colour, "fill-opacity": 0.08, stroke: colour, "stroke-width": frame.unit * 0.35, "stroke-linejoin": "round" }, s("title", {}, zone.name)),
+    s("path", { d: path, fill: colour, "fill-opacity": 0.08, stroke: colour, "stroke-width": 2, "stroke-linejoin": "round" }, s("title", {}, zone.name)),
   );
 }
 
-/** A zone's name, to be placed over the map by placeLabels (its bounds are in map units). */
-function zoneLabel(zone, index, frame) {
-  const points = rings(zone.boundary).flat().map(([lon, lat]) => project(lon, lat, frame.z));
+function round(value) {
+  return Math.round(value * 10) / 10;
+}
+
+/**
+ * Every marker at its spot; markers that would overlap are fanned out on a small circle around
+ * their common centre (with a dot at the true place), so each can still be seen and clicked.
+ */
+function markers() {
+  const items = [
+    ...openOrders().map((order) => ({ kind: "order", item: order, at: screen(order.location.lon, order.location.lat) })),
+    ...[...store.installers.values()]
+      .filter((installer) => installer.location)
+      .map((installer) => ({ kind: "installer", item: installer, at: screen(installer.location.lon, installer.location.lat) })),
+  ];
+  const groups = [];
+  for (const marker of items) {
+    const near = groups.find((group) => Math.hypot(group.at[0] - marker.at[0], group.at[1] - marker.at[1]) < MARKER_GAP);
+    if (near) near.members.push(marker);
+    else groups.push({ at: marker.at, members: [marker] });
+  }
+  const drawn = [];
+  for (const group of groups) {
+    const n = group.members.length;
+    if (n > 1) drawn.push(s("circle", { class: "fan-centre", cx: group.at[0], cy: group.at[1], r: 2.5 }));
+    const radius = n > 1 ? Math.max(MARKER_GAP, (MARKER_GAP * n) / (2 * Math.PI)) : 0;
+    group.members.forEach((marker, index) => {
+      const angle = (2 * Math.PI * index) / n - Math.PI / 2;
+      const [x, y] = [group.at[0] + radius * Math.cos(angle), group.at[1] + radius * Math.sin(angle)];
+      if (n > 1) drawn.push(s("line", { class: "fan-leg", x1: group.at[0], y1: group.at[1], x2: x, y2: y }));
+      drawn.push(marker.kind === "order" ? orderMarker(marker.item, x, y) : installerMarker(marker.item, x, y));
+    });
+  }
+  return drawn;
+}
+
+function orderMarker(order, x, y) {
+  const r = 7;
+  const label = `${order.product} — ${order.address} (${t(`status_${order.status}`)})`;
+  const chosen = selected?.kind === "order" && selected.id === order.id;
+  return s(
+    "g",
+    {
+      class: `order-marker status-${order.status}${chosen ? " selected" : ""}`,
+      role: "button",
+      tabindex: 0,
+      "aria-label": label,
+      "aria-haspopup": "dialog",
+      "data-marker": "order",
+      "data-id": order.id,
+      "data-focus-key": `marker-${order.id}`,
+    },
+    s("rect", {
+      x: x - r,
+      y: y - r,
+      width: 2 * r,
+      height: 2 * r,
+      transform: `rotate(45 ${x} ${y})`,
+      fill: ORDER_COLOURS[order.status],
+      stroke: "#fff",
+      "stroke-width": 2,
+    }),
+    s("title", {}, label),
+  );
+}
+
+function installerMarker(installer, x, y) {
+  const state = installerState(installer);
+  const label = `${installer.name}: ${t(`inst_${state}`)} (${installer.active_jobs}/${installer.capacity})`;
+  const chosen = selected?.kind === "installer" && selected.id === installer.id;
+  return s(
+    "g",
+    {
+      class: `installer-marker state-${state}${chosen ? " selected" : ""}`,
+      role: "button",
+      tabindex: 0,
+      "aria-label": label,
+      "aria-haspopup": "dialog",
+      "data-marker": "installer",
+      "data-id": installer.id,
+      "data-focus-key": `marker-${installer.id}`,
+    },
+    s("circle", { cx: x, cy: y, r: 7, fill: INSTALLER_STATES[state], stroke: "#fff", "stroke-width": 2.5 }),
+    s("title", {}, label),
+  );
+}
+
+/** A zone's name, to be placed over the map by placeLabels (its bounds are in screen pixels). */
+function zoneLabel(zone, index) {
+  const points = rings(zone.boundary).flat().map(([lon, lat]) => screen(lon, lat));
   const xs = points.map((p) => p[0]);
   const ys = points.map((p) => p[1]);
   const label = h(
@@ -153,68 +392,140 @@ function zoneLabel(zone, index, frame) {
 }
 
 /**
- * Put each zone's label inside its zone, in the first of six spots (top centre, top corners,
- * bottom centre, bottom corners) that no marker or other label covers; top centre if none is free.
+ * Put each zone's label inside the visible part of its zone, in the first of nine spots (top,
+ * middle and bottom rows; centre, left and right) that no marker, control or placed label
+ * covers. A label with no free spot, or whose zone is out of sight, is hidden until the map
+ * moves — a name never covers a marker or another name.
  */
-function placeLabels(canvas) {
-  const svg = canvas.querySelector("svg.map");
-  const ctm = svg?.getScreenCTM();
-  if (!ctm) return;
+function placeLabels(width, height) {
+  const { canvas, svg } = widget;
   const origin = canvas.getBoundingClientRect();
-  const taken = [...svg.querySelectorAll(".order-marker, .installer-marker")].map((marker) => marker.getBoundingClientRect());
+  const local = (box) => ({
+    left: box.left - origin.left,
+    top: box.top - origin.top,
+    right: box.right - origin.left,
+    bottom: box.bottom - origin.top,
+  });
+  const taken = [...svg.querySelectorAll(".order-marker, .installer-marker"), widget.controls].map((e) =>
+    local(e.getBoundingClientRect()),
+  );
   const inset = 6;
-  for (const label of canvas.querySelectorAll(".zone-label")) {
+  const covers = (box, spot) =>
+    box.left < spot.right + 2 && box.right > spot.left - 2 && box.top < spot.bottom + 2 && box.bottom > spot.top - 2;
+  for (const label of widget.labels.querySelectorAll(".zone-label")) {
     const [x0, y0, x1, y1] = JSON.parse(label.dataset.bounds);
-    const [left, top] = [ctm.a * x0 + ctm.e, ctm.d * y0 + ctm.f];
-    const [right, bottom] = [ctm.a * x1 + ctm.e, ctm.d * y1 + ctm.f];
-    const [width, height] = [label.offsetWidth, label.offsetHeight];
-    const columns = [(left + right - width) / 2, left + inset, right - width - inset];
-    const spots = [top + inset, bottom - height - inset].flatMap((y) => columns.map((x) => ({ x, y })));
-    const covers = (box, spot) =>
-      box.left < spot.x + width + 2 && box.right > spot.x - 2 && box.top < spot.y + height + 2 && box.bottom > spot.y - 2;
-    const spot = spots.find((candidate) => !taken.some((box) => covers(box, candidate))) || spots[0];
-    taken.push({ left: spot.x, top: spot.y, right: spot.x + width, bottom: spot.y + height });
-    label.style.left = `${spot.x - origin.left}px`;
-    label.style.top = `${spot.y - origin.top}px`;
+    const [left, top, right, bottom] = [Math.max(x0, 0), Math.max(y0, 0), Math.min(x1, width), Math.min(y1, height)];
+    label.hidden = false;
+    const [w, hgt] = [label.offsetWidth, label.offsetHeight];
+    const roomy = right - left >= w + 2 * inset && bottom - top >= hgt + 2 * inset;
+    const columns = [(left + right - w) / 2, left + inset, right - w - inset];
+    const rows = [top + inset, (top + bottom - hgt) / 2, bottom - hgt - inset];
+    const spots = rows.flatMap((y) => columns.map((x) => ({ left: x, top: y, right: x + w, bottom: y + hgt })));
+    const spot = roomy && spots.find((candidate) => !taken.some((box) => covers(box, candidate)));
+    if (!spot) {
+      label.hidden = true;
+      continue;
+    }
+    taken.push(spot);
+    label.style.left = `${spot.left}px`;
+    label.style.top = `${spot.top}px`;
   }
 }
 
-function orderMarker(order, frame) {
-  const [x, y] = project(order.location.lon, order.location.lat, frame.z);
-  const r = frame.unit * 1.3;
-  const label = `${order.product} — ${order.address} (${t(`status_${order.status}`)})`;
-  return s(
-    "a",
-    { href: `#/orders/${order.id}`, class: `order-marker status-${order.status}`, "aria-label": label, "data-focus-key": `marker-${order.id}` },
-    s("rect", {
-      x: x - r,
-      y: y - r,
-      width: 2 * r,
-      height: 2 * r,
-      transform: `rotate(45 ${x} ${y})`,
-      fill: ORDER_COLOURS[order.status],
-      stroke: "#fff",
-      "stroke-width": r * 0.3,
-    }),
-    s("title", {}, label),
-  );
+function select(kind, id) {
+  const known = kind === "installer" ? store.installers.get(id) : store.orders.get(id);
+  if (!known) return;
+  selected = { kind, id };
+  draw();
+  widget.popup.querySelector("button.map-popup-close")?.focus({ preventScroll: true });
 }
 
-function installerMarker(installer, frame) {
-  const [x, y] = project(installer.location.lon, installer.location.lat, frame.z);
+function closePopup(returnFocus) {
+  if (!selected) return;
+  const was = selected;
+  selected = null;
+  draw();
+  if (returnFocus) widget.svg.querySelector(`[data-focus-key="marker-${CSS.escape(was.id)}"]`)?.focus({ preventScroll: true });
+}
+
+/** The open popup, refilled from the store at each redraw and set beside its marker. */
+function showPopup() {
+  const { popup, svg, canvas } = widget;
+  const item = selected && (selected.kind === "installer" ? store.installers.get(selected.id) : store.orders.get(selected.id));
+  const marker = selected && svg.querySelector(`[data-marker="${selected.kind}"][data-id="${CSS.escape(selected.id)}"]`);
+  if (!item || !marker) {
+    selected = item ? selected : null;
+    popup.hidden = true;
+    popup.replaceChildren();
+    return;
+  }
+  const focusedInside = popup.contains(document.activeElement) ? document.activeElement.dataset.focusKey : null;
+  const body = selected.kind === "installer" ? installerPopup(item) : orderPopup(item);
+  popup.replaceChildren(
+    h("button.map-popup-close", { type: "button", "aria-label": t("close"), "data-focus-key": "map-popup-close", onclick: () => closePopup(true) }, "×"),
+    ...body,
+  );
+  popup.setAttribute("aria-label", selected.kind === "installer" ? item.name : item.product);
+  popup.hidden = false;
+  const origin = canvas.getBoundingClientRect();
+  const at = marker.getBoundingClientRect();
+  const [w, hgt] = [popup.offsetWidth, popup.offsetHeight];
+  const x = Math.min(Math.max(4, at.left - origin.left + at.width / 2 - w / 2), origin.width - w - 4);
+  const below = at.bottom - origin.top + 8;
+  const y = below + hgt > origin.height ? Math.max(4, at.top - origin.top - hgt - 8) : below;
+  popup.style.left = `${x}px`;
+  popup.style.top = `${y}px`;
+  if (focusedInside) popup.querySelector(`[data-focus-key="${CSS.escape(focusedInside)}"]`)?.focus({ preventScroll: true });
+}
+
+function installerPopup(installer) {
   const state = installerState(installer);
-  const label = `${installer.name}: ${t(`inst_${state}`)} (${installer.active_jobs}/${installer.capacity})`;
-  return s(
-    "g",
-    { class: `installer-marker state-${state}` },
-    s("circle", { cx: x, cy: y, r: frame.unit * 1.15, fill: INSTALLER_STATES[state], stroke: "#fff", "stroke-width": frame.unit * 0.35 }),
-    s("title", {}, label),
+  const jobs = [...store.orders.values()].filter(
+    (order) =>
+      (order.installer_id === installer.id && JOB_STATUSES.has(order.status)) ||
+      (order.status === "offered" && order.current_offer?.installer_id === installer.id),
   );
+  return [
+    h("h3", {}, installer.name),
+    h("p.popup-state", {}, dot(INSTALLER_STATES[state]), t(`inst_${state}`)),
+    h("p", {}, t("map_load", { n: installer.active_jobs, capacity: installer.capacity })),
+    installer.phone ? h("p", {}, h("a", { href: `tel:${installer.phone}`, "data-focus-key": "map-popup-phone" }, installer.phone)) : null,
+    h("h4", {}, t("map_current_jobs")),
+    jobs.length
+      ? h(
+          "ul.popup-jobs",
+          {},
+          jobs.map((order) =>
+            h(
+              "li",
+              {},
+              h("a", { href: `#/orders/${order.id}`, "data-focus-key": `map-popup-job-${order.id}` }, order.product),
+              ` · ${t(`status_${order.status}`)}`,
+            ),
+          ),
+        )
+      : h("p.muted", {}, t("map_no_jobs")),
+    h("a.popup-open", { href: `#/installers/${installer.id}`, "data-focus-key": "map-popup-open" }, t("map_open_installer")),
+  ];
 }
 
-function attribution() {
-  const text = store.config.map_tile_url ? store.config.map_tile_attribution || "" : "";
-  return text ? h("p.attribution", {}, text) : null;
+function orderPopup(order) {
+  const who = order.installer_id || order.current_offer?.installer_id;
+  return [
+    h("h3", {}, order.product),
+    h("p.popup-state", {}, dot(ORDER_COLOURS[order.status] || "#57606a"), t(`status_${order.status}`)),
+    h("p", {}, order.address),
+    who ? h("p", {}, t("map_installer", { name: installerName(who) })) : null,
+    order.fee ? h("p", {}, t("map_fee", { fee: money(order.fee) })) : null,
+    h("a.popup-open", { href: `#/orders/${order.id}`, "data-focus-key": "map-popup-open" }, t("map_open_order")),
+  ];
+}
+
+/** A coloured dot, styled through the CSSOM (the pages' CSP allows no inline style attribute). */
+function dot(colour) {
+  const made = h("span.dot", { "aria-hidden": "true" });
+  made.style.background = colour;
+  return made;
 }
 
 function legend(installers, orders, unplaced) {
@@ -245,6 +556,7 @@ function legend(installers, orders, unplaced) {
       ),
     ),
     unplaced ? h("p.muted.small", {}, t("map_no_location", { n: unplaced })) : null,
+    h("p.muted.small.map-help", {}, t("map_help")),
   );
 }
 

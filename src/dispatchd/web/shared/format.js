@@ -14,6 +14,12 @@ export function money(minor) {
   return new Intl.NumberFormat(language(), { style: "currency", currency }).format(value);
 }
 
+/** Money in few characters, for a chart's axis: "¥1.2K", "$300". */
+export function moneyShort(minor) {
+  const value = Number(minor || 0) / 100;
+  return new Intl.NumberFormat(language(), { style: "currency", currency, notation: "compact", maximumFractionDigits: 1 }).format(value);
+}
+
 export function time(iso) {
   if (!iso) return "";
   return new Date(iso).toLocaleTimeString(language(), { hour: "2-digit", minute: "2-digit", second: "2-digit" });
