@@ -6,9 +6,9 @@ import { get, post } from "/web/api.js";
 import { h, replace } from "/web/dom.js";
 import { dateTime, money } from "/web/format.js";
 import { t } from "/web/i18n.js";
-import { clearProblem, showProblem } from "/web/problems.js";
+import { clearProblem, fieldMessage, showProblem } from "/web/problems.js";
 import { toast } from "/web/toast.js";
-import { openPanel } from "./manage-dialog.js";
+import { close, openPanel } from "./manage-dialog.js";
 import { loadInstallers } from "./store.js";
 
 const ADJUST_LABELS = { amount: "adjust_amount", note: "note", reason: "reason" };
@@ -22,11 +22,12 @@ export function openLedger(installer, onClose) {
   });
 }
 
-async function load(body, installer) {
-  replace(body, h("p.muted", {}, t("loading")));
+async function load(body, installer, notice = "") {
+  if (!body.childElementCount) replace(body, h("p.muted", {}, t("loading")));
   try {
     const ledger = await get(`installers/${encodeURIComponent(installer.id)}/ledger?limit=500`);
     render(body, installer, ledger);
+    if (notice) body.prepend(h("div.form-error", { id: "ledger-notice", role: "alert" }, notice));
   } catch (error) {
     replace(body, h("p.form-error", { role: "alert" }, t("problem_unknown")));
   }
@@ -67,7 +68,7 @@ function row(body, installer, entry, waived) {
     "tr",
     { dataset: { entryId: entry.id } },
     h("td.small.nowrap", {}, h("time", { datetime: entry.at }, dateTime(entry.at))),
-    h("td", {}, t(`reason_${entry.reason}`), entry.order_id ? [" · ", h("a", { href: `#/orders/${entry.order_id}` }, t("open_order"))] : null),
+    h("td", {}, t(`reason_${entry.reason}`), entry.order_id ? [" · ", h("a", { href: `#/orders/${entry.order_id}`, onclick: () => close() }, t("open_order"))] : null),
     h(`td.amount.${entry.amount < 0 ? "negative" : "positive"}`, {}, money(entry.amount)),
     h("td.small", {}, entry.note || ""),
     action,
@@ -103,7 +104,13 @@ function askWaiver(body, installer, entry, cell) {
       toast(t("penalty_waived_toast", { amount: money(-entry.amount) }), "ok");
       await Promise.all([load(body, installer), loadInstallers()]);
     } catch (error) {
-      showProblem(form, box, error, ADJUST_LABELS);
+      if (error.status === 409) {
+        // Someone waived it meanwhile: show the ledger as it now is, and say why nothing changed.
+        const notice = (error.fieldErrors || []).map(fieldMessage).join(" ");
+        await load(body, installer, notice || t("problem_conflict"));
+      } else {
+        showProblem(form, box, error, ADJUST_LABELS);
+      }
     }
   });
   replace(cell, form);

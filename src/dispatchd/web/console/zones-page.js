@@ -11,8 +11,8 @@ import { close, field, openForm } from "./manage-dialog.js";
 import "./manage-strings.js";
 import { loadZones, store } from "./store.js";
 
-const WIDTH = 600;
-const HEIGHT = 380;
+const WIDTH = 800;
+const HEIGHT = 300;
 const DEFAULT_CENTRE = [121.47, 31.23];
 const LABELS = { name: "zone_name", boundary: "zone_boundary" };
 
@@ -193,13 +193,44 @@ function toLonLat(svg, frame, event) {
   return [frame.centreLon + (local.x - WIDTH / 2) / (frame.k * frame.scale), frame.centreLat - (local.y - HEIGHT / 2) / frame.scale];
 }
 
+function zoneLabel(zone, frame) {
+  const ring = outerRings(zone.boundary)[0];
+  if (!ring) return null;
+  const corners = ring.slice(0, -1);
+  const [x, y] = toXY(frame, [corners.reduce((a, p) => a + p[0], 0) / corners.length, corners.reduce((a, p) => a + p[1], 0) / corners.length]);
+  return s("text", { x: x.toFixed(1), y: y.toFixed(1), class: "zone-other-label", "text-anchor": "middle" }, zone.name);
+}
+
+/** Lines of longitude and latitude at a round step, labelled, so a drawing has bearings. */
+function graticule(frame) {
+  const spanLon = WIDTH / (frame.k * frame.scale);
+  const step = [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10].find((candidate) => spanLon / candidate <= 8) || 10;
+  const west = frame.centreLon - spanLon / 2;
+  const south = frame.centreLat - HEIGHT / frame.scale / 2;
+  const lines = [];
+  const digits = Math.max(0, -Math.floor(Math.log10(step)));
+  for (let lon = Math.ceil(west / step) * step; lon < west + spanLon; lon += step) {
+    const [x] = toXY(frame, [lon, frame.centreLat]);
+    lines.push(s("line", { x1: x.toFixed(1), y1: 0, x2: x.toFixed(1), y2: HEIGHT, class: "graticule" }));
+    lines.push(s("text", { x: (x + 3).toFixed(1), y: HEIGHT - 4, class: "graticule-label" }, `${lon.toFixed(digits)}°E`));
+  }
+  for (let lat = Math.ceil(south / step) * step; lat < south + HEIGHT / frame.scale; lat += step) {
+    const [, y] = toXY(frame, [frame.centreLon, lat]);
+    lines.push(s("line", { x1: 0, y1: y.toFixed(1), x2: WIDTH, y2: y.toFixed(1), class: "graticule" }));
+    lines.push(s("text", { x: 4, y: (y - 3).toFixed(1), class: "graticule-label" }, `${lat.toFixed(digits)}°N`));
+  }
+  return s("g", { "aria-hidden": "true" }, lines);
+}
+
 function draw(svg, frame, points, editing) {
   const others = [...store.zones.values()].filter((z) => z.id !== editing?.id);
   const path = (ring) => ring.map((p, i) => `${i ? "L" : "M"}${toXY(frame, p).map((v) => v.toFixed(1)).join(",")}`).join("") + "Z";
   replace(
     svg,
     s("rect", { x: 0, y: 0, width: WIDTH, height: HEIGHT, class: "zone-draw-bg" }),
+    graticule(frame),
     others.map((z) => outerRings(z.boundary).map((ring) => s("path", { d: path(ring), class: "zone-other" }, s("title", {}, z.name)))),
+    others.map((z) => zoneLabel(z, frame)),
     points.length >= 2 ? s("path", { d: path(points), class: "zone-drawing" }) : null,
     points.map((p, i) => {
       const [x, y] = toXY(frame, p);
