@@ -193,6 +193,11 @@ def test_a_bad_input_shows_the_translated_message_beside_its_field_in_chinese(
         expect(console.locator(".installer-table")).to_contain_text("王伟")
         console.screenshot(path=SCREENSHOTS / "console-installers-zh.png")
         _assert_actions_unclipped(console)
+        for width in (1280, 1024):
+            console.set_viewport_size({"width": width, "height": 800})
+            _assert_actions_unclipped(console)
+        console.screenshot(path=SCREENSHOTS / "console-installers-zh-1024.png")
+        console.set_viewport_size(DESKTOP["viewport"])
 
         console.click("#new-installer")
         console.uncheck("#ie-zones input[type=checkbox]")  # the only zone comes ticked

@@ -13,7 +13,9 @@ import { installerName, store, zoneName } from "./store.js";
 
 const ROLES = ["manager", "admin", "integration"];
 const LABELS = { username: "username", password: "password", role: "role", zone_ids: "zone_limit" };
+const FRESH_MS = 5000;
 let users = null;
+let readAt = 0;
 
 export function renderUsers(view) {
   view.append(h("div.view-head", {}, h("h1", {}, t("users_title"))));
@@ -24,12 +26,13 @@ export function renderUsers(view) {
   const list = h("div.card.table-wrap", { id: "user-list" });
   view.querySelector(".view-head").append(h("button.btn", { type: "button", id: "new-user", onclick: () => openUserEditor() }, t("new_user")));
   view.append(list);
-  if (users) fill(list);
+  if (users && Date.now() - readAt < FRESH_MS) fill(list);
   else refresh().then(() => fill(list), (error) => replace(list, h("p.form-error", {}, problemMessage(error))));
 }
 
 async function refresh() {
   users = (await get("users")).items;
+  readAt = Date.now();
 }
 
 function fill(list) {
@@ -38,7 +41,7 @@ function fill(list) {
     h(
       "table.user-table",
       {},
-      h("thead", {}, h("tr", {}, [t("username"), t("role"), t("zone_limit")].map((c) => h("th", { scope: "col" }, c)), h("th.actions", { scope: "col" }, h("span.visually-hidden", {}, t("actions"))))),
+      h("thead", {}, h("tr", {}, [t("username"), t("role"), t("user_scope")].map((c) => h("th", { scope: "col" }, c)), h("th.actions", { scope: "col" }, h("span.visually-hidden", {}, t("actions"))))),
       h("tbody", {}, users.map(userRow)),
     ),
   );
@@ -48,7 +51,7 @@ function userRow(user) {
   const limitable = user.role === "manager" || user.role === "integration";
   const limit =
     user.role === "installer"
-      ? installerName(user.installer_id)
+      ? t("scope_installer", { name: installerName(user.installer_id) })
       : limitable && user.zone_ids.length
         ? user.zone_ids.map(zoneName).join(", ")
         : t("all_zones");
