@@ -23,7 +23,7 @@ export function renderInstallers(view, selectedId) {
       h("button.btn.new-installer", { type: "button", id: "new-installer", onclick: () => openInstallerEditor() }, t("new_installer")),
     ),
     h(
-      "div.card.table-wrap",
+      "div.card.table-wrap.manage-table",
       {},
       h(
         "table.installer-table",
@@ -55,10 +55,15 @@ function showLedger(installer) {
   }
   if (ledgerShown === installer.id) return;
   ledgerShown = installer.id;
-  openLedger(installer, () => {
-    ledgerShown = null;
-    if (location.hash.startsWith(`#/installers/${installer.id}`)) location.hash = "#/installers";
-  });
+  const summary = () => h("p.rating", {}, `${t("rating_col")}: `, ratingText(installer));
+  openLedger(
+    installer,
+    () => {
+      ledgerShown = null;
+      if (location.hash.startsWith(`#/installers/${installer.id}`)) location.hash = "#/installers";
+    },
+    summary,
+  );
 }
 
 function row(installer, selected) {

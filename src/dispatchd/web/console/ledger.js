@@ -13,12 +13,18 @@ import { loadInstallers } from "./store.js";
 
 const ADJUST_LABELS = { amount: "adjust_amount", note: "note", reason: "reason" };
 
-/** Open the ledger of an installer; `onClose` runs when the dialog is closed. */
-export function openLedger(installer, onClose) {
+/**
+ * Open the ledger of an installer; `onClose` runs when the dialog is closed, and `summary()`
+ * gives what the page says of the installer above the entries (their rating).
+ */
+export function openLedger(installer, onClose, summary = () => null) {
   openPanel({
     title: t("ledger_of", { name: installer.name }),
     onClose,
-    render: (body) => load(body, installer),
+    render: (body) => {
+      body.summary = summary;
+      return load(body, installer);
+    },
   });
 }
 
@@ -37,6 +43,7 @@ function render(body, installer, ledger) {
   const waived = new Set(ledger.items.filter((entry) => entry.reason === "penalty_waived").map((entry) => entry.entry_id));
   replace(
     body,
+    body.summary?.(),
     h("p.ledger-balance", {}, `${t("balance")}: `, h(`strong.amount.${ledger.balance < 0 ? "negative" : "positive"}`, { id: "ledger-balance" }, money(ledger.balance))),
     ledger.items.length
       ? h(

@@ -23,7 +23,7 @@ export function renderUsers(view) {
     view.append(h("p.empty", {}, t("users_admin_only")));
     return;
   }
-  const list = h("div.card.table-wrap", { id: "user-list" });
+  const list = h("div.card.table-wrap.manage-table", { id: "user-list" });
   view.querySelector(".view-head").append(h("button.btn", { type: "button", id: "new-user", onclick: () => openUserEditor() }, t("new_user")));
   view.append(list);
   if (users && Date.now() - readAt < FRESH_MS) fill(list);

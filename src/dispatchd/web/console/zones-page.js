@@ -29,7 +29,7 @@ export function renderZones(view) {
     ),
     zones.length
       ? h(
-          "div.card.table-wrap",
+          "div.card.table-wrap.manage-table",
           {},
           h(
             "table.zone-table",
