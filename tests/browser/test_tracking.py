@@ -198,5 +198,5 @@ def test_after_completion_the_customer_rates_once_and_the_console_shows_the_star
     expect(console.locator(f"tr[data-installer-id='{installer}'] .rating")).to_contain_text(
         "★ 3.0 (2)"
     )
-    expect(console.locator(".ledger-box .rating")).to_contain_text("average 3.0 of 5 from 2")
+    expect(console.locator(".manage-dialog .rating")).to_contain_text("average 3.0 of 5 from 2")
     console.screenshot(path=SCREENSHOTS / "console-installer-rating.png", full_page=True)

@@ -75,7 +75,12 @@ def test_a_deeply_nested_body_is_refused_on_every_route_with_or_without_a_key(
             assert problem["type"].endswith("too-deep")
             assert "32 levels" in problem["detail"]
             assert problem["errors"] == [
-                {"field": "body", "message": "nests deeper than 32 levels"}
+                {
+                    "field": "body",
+                    "message": "nests deeper than 32 levels",
+                    "type": "too_deep",
+                    "ctx": {"max_depth": 32},
+                }
             ]
     assert _counts(client) == before
 
@@ -113,7 +118,9 @@ def test_a_json_body_that_is_not_utf8_is_refused_before_parsing(
     for body in (json.dumps(_order()).encode("utf-16"), b'{"name": "\xff"}'):
         response = _json(client, "POST", "/api/v1/orders", body, **city.admin)
         assert response.status_code == 400, response.text
-        assert response.json()["errors"] == [{"field": "body", "message": "is not UTF-8 text"}]
+        assert response.json()["errors"] == [
+            {"field": "body", "message": "is not UTF-8 text", "type": "not_utf8"}
+        ]
     assert _counts(client) == before
 
 

@@ -429,7 +429,11 @@ def test_a_penalty_can_be_waived_once_and_the_second_waiver_is_a_conflict(
     waived = client.post(url, json=body, headers=job.city.admin)
     assert waived.status_code == 201, waived.text
     assert waived.json()["entry_id"] == penalty["id"]
-    assert client.post(url, json=body, headers=job.city.admin).status_code == 409
+    again = client.post(url, json=body, headers=job.city.admin)
+    assert again.status_code == 409
+    assert [(e["field"], e["type"]) for e in again.json()["errors"]] == [
+        ("entry_id", "already_waived")
+    ]
     assert job.ledger()["balance"] == 0
 
 
@@ -444,7 +448,9 @@ def test_a_waiver_of_another_amount_or_of_no_penalty_is_refused(
         headers=job.city.admin,
     )
     assert wrong.status_code == 422
-    assert [e["field"] for e in wrong.json()["errors"]] == ["amount"]
+    assert [(e["field"], e["type"], e["ctx"]) for e in wrong.json()["errors"]] == [
+        ("amount", "waiver_amount", {"expected": 1000})
+    ]
     missing = client.post(
         url, json={"amount": 1000, "reason": "penalty_waived", "note": "x"}, headers=job.city.admin
     )

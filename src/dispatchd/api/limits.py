@@ -146,7 +146,7 @@ class BodyGuard:
                 400,
                 "the JSON body is not UTF-8 text (or holds a NUL byte); send it UTF-8 encoded",
                 "malformed-json",
-                [FieldError("body", "is not UTF-8 text")],
+                [FieldError("body", "is not UTF-8 text", "not_utf8")],
             )
         depth = self.limits.json_depth
         if json_depth(body) > depth:
@@ -155,7 +155,14 @@ class BodyGuard:
                 f"the JSON body nests arrays and objects deeper than the limit of {depth} "
                 "levels; send a flatter body (no request of this API needs more)",
                 "too-deep",
-                [FieldError("body", f"nests deeper than {depth} levels")],
+                [
+                    FieldError(
+                        "body",
+                        f"nests deeper than {depth} levels",
+                        "too_deep",
+                        {"max_depth": depth},
+                    )
+                ],
             )
         return None
 

@@ -52,10 +52,16 @@ _TITLES = {
 
 
 class FieldProblem(TypedDict):
-    """One bad field of a request: its dotted path and what is wrong with it."""
+    """One bad field of a request: its dotted path and what is wrong with it.
+
+    ``type`` names the kind of fault (``string_too_short``, ``phone_invalid``) and ``ctx`` its
+    numbers (``{"min_length": 1}``), so a client can word it in its user's language.
+    """
 
     field: str
     message: str
+    type: str
+    ctx: NotRequired[dict[str, str | int | float]]
 
 
 class ProblemOut(TypedDict):
@@ -97,8 +103,15 @@ def problem_response(problem: Problem) -> JSONResponse:
         "detail": problem.detail,
     }
     if problem.errors:
-        body["errors"] = [{"field": e.field, "message": e.message} for e in problem.errors]
+        body["errors"] = [_field_problem(e) for e in problem.errors]
     return JSONResponse(body, problem.status, headers=problem.headers, media_type=PROBLEM_JSON)
+
+
+def _field_problem(error: FieldError) -> FieldProblem:
+    out: FieldProblem = {"field": error.field, "message": error.message, "type": error.code}
+    if error.params:
+        out["ctx"] = dict(error.params)
+    return out
 
 
 def problem_for(exc: DomainError) -> Problem:
@@ -114,7 +127,7 @@ def problem_for(exc: DomainError) -> Problem:
     if isinstance(exc, IllegalTransition):
         return Problem(409, str(exc), "state-conflict")
     if isinstance(exc, Conflict):
-        return Problem(409, str(exc), "conflict")
+        return Problem(409, str(exc), "conflict", exc.errors)
     if isinstance(exc, NotAllowed):
         return Problem(403, str(exc), "not-allowed")
     if isinstance(exc, Unauthenticated):
@@ -135,6 +148,16 @@ def _field_path(location: tuple[Any, ...] | list[Any]) -> str:
     return path or "body"
 
 
+def _ctx(error: Any) -> dict[str, str | int | float]:
+    """The numbers and words of a validation fault a translation may quote (never objects)."""
+    ctx = error.get("ctx") or {}
+    return {
+        key: value
+        for key, value in ctx.items()
+        if isinstance(value, str | int | float) and not isinstance(value, bool)
+    }
+
+
 def _validation_problem(exc: RequestValidationError) -> Problem:
     errors = []
     for error in exc.errors():
@@ -144,14 +167,15 @@ def _validation_problem(exc: RequestValidationError) -> Problem:
                 "the request body is not valid JSON: "
                 f"{error.get('ctx', {}).get('error', 'parse error')}; send a JSON object",
                 "malformed-json",
-                [FieldError("body", "is not valid JSON")],
+                [FieldError("body", "is not valid JSON", "json_invalid")],
             )
         message = str(error.get("msg", "is invalid"))
         if error.get("type") == "missing":
             message = "is required"
         elif error.get("type") == "extra_forbidden":
             message = "is not a known field; remove it or check its spelling"
-        errors.append(FieldError(_field_path(error.get("loc", ())), message))
+        code = str(error.get("type", "invalid"))
+        errors.append(FieldError(_field_path(error.get("loc", ())), message, code, _ctx(error)))
     summary = "; ".join(f"{e.field}: {e.message}" for e in errors[:5])
     return Problem(422, f"the request has invalid fields — {summary}", "invalid-input", errors)
 

@@ -174,6 +174,12 @@ class Patch(Request):
         return value
 
 
+class UserUpdate(Patch):
+    """``PATCH /users/{id}``: the zones a manager or integration is limited to."""
+
+    zone_ids: list[Identifier] | None = Field(default=None, max_length=500)
+
+
 class ZoneUpdate(Patch):
     """``PATCH /zones/{id}``."""
 

@@ -559,6 +559,12 @@ class UserOut(TypedDict):
     zone_ids: list[str]
 
 
+class UserList(TypedDict):
+    """Every account, without secrets."""
+
+    items: list[UserOut]
+
+
 def user_view(user: UserRecord) -> UserOut:
     """An account without its secret."""
     return {

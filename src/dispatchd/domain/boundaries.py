@@ -39,10 +39,12 @@ def read_structure(
     boundary, which is how a row written by anything else is kept from reaching a response.
     """
     if not isinstance(raw, dict):
-        raise error(field, "must be a GeoJSON object with type and coordinates; " + FIX)
+        raise error(
+            field, "must be a GeoJSON object with type and coordinates; " + FIX, "geojson_object"
+        )
     kind = raw.get("type")
     if not isinstance(kind, str) or kind not in KINDS:
-        raise error(f"{field}.type", 'must be "Polygon" or "MultiPolygon"')
+        raise error(f"{field}.type", 'must be "Polygon" or "MultiPolygon"', "geojson_type")
     coordinates = raw.get("coordinates")
     path = f"{field}.coordinates"
     budget = _Budget(path)
@@ -75,6 +77,8 @@ class _Budget:
                 self.path,
                 f"has more than {MAX_VERTICES} positions; simplify the boundary "
                 "(a zone needs far fewer points)",
+                "too_many_positions",
+                {"max": MAX_VERTICES},
             )
 
 
@@ -91,29 +95,44 @@ def _ring(node: Any, path: str, budget: _Budget, close: bool) -> Ring:
         budget.spend(1)
         ring.append(ring[0])
     if ring[0] != ring[-1]:
-        raise error(path, "is not closed; repeat the ring's first position as its last")
+        raise error(
+            path, "is not closed; repeat the ring's first position as its last", "ring_not_closed"
+        )
     if len(ring) < 4:
         raise error(
             path,
             f"has {len(ring)} positions; a ring needs at least 4 (3 corners and the first "
             "again to close it)",
+            "ring_too_short",
+            {"count": len(ring)},
         )
     return ring
 
 
 def _position(node: Any, path: str) -> Position:
     if not isinstance(node, list) or len(node) not in (2, 3):
-        raise error(path, "must be a position [lon, lat] (an optional third number is ignored)")
+        raise error(
+            path,
+            "must be a position [lon, lat] (an optional third number is ignored)",
+            "position_shape",
+        )
     lon = _degrees(node[0], f"{path}[0]", "longitude", 180)
     lat = _degrees(node[1], f"{path}[1]", "latitude", 90)
     if len(node) == 3 and not _finite(node[2]):
-        raise error(f"{path}[2]", "must be a finite number (the altitude, which is dropped)")
+        raise error(
+            f"{path}[2]", "must be a finite number (the altitude, which is dropped)", "altitude"
+        )
     return (lon, lat)
 
 
 def _degrees(value: Any, path: str, what: str, limit: int) -> float:
     if not _finite(value) or not -limit <= value <= limit:
-        raise error(path, f"must be a number in -{limit}..{limit} (the {what}, WGS84 degrees)")
+        raise error(
+            path,
+            f"must be a number in -{limit}..{limit} (the {what}, WGS84 degrees)",
+            f"{what}_range",
+            {"limit": limit},
+        )
     return float(value)
 
 
@@ -124,7 +143,7 @@ def _finite(value: Any) -> bool:
 
 def _array(node: Any, path: str, what: str) -> list[Any]:
     if not isinstance(node, list) or not node:
-        raise error(path, f"must be {what}, not empty")
+        raise error(path, f"must be {what}, not empty", "array_empty")
     return node
 
 
@@ -149,6 +168,11 @@ def _is_ccw(ring: Ring) -> bool:
     return twice_area > 0
 
 
-def error(path: str, message: str) -> InvalidInput:
+def error(
+    path: str,
+    message: str,
+    code: str = "boundary_invalid",
+    params: dict[str, str | int | float] | None = None,
+) -> InvalidInput:
     """A refusal of one part of a boundary, named by its path (``boundary.coordinates[0]``)."""
-    return InvalidInput([FieldError(path, message)])
+    return InvalidInput([FieldError(path, message, code, params or {})])

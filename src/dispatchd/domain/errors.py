@@ -6,6 +6,8 @@ messages: a conflict names both states, an invalid input names the field and the
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -15,10 +17,18 @@ class DomainError(Exception):
 
 @dataclass(frozen=True)
 class FieldError:
-    """One bad input field, named by its dotted path, with a message that says how to fix it."""
+    """One bad input field, named by its dotted path, with a message that says how to fix it.
+
+    ``code`` names the kind of fault and ``params`` its numbers (a limit, a count), so a client
+    can say the same in its user's language without parsing the English ``message``.
+    """
 
     field: str
     message: str
+    code: str = "invalid"
+    params: Mapping[str, str | int | float] = dataclasses.field(
+        default_factory=dict, compare=False, hash=False
+    )
 
 
 class InvalidInput(DomainError):

@@ -129,6 +129,7 @@ def waiver(
                     "entry_id",
                     f"entry {penalty.id} is a {penalty.reason}, not a penalty; only penalties "
                     "can be waived (book an adjustment instead)",
+                    "not_a_penalty",
                 )
             ]
         )
@@ -159,11 +160,13 @@ def adjustment(
                     "amount",
                     f"must be a non-zero whole number of minor units up to {MAX_AMOUNT} "
                     f"either way, got {amount}",
+                    "amount_range",
+                    {"max": MAX_AMOUNT},
                 )
             ]
         )
     if not note.strip():
-        raise InvalidInput([FieldError("note", "say why the balance is adjusted")])
+        raise InvalidInput([FieldError("note", "say why the balance is adjusted", "note_required")])
     return LedgerEntry(
         id=entry_id,
         installer_id=installer_id,

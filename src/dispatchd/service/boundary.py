@@ -51,4 +51,7 @@ def _polygon_shape(rings: Rings) -> shapely.Polygon:
 
 def _require_valid(geometry: shapely.Geometry, path: str, what: str) -> None:
     if not geometry.is_valid:
-        raise error(path, f"is not a valid {what} ({explain_validity(geometry)}); {FIX}")
+        reason = explain_validity(geometry)
+        raise error(
+            path, f"is not a valid {what} ({reason}); {FIX}", "invalid_geometry", {"reason": reason}
+        )

@@ -35,6 +35,14 @@ class CreateUser(Command):
 
 
 @dataclass(frozen=True)
+class LimitUserZones(Command):
+    """Set the zones a manager or integration is limited to (empty: no limit; None: keep)."""
+
+    user_id: str
+    zone_ids: tuple[str, ...] | None
+
+
+@dataclass(frozen=True)
 class LogIn(Command):
     """Exchange a username and password for a bearer token."""
 

@@ -3,7 +3,7 @@ credentials that prove nothing."""
 
 from __future__ import annotations
 
-from dispatchd.domain.errors import DomainError
+from dispatchd.domain.errors import DomainError, FieldError
 
 
 class NotFound(DomainError):
@@ -16,7 +16,14 @@ class NotFound(DomainError):
 
 
 class Conflict(DomainError):
-    """The request is valid but clashes with the current state (a 409)."""
+    """The request is valid but clashes with the current state (a 409).
+
+    ``errors`` names the field the clash is about (a taken username), when there is one.
+    """
+
+    def __init__(self, message: str, errors: list[FieldError] | None = None) -> None:
+        self.errors = errors or []
+        super().__init__(message)
 
 
 class Unauthenticated(DomainError):

@@ -13,7 +13,13 @@ def normalize_phone(raw: str, region: str, field: str = "phone") -> str:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException as exc:
         raise InvalidInput(
-            [FieldError(field, f"is not a phone number ({exc}); write it like +8613800138000")]
+            [
+                FieldError(
+                    field,
+                    f"is not a phone number ({exc}); write it like +8613800138000",
+                    "phone_invalid",
+                )
+            ]
         ) from exc
     if not phonenumbers.is_valid_number(number):
         raise InvalidInput(
@@ -22,6 +28,7 @@ def normalize_phone(raw: str, region: str, field: str = "phone") -> str:
                     field,
                     f"{raw!r} is not a valid phone number for region {region}; include the "
                     "country code, like +8613800138000",
+                    "phone_invalid",
                 )
             ]
         )

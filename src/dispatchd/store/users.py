@@ -77,6 +77,31 @@ class UserRepository:
         )
         return None if row is None else self._with_zones(dict(row))
 
+    def by_id(self, user_id: str) -> UserRecord | None:
+        """The account with this id, or None."""
+        row = self._conn.execute(select(t.users).where(t.users.c.id == user_id)).mappings().first()
+        return None if row is None else self._with_zones(dict(row))
+
+    def all(self, role: str | None = None) -> list[UserRecord]:
+        """Every account (or those of one role), by username, with their zone limits."""
+        query = select(t.users).order_by(t.users.c.username)
+        if role is not None:
+            query = query.where(t.users.c.role == role)
+        rows = [dict(row) for row in self._conn.execute(query).mappings()]
+        zones: dict[object, list[str]] = {row["id"]: [] for row in rows}
+        limits = select(t.user_zones.c.user_id, t.user_zones.c.zone_id).order_by(
+            t.user_zones.c.zone_id
+        )
+        for user_id, zone_id in self._conn.execute(limits):
+            if user_id in zones:
+                zones[user_id].append(zone_id)
+        return [UserRecord(**row, zone_ids=tuple(zones[row["id"]])) for row in rows]
+
+    def set_zones(self, user_id: str, zone_ids: tuple[str, ...]) -> None:
+        """Replace the zones a user is limited to (none: no limit)."""
+        self._conn.execute(delete(t.user_zones).where(t.user_zones.c.user_id == user_id))
+        self._set_zones(user_id, zone_ids)
+
     def by_installer(self, installer_id: str) -> UserRecord | None:
         """The login of an installer, or None."""
         row = (

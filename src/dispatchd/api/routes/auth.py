@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
@@ -9,12 +11,13 @@ from dispatchd.api.auth import bearer_token
 from dispatchd.api.deps import AdminActor, CurrentActor, DispatcherDep, Idempotency
 from dispatchd.api.ratelimit import count_log_in, give_back
 from dispatchd.api.rendering import respond, with_view
-from dispatchd.api.requests import TokenRequest, UserCreate
-from dispatchd.api.responses import TokenResponse, UserOut, token_view, user_view
+from dispatchd.api.requests import TokenRequest, UserCreate, UserUpdate
+from dispatchd.api.responses import TokenResponse, UserList, UserOut, token_view, user_view
 from dispatchd.service.actors import SYSTEM
-from dispatchd.service.commands import CreateUser, LogIn, LogOut
+from dispatchd.service.commands import CreateUser, LimitUserZones, LogIn, LogOut
 from dispatchd.service.dispatcher import Dispatcher
 from dispatchd.service.handlers.accounts import IssuedToken
+from dispatchd.service.unit_of_work import UnitOfWork
 
 router = APIRouter(tags=["auth"])
 
@@ -49,3 +52,25 @@ def create_user(
     """Open an account for a manager (optionally limited to zones), admin or integration."""
     command = CreateUser(body.username, body.password, body.role, tuple(body.zone_ids))
     return respond(dispatcher.execute_rendered(command, actor, with_view(user_view, 201), idem))
+
+
+@router.get("/users", response_model=UserList)
+def list_users(
+    actor: AdminActor,
+    dispatcher: DispatcherDep,
+    role: Literal["admin", "manager", "integration", "installer"] | None = None,
+) -> JSONResponse:
+    """Every account by username, with its role and zone limits (never a password)."""
+    with dispatcher.reading() as conn:
+        users = UnitOfWork(conn).users.all(role)
+    return JSONResponse(UserList(items=[user_view(user) for user in users]))
+
+
+@router.patch("/users/{user_id}", response_model=UserOut)
+def update_user(
+    user_id: str, body: UserUpdate, actor: AdminActor, dispatcher: DispatcherDep, idem: Idempotency
+) -> Response:
+    """Change the zones a manager or integration is limited to (an empty list lifts the limit)."""
+    zone_ids = None if body.zone_ids is None else tuple(body.zone_ids)
+    command = LimitUserZones(user_id, zone_ids)
+    return respond(dispatcher.execute_rendered(command, actor, with_view(user_view), idem))

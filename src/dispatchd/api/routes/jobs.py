@@ -163,7 +163,14 @@ def _wrong_code_problem(attempts_left: int) -> ProblemOut:
         "title": "Invalid input",
         "status": 422,
         "detail": detail,
-        "errors": [{"field": "service_code", "message": "does not match the customer's code"}],
+        "errors": [
+            {
+                "field": "service_code",
+                "message": "does not match the customer's code",
+                "type": "wrong_service_code",
+                "ctx": {"attempts_left": attempts_left},
+            }
+        ],
         "attempts_left": attempts_left,
     }
 

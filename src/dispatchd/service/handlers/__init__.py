@@ -30,6 +30,7 @@ Handler = Callable[[Any, Any, Any], Any]
 
 HANDLERS: dict[type[c.Command], Handler] = {
     c.CreateUser: accounts.create_user,
+    c.LimitUserZones: accounts.limit_user_zones,
     c.LogIn: accounts.log_in,
     c.LogOut: accounts.log_out,
     c.CountAttempt: attempts.count_attempt,

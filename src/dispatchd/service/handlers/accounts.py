@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from dispatchd.domain.errors import FieldError, InvalidInput, NotAllowed
 from dispatchd.domain.ids import new_id
 from dispatchd.service.actors import Role
-from dispatchd.service.commands import CreateUser, LogIn, LogOut
+from dispatchd.service.commands import CreateUser, LimitUserZones, LogIn, LogOut
 from dispatchd.service.context import Context
-from dispatchd.service.errors import Conflict, Unauthenticated
+from dispatchd.service.errors import Conflict, NotFound, Unauthenticated
 from dispatchd.service.passwords import (
     MAX_PASSWORD_LENGTH,
     MIN_PASSWORD_LENGTH,
@@ -49,6 +49,8 @@ def password_errors(password: str, field: str = "password") -> list[FieldError]:
             FieldError(
                 field,
                 f"must be {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters long",
+                "string_length",
+                {"min_length": MIN_PASSWORD_LENGTH, "max_length": MAX_PASSWORD_LENGTH},
             )
         ]
     return []
@@ -68,7 +70,10 @@ def new_user(
     if errors:
         raise InvalidInput(errors)
     if uow.users.by_username(username) is not None:
-        raise Conflict(f"username {username!r} is taken; choose another")
+        raise Conflict(
+            f"username {username!r} is taken; choose another",
+            [FieldError("username", "is taken; choose another", "username_taken")],
+        )
     user = UserRecord(
         id=new_id("usr"),
         username=username,
@@ -86,10 +91,52 @@ def create_user(cmd: CreateUser, uow: UnitOfWork, ctx: Context) -> UserRecord:
     """An admin opens an account for a manager, another admin or an integration."""
     if ctx.actor.role is not Role.ADMIN:
         raise NotAllowed("only an admin can create accounts")
-    missing = sorted(set(cmd.zone_ids) - uow.zones.existing(list(cmd.zone_ids)))
-    if missing:
-        raise InvalidInput([FieldError("zone_ids", f"unknown zones: {', '.join(missing)}")])
+    _check_zones(uow, cmd.zone_ids)
     return new_user(uow, ctx, cmd.username, cmd.password, Role(cmd.role), None, cmd.zone_ids)
+
+
+def limit_user_zones(cmd: LimitUserZones, uow: UnitOfWork, ctx: Context) -> UserRecord:
+    """An admin sets which zones a manager or integration steers; none means all of them.
+
+    Admins see everything and installers their own work, so neither can be limited.
+    """
+    if ctx.actor.role is not Role.ADMIN:
+        raise NotAllowed("only an admin can change accounts")
+    user = uow.users.by_id(cmd.user_id)
+    if user is None:
+        raise NotFound("user", cmd.user_id)
+    if user.role not in (Role.MANAGER.value, Role.INTEGRATION.value):
+        raise InvalidInput(
+            [
+                FieldError(
+                    "zone_ids",
+                    f"a user with role {user.role} cannot be limited to zones; only managers "
+                    "and integrations can",
+                    "role_not_limitable",
+                    {"role": user.role},
+                )
+            ]
+        )
+    if cmd.zone_ids is None:
+        return user
+    _check_zones(uow, cmd.zone_ids)
+    uow.users.set_zones(user.id, cmd.zone_ids)
+    return replace(user, zone_ids=tuple(sorted(dict.fromkeys(cmd.zone_ids))))
+
+
+def _check_zones(uow: UnitOfWork, zone_ids: tuple[str, ...]) -> None:
+    missing = sorted(set(zone_ids) - uow.zones.existing(list(zone_ids)))
+    if missing:
+        raise InvalidInput(
+            [
+                FieldError(
+                    "zone_ids",
+                    f"unknown zones: {', '.join(missing)}",
+                    "unknown_zone",
+                    {"zones": ", ".join(missing)},
+                )
+            ]
+        )
 
 
 def log_in(cmd: LogIn, uow: UnitOfWork, ctx: Context) -> IssuedToken:

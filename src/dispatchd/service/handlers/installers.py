@@ -88,7 +88,14 @@ def check_zones(uow: UnitOfWork, actor: Actor, zone_ids: list[str]) -> None:
     unknown = sorted(set(zone_ids) - uow.zones.existing(zone_ids))
     if unknown:
         raise InvalidInput(
-            [FieldError("zone_ids", f"unknown zones: {', '.join(unknown)}; create them first")]
+            [
+                FieldError(
+                    "zone_ids",
+                    f"unknown zones: {', '.join(unknown)}; create them first",
+                    "unknown_zone",
+                    {"zones": ", ".join(unknown)},
+                )
+            ]
         )
     outside = sorted(z for z in zone_ids if not actor.sees_zone(z))
     if outside:

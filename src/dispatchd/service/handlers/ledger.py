@@ -30,7 +30,10 @@ def book_ledger_entry(cmd: BookLedgerEntry, uow: UnitOfWork, ctx: Context) -> Le
     else:
         raise InvalidInput([FieldError("reason", "must be penalty_waived or adjustment")])
     if not uow.ledger.book(entry):
-        raise Conflict(f"penalty {cmd.entry_id} was already waived; an entry is never booked twice")
+        raise Conflict(
+            f"penalty {cmd.entry_id} was already waived; an entry is never booked twice",
+            [FieldError("entry_id", "was already waived", "already_waived")],
+        )
     return entry
 
 
@@ -38,7 +41,7 @@ def _waiver(
     uow: UnitOfWork, ctx: Context, installer_id: str, cmd: BookLedgerEntry, note: str | None
 ) -> LedgerEntry:
     if not cmd.entry_id:
-        raise InvalidInput([FieldError("entry_id", "name the penalty entry to waive")])
+        raise InvalidInput([FieldError("entry_id", "name the penalty entry to waive", "missing")])
     penalty = uow.ledger.get(cmd.entry_id)
     if penalty is None or penalty.installer_id != installer_id:
         raise NotFound("ledger entry", cmd.entry_id)
@@ -49,6 +52,8 @@ def _waiver(
                 FieldError(
                     "amount",
                     f"a waiver reverses the penalty exactly: send {entry.amount}, not {cmd.amount}",
+                    "waiver_amount",
+                    {"expected": entry.amount},
                 )
             ]
         )

@@ -1,47 +1,69 @@
-// Installers: duty, load against capacity, balance, and each one's ledger.
+// Installers: duty, load against capacity, balance; creating and editing them, and each one's ledger.
 
-import { get, patch } from "/web/api.js";
-import { h, replace } from "/web/dom.js";
+import { patch } from "/web/api.js";
+import { h } from "/web/dom.js";
 import { dateTime, money } from "/web/format.js";
 import { language, t } from "/web/i18n.js";
+import { problemMessage } from "/web/problems.js";
 import { toast } from "/web/toast.js";
+import { openInstallerEditor } from "./installer-editor.js";
+import { openLedger } from "./ledger.js";
+import "./manage-strings.js";
 import { installerState } from "./map.js";
 import { loadInstallers, store, zoneName } from "./store.js";
 
-const ledgers = new Map();
-
 export function renderInstallers(view, selectedId) {
   const installers = [...store.installers.values()].sort((a, b) => a.name.localeCompare(b.name));
-  const ledgerBox = h("section.card.ledger-box", { "aria-live": "polite" });
   view.append(
-    h("div.view-head", {}, h("h1", {}, t("installers_title")), h("span.muted", {}, String(installers.length))),
     h(
-      "div.installers-layout",
+      "div.view-head",
+      {},
+      h("h1", {}, t("installers_title")),
+      h("span.muted", {}, String(installers.length)),
+      h("button.btn.new-installer", { type: "button", id: "new-installer", onclick: () => openInstallerEditor() }, t("new_installer")),
+    ),
+    h(
+      "div.card.table-wrap.manage-table",
       {},
       h(
-        "div.card.table-wrap",
+        "table.installer-table",
         {},
         h(
-          "table.installer-table",
+          "thead",
           {},
           h(
-            "thead",
+            "tr",
             {},
-            h(
-              "tr",
-              {},
-              [t("name"), t("zones"), t("duty"), t("load"), t("rating_col"), t("balance"), t("last_seen"), ""].map((c) =>
-                h("th", { scope: "col" }, c),
-              ),
-            ),
+            [t("name"), t("zones"), t("duty"), t("load"), t("rating_col"), t("balance"), t("last_seen")].map((c) => h("th", { scope: "col" }, c)),
+            h("th.actions", { scope: "col" }, h("span.visually-hidden", {}, t("actions"))),
           ),
-          h("tbody", {}, installers.map((installer) => row(installer, installer.id === selectedId))),
         ),
+        h("tbody", {}, installers.map((installer) => row(installer, installer.id === selectedId))),
       ),
-      ledgerBox,
     ),
   );
-  fillLedger(ledgerBox, selectedId ? store.installers.get(selectedId) : null);
+  showLedger(selectedId ? store.installers.get(selectedId) : null);
+}
+
+let ledgerShown = null;
+
+/** The ledger opens in a dialog (always in view) once per selection; closing it deselects. */
+function showLedger(installer) {
+  if (!installer) {
+    ledgerShown = null;
+    return;
+  }
+  if (ledgerShown === installer.id) return;
+  ledgerShown = installer.id;
+  const summary = () => h("p.rating", {}, `${t("rating_col")}: `, ratingText(installer));
+  openLedger(
+    installer,
+    () => {
+      ledgerShown = null;
+      if (location.hash.startsWith(`#/installers/${installer.id}`)) location.hash = "#/installers";
+    },
+    summary,
+  );
 }
 
 function row(installer, selected) {
@@ -64,15 +86,21 @@ function row(installer, selected) {
       h("span.small", {}, ` ${installer.active_jobs}/${installer.capacity}`),
     ),
     h("td.rating", {}, ratingText(installer)),
-    h("td", { class: installer.balance < 0 ? "negative" : "" }, money(installer.balance)),
+    h("td.amount", { class: installer.balance < 0 ? "negative" : "" }, money(installer.balance)),
     h("td.small", {}, installer.location ? dateTime(installer.location.at) : t("never")),
     h(
-      "td",
+      "td.actions",
       {},
       h(
-        "button.btn.small.secondary",
-        { type: "button", "data-focus-key": `duty-${installer.id}`, onclick: () => setDuty(installer, !installer.on_duty) },
-        installer.on_duty ? t("set_off_duty") : t("set_on_duty"),
+        "div.row-actions",
+        {},
+        h(
+          "button.btn.small.secondary",
+          { type: "button", "data-focus-key": `duty-${installer.id}`, onclick: () => setDuty(installer, !installer.on_duty) },
+          installer.on_duty ? t("set_off_duty") : t("set_on_duty"),
+        ),
+        h("button.btn.small.secondary", { type: "button", "data-focus-key": `edit-${installer.id}`, "data-edit": installer.id, onclick: () => openInstallerEditor(installer) }, t("edit")),
+        h("a.btn.small.secondary", { href: `#/installers/${installer.id}`, "data-ledger": installer.id }, t("ledger_button")),
       ),
     ),
   );
@@ -96,45 +124,7 @@ async function setDuty(installer, onDuty) {
     await patch(`installers/${encodeURIComponent(installer.id)}`, { on_duty: onDuty });
     await loadInstallers();
   } catch (error) {
-    toast(error.message, "danger");
-  }
-}
-
-async function fillLedger(box, installer) {
-  if (!installer) {
-    replace(box, h("p.muted", {}, t("select_installer")));
-    return;
-  }
-  replace(box, h("h2", {}, t("ledger_of", { name: installer.name })), h("p.muted", {}, t("loading")));
-  try {
-    const ledger = ledgers.get(installer.id) || (await get(`installers/${encodeURIComponent(installer.id)}/ledger`));
-    ledgers.set(installer.id, ledger);
-    setTimeout(() => ledgers.delete(installer.id), 5000);
-    replace(
-      box,
-      h("h2", {}, t("ledger_of", { name: installer.name })),
-      h("p.rating", {}, `${t("rating_col")}: `, ratingText(installer)),
-      h("p", {}, `${t("balance")}: `, h(`strong.${ledger.balance < 0 ? "negative" : "positive"}`, {}, money(ledger.balance))),
-      ledger.items.length
-        ? h(
-            "ul.entries",
-            {},
-            ledger.items.map((entry) =>
-              h(
-                "li",
-                {},
-                h(`strong.${entry.amount < 0 ? "negative" : "positive"}`, {}, money(entry.amount)),
-                ` ${t(`reason_${entry.reason}`)} · `,
-                entry.order_id ? h("a", { href: `#/orders/${entry.order_id}` }, t("open_order")) : null,
-                " · ",
-                h("time", { datetime: entry.at }, dateTime(entry.at)),
-              ),
-            ),
-          )
-        : h("p.muted", {}, t("no_ledger")),
-    );
-  } catch (error) {
-    replace(box, h("p.form-error", {}, error.message));
+    toast(problemMessage(error), "danger");
   }
 }
 

@@ -5,7 +5,7 @@ import "./strings.js";
 import { clientConfig } from "/web/api.js";
 import { observeServerTime, setCurrency } from "/web/format.js";
 import { keepFocus } from "/web/focus.js";
-import { mountLanguageSwitch, t, translatePage } from "/web/i18n.js";
+import { mountLanguageSwitch, t, translated, translatePage } from "/web/i18n.js";
 import { LiveEvents } from "/web/live.js";
 import { mountSession } from "/web/session.js";
 import { toast } from "/web/toast.js";
@@ -17,6 +17,9 @@ import { renderMap } from "./map.js";
 import { openNewOrder, setUpNewOrder } from "./new-order.js";
 import { renderOrderDetail } from "./order-detail.js";
 import { renderPolicy, resetPolicyDraft } from "./policy.js";
+// Management pages (zones, users); installers above.
+import { renderUsers } from "./users-page.js";
+import { renderZones } from "./zones-page.js";
 import {
   changed,
   installerName,
@@ -75,7 +78,8 @@ async function boot() {
 
 async function startConsole(who) {
   store.who = who;
-  $("who").textContent = t("user_role", { user: who.username, role: who.role });
+  $("nav-users").hidden = who.role !== "admin";
+  translated($("who"), "user_role", { user: who.username, role: { key: `role_${who.role}` } });
   live?.stop();
   live = new LiveEvents(onEvent, onConnection);
   live.start();
@@ -85,7 +89,7 @@ async function startConsole(who) {
 
 function onConnection(state) {
   $("conn").className = `conn ${state}`;
-  $("conn").textContent = t(`conn_${state}`);
+  translated($("conn"), `conn_${state}`);
   if (state === "live" && store.who) loadAll().catch(() => {});
 }
 
@@ -163,6 +167,12 @@ function renderView() {
       case "installers":
         renderInstallers(view, route.id);
         sizeLoadBars(view);
+        break;
+      case "zones":
+        renderZones(view);
+        break;
+      case "users":
+        renderUsers(view);
         break;
       case "policy":
         renderPolicy(view);

@@ -3,10 +3,21 @@
 import { post } from "/web/api.js";
 import { trapFocus } from "/web/focus.js";
 import { t } from "/web/i18n.js";
+import { clearProblem, showProblem } from "/web/problems.js";
 import { toast } from "/web/toast.js";
 import { loadOrder, store } from "./store.js";
 
 const $ = (id) => document.getElementById(id);
+const NEW_ORDER_LABELS = {
+  "customer.name": "customer_name",
+  "customer.phone": "customer_phone",
+  address: "address",
+  product: "product",
+  "location.lat": "latitude",
+  "location.lon": "longitude",
+  skills: "skills",
+  notes: "notes",
+};
 
 export function setUpNewOrder() {
   trapFocus($("new-order"));
@@ -16,8 +27,7 @@ export function setUpNewOrder() {
 
 export function openNewOrder() {
   const form = $("new-order-form");
-  $("new-order-error").hidden = true;
-  for (const input of form.querySelectorAll("[aria-invalid]")) input.removeAttribute("aria-invalid");
+  clearProblem(form, $("new-order-error"));
   if (!form.elements["location.lat"].value) {
     const [lat, lon] = zoneCentre();
     form.elements["location.lat"].value = lat;
@@ -61,13 +71,7 @@ async function submit(event) {
     toast(t("created_order"), "ok");
     loadOrder(order.id).catch(() => {});
   } catch (error) {
-    const box = $("new-order-error");
-    box.textContent = error.message;
-    box.hidden = false;
-    for (const fieldError of error.fieldErrors || []) {
-      const input = form.elements[fieldError.field] || form.elements[fieldError.field.split(".")[0]];
-      input?.setAttribute?.("aria-invalid", "true");
-    }
+    showProblem(form, $("new-order-error"), error, NEW_ORDER_LABELS);
   } finally {
     button.disabled = false;
   }

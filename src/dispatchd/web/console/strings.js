@@ -306,7 +306,7 @@ register({
     nav_kpis: "指标",
     alerts_title: "告警",
     alerts_none: "没有未处理的告警。",
-    ack: "确认",
+    ack: "已知悉",
     open_order: "打开工单",
     alert_offer_revoked: "派单已撤回",
     alert_needs_dispatcher: "需要调度员处理",

@@ -50,7 +50,7 @@ export function setLanguage(lang) {
 /** Fill every data-i18n* attribute under root with the current language's text. */
 export function translatePage(root = document) {
   document.documentElement.lang = current;
-  for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n, i18nParams(el));
   for (const [attr, data] of [
     ["placeholder", "i18nPlaceholder"],
     ["aria-label", "i18nAriaLabel"],
@@ -86,6 +86,30 @@ export function mountLanguageSwitch(button) {
     render();
   });
   render();
+}
+
+/**
+ * Mark an element with a key and its parameters, so a later language switch re-translates it
+ * like the page's own text. A parameter given as {key: "..."} is itself translated.
+ */
+export function translated(el, key, params = {}) {
+  el.dataset.i18n = key;
+  el.dataset.i18nParams = JSON.stringify(params);
+  el.textContent = t(key, i18nParams(el));
+  return el;
+}
+
+function i18nParams(el) {
+  if (!el.dataset.i18nParams) return {};
+  let raw = {};
+  try {
+    raw = JSON.parse(el.dataset.i18nParams);
+  } catch {
+    return {};
+  }
+  return Object.fromEntries(
+    Object.entries(raw).map(([name, value]) => [name, value && typeof value === "object" ? t(value.key) : value]),
+  );
 }
 
 function kebab(name) {

@@ -1,0 +1,253 @@
+// The API's refusals in the user's language, beside the fields they are about.
+// A problem+json names each bad field by its dotted path and the kind of fault in `type`
+// (with its numbers in `ctx`); the words come from the string tables by that kind, never
+// from the server's English `message`, which is kept only as a tooltip for support.
+
+import { ApiError, NetworkError } from "./api.js";
+import { has, register, t } from "./i18n.js";
+
+/** The problem's kind ("invalid-input", "conflict") from its type URN. */
+export function problemKind(error) {
+  if (error instanceof NetworkError) return "network";
+  const type = String(error?.problem?.type || "");
+  return type.slice(type.lastIndexOf(":") + 1) || (error instanceof ApiError ? `status-${error.status}` : "unknown");
+}
+
+/** One field error in words: by its type, with ctx numbers; a generic sentence for a kind we lack. */
+export function fieldMessage(fieldError) {
+  const key = `pf_${fieldError.type || "invalid"}`;
+  return t(has(key) ? key : "pf_invalid", fieldError.ctx || {});
+}
+
+/** The whole problem in one sentence, by its kind (used where no field can carry it). */
+export function problemMessage(error) {
+  const kind = problemKind(error);
+  const key = `problem_${kind.replace(/-/g, "_")}`;
+  return t(has(key) ? key : "problem_unknown");
+}
+
+/**
+ * Show an error on a form: each named field gets its message beside it (and aria-invalid,
+ * aria-describedby); the box gets the summary and whatever no field of the form shows.
+ * Fields are found by `data-field` (the API's path, or a prefix of it) or by `name`.
+ *
+ * @param {HTMLFormElement} form
+ * @param {HTMLElement} box  the form's error box (role=alert)
+ * @param {Error} error  an ApiError, NetworkError or anything else thrown
+ * @param {Record<string,string>} [labels]  API paths to the form's label keys, for the box
+ */
+export function showProblem(form, box, error, labels = {}) {
+  clearProblem(form, box);
+  const unplaced = [];
+  for (const fieldError of error?.fieldErrors || []) {
+    const control = controlFor(form, fieldError.field);
+    if (control) place(control, fieldError);
+    else unplaced.push(fieldError);
+  }
+  const lines = unplaced.map((fieldError) => {
+    const label = labelFor(fieldError.field, labels);
+    return label ? `${label}: ${fieldMessage(fieldError)}` : fieldMessage(fieldError);
+  });
+  const placed = (error?.fieldErrors || []).length > unplaced.length;
+  const summary = placed ? t("problem_see_fields") : unplaced.length ? "" : problemMessage(error);
+  box.replaceChildren(...[summary, ...lines].filter(Boolean).map((line) => Object.assign(document.createElement("div"), { textContent: line })));
+  box.title = error?.message || "";
+  box.hidden = false;
+  const first = form.querySelector("[aria-invalid=true]");
+  if (first) first.focus();
+  else box.focus?.();
+}
+
+/** Remove every message an earlier showProblem put on the form. */
+export function clearProblem(form, box) {
+  for (const message of form.querySelectorAll(".field-problem")) message.remove();
+  for (const control of form.querySelectorAll("[aria-invalid]")) {
+    control.removeAttribute("aria-invalid");
+    const described = (control.getAttribute("aria-describedby") || "").split(" ").filter((id) => id && !id.startsWith("fp-"));
+    if (described.length) control.setAttribute("aria-describedby", described.join(" "));
+    else control.removeAttribute("aria-describedby");
+  }
+  if (box) {
+    box.hidden = true;
+    box.replaceChildren();
+  }
+}
+
+function controlFor(form, path) {
+  const candidates = [...form.querySelectorAll("[data-field], [name]")];
+  let best = null;
+  let bestLength = -1;
+  for (const control of candidates) {
+    const name = control.dataset.field || control.getAttribute("name");
+    if (!name) continue;
+    const matches = path === name || path.startsWith(`${name}.`) || path.startsWith(`${name}[`);
+    if (matches && name.length > bestLength) {
+      best = control;
+      bestLength = name.length;
+    }
+  }
+  return best;
+}
+
+let counter = 0;
+
+function place(control, fieldError) {
+  const holder = control.closest(".field") || control.parentElement;
+  let message = holder.querySelector(":scope > .field-problem");
+  if (!message) {
+    counter += 1;
+    message = document.createElement("span");
+    message.className = "error field-problem";
+    message.id = `fp-${counter}`;
+    holder.append(message);
+  }
+  message.textContent = message.textContent ? `${message.textContent} ${fieldMessage(fieldError)}` : fieldMessage(fieldError);
+  message.title = `${fieldError.field}: ${fieldError.message || ""}`;
+  const target = control.matches("fieldset") ? control.querySelector("input, select, textarea") || control : control;
+  target.setAttribute("aria-invalid", "true");
+  const described = (target.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+  if (!described.includes(message.id)) target.setAttribute("aria-describedby", [...described, message.id].join(" "));
+}
+
+function labelFor(path, labels) {
+  const keys = Object.keys(labels).filter((name) => path === name || path.startsWith(`${name}.`) || path.startsWith(`${name}[`));
+  keys.sort((a, b) => b.length - a.length);
+  return keys.length ? t(labels[keys[0]]) : "";
+}
+
+register({
+  en: {
+    problem_see_fields: "Please correct the marked fields.",
+    problem_invalid_input: "Some of what was entered cannot be accepted.",
+    problem_conflict: "This clashes with what is stored now; reload and try again.",
+    problem_state_conflict: "This can no longer be done in the current state; reload to see it.",
+    problem_not_found: "This no longer exists, or you may not see it.",
+    problem_not_allowed: "Your account is not allowed to do this.",
+    problem_unauthenticated: "Your session has ended; log in again.",
+    problem_csrf: "The page is out of date; reload it and try again.",
+    problem_rate_limited: "Too many attempts; wait a minute and try again.",
+    problem_too_large: "This is too large to send.",
+    problem_too_deep: "This is nested too deeply to send.",
+    problem_malformed_json: "The page sent something the server cannot read; reload it.",
+    problem_unsupported_media_type: "The server cannot read this kind of content.",
+    problem_database_unavailable: "The database did not answer; try again in a moment.",
+    problem_network: "The server cannot be reached. Check the connection and try again.",
+    problem_unknown: "The server refused this. Try again, or reload the page.",
+    pf_invalid: "This value is not accepted.",
+    pf_missing: "Required.",
+    pf_extra_forbidden: "Not a known field.",
+    pf_string_too_short: "Enter at least {min_length} character(s).",
+    pf_string_too_long: "Enter at most {max_length} characters.",
+    pf_string_pattern_mismatch: "Contains characters that are not allowed.",
+    pf_string_type: "Enter text.",
+    pf_string_length: "Use {min_length} to {max_length} characters.",
+    pf_greater_than_equal: "Must be at least {ge}.",
+    pf_greater_than: "Must be more than {gt}.",
+    pf_less_than_equal: "Must be at most {le}.",
+    pf_less_than: "Must be less than {lt}.",
+    pf_int_parsing: "Enter a whole number.",
+    pf_int_type: "Enter a whole number.",
+    pf_int_from_float: "Enter a whole number.",
+    pf_float_parsing: "Enter a number.",
+    pf_float_type: "Enter a number.",
+    pf_finite_number: "Enter a finite number.",
+    pf_bool_type: "Choose yes or no.",
+    pf_too_short: "Choose at least {min_length}.",
+    pf_too_long: "Choose at most {max_length}.",
+    pf_list_type: "Choose from the list.",
+    pf_literal_error: "Choose one of the offered values.",
+    pf_value_error: "This value is not accepted.",
+    pf_json_invalid: "Not valid JSON.",
+    pf_not_utf8: "Not readable text.",
+    pf_too_deep: "Nested too deeply.",
+    pf_phone_invalid: "Not a phone number; write it like +8613800138000.",
+    pf_unknown_zone: "Unknown zone: {zones}.",
+    pf_username_taken: "This username is taken; choose another.",
+    pf_role_not_limitable: "This role cannot be limited to zones.",
+    pf_amount_range: "Enter a non-zero amount.",
+    pf_note_required: "Say why.",
+    pf_not_a_penalty: "Only a penalty can be waived.",
+    pf_waiver_amount: "A waiver reverses the penalty exactly.",
+    pf_already_waived: "This penalty has already been waived.",
+    pf_wrong_service_code: "The service code does not match.",
+    pf_geojson_object: "Paste a GeoJSON Polygon or MultiPolygon.",
+    pf_geojson_type: "The type must be Polygon or MultiPolygon.",
+    pf_array_empty: "A part of the shape is empty.",
+    pf_position_shape: "Each point must be [longitude, latitude].",
+    pf_longitude_range: "A longitude must lie between -{limit} and {limit}.",
+    pf_latitude_range: "A latitude must lie between -{limit} and {limit}.",
+    pf_altitude: "A third number (altitude) must be finite.",
+    pf_ring_not_closed: "The outline is not closed: repeat the first point at the end.",
+    pf_ring_too_short: "An outline needs at least 3 corners.",
+    pf_too_many_positions: "Too many points (at most {max}); simplify the shape.",
+    pf_invalid_geometry: "The outline crosses itself or overlaps ({reason}).",
+    pf_boundary_invalid: "The shape is not a valid zone boundary.",
+  },
+  "zh-CN": {
+    problem_see_fields: "请更正标出的字段。",
+    problem_invalid_input: "填写的内容有误，无法接受。",
+    problem_conflict: "与当前保存的数据冲突，请刷新后重试。",
+    problem_state_conflict: "当前状态下已无法进行此操作，请刷新查看。",
+    problem_not_found: "该项不存在，或您无权查看。",
+    problem_not_allowed: "您的账号无权执行此操作。",
+    problem_unauthenticated: "登录已过期，请重新登录。",
+    problem_csrf: "页面已过期，请刷新后重试。",
+    problem_rate_limited: "尝试次数过多，请稍等一分钟再试。",
+    problem_too_large: "内容太大，无法发送。",
+    problem_too_deep: "内容嵌套太深，无法发送。",
+    problem_malformed_json: "页面发送的内容服务器无法读取，请刷新页面。",
+    problem_unsupported_media_type: "服务器无法读取此类内容。",
+    problem_database_unavailable: "数据库暂时没有响应，请稍后重试。",
+    problem_network: "无法连接服务器，请检查网络后重试。",
+    problem_unknown: "服务器拒绝了此操作，请重试或刷新页面。",
+    pf_invalid: "此值不被接受。",
+    pf_missing: "必填。",
+    pf_extra_forbidden: "不是已知的字段。",
+    pf_string_too_short: "至少填写 {min_length} 个字符。",
+    pf_string_too_long: "最多填写 {max_length} 个字符。",
+    pf_string_pattern_mismatch: "包含不允许的字符。",
+    pf_string_type: "请填写文字。",
+    pf_string_length: "长度须为 {min_length} 到 {max_length} 个字符。",
+    pf_greater_than_equal: "不能小于 {ge}。",
+    pf_greater_than: "必须大于 {gt}。",
+    pf_less_than_equal: "不能大于 {le}。",
+    pf_less_than: "必须小于 {lt}。",
+    pf_int_parsing: "请填写整数。",
+    pf_int_type: "请填写整数。",
+    pf_int_from_float: "请填写整数。",
+    pf_float_parsing: "请填写数字。",
+    pf_float_type: "请填写数字。",
+    pf_finite_number: "请填写有限的数字。",
+    pf_bool_type: "请选择是或否。",
+    pf_too_short: "至少选择 {min_length} 项。",
+    pf_too_long: "最多选择 {max_length} 项。",
+    pf_list_type: "请从列表中选择。",
+    pf_literal_error: "请选择给出的选项之一。",
+    pf_value_error: "此值不被接受。",
+    pf_json_invalid: "不是有效的 JSON。",
+    pf_not_utf8: "不是可读的文字。",
+    pf_too_deep: "嵌套太深。",
+    pf_phone_invalid: "不是有效的电话号码，请按 +8613800138000 的格式填写。",
+    pf_unknown_zone: "未知的区域：{zones}。",
+    pf_username_taken: "此用户名已被占用，请换一个。",
+    pf_role_not_limitable: "此角色不能限定区域。",
+    pf_amount_range: "请填写不为零的金额。",
+    pf_note_required: "请说明原因。",
+    pf_not_a_penalty: "只有罚款可以免除。",
+    pf_waiver_amount: "免除金额必须与罚款金额相等、方向相反。",
+    pf_already_waived: "这笔罚款已经免除过了。",
+    pf_wrong_service_code: "服务码不正确。",
+    pf_geojson_object: "请粘贴 GeoJSON 的 Polygon 或 MultiPolygon。",
+    pf_geojson_type: "类型必须是 Polygon 或 MultiPolygon。",
+    pf_array_empty: "图形中有一部分是空的。",
+    pf_position_shape: "每个点必须是 [经度, 纬度]。",
+    pf_longitude_range: "经度必须在 -{limit} 到 {limit} 之间。",
+    pf_latitude_range: "纬度必须在 -{limit} 到 {limit} 之间。",
+    pf_altitude: "第三个数（海拔）必须是有限的数字。",
+    pf_ring_not_closed: "边界没有闭合：请在末尾重复第一个点。",
+    pf_ring_too_short: "边界至少需要 3 个角。",
+    pf_too_many_positions: "点太多（最多 {max} 个），请简化图形。",
+    pf_invalid_geometry: "边界自相交或重叠（{reason}）。",
+    pf_boundary_invalid: "该图形不是有效的区域边界。",
+  },
+});
