@@ -58,9 +58,10 @@ def test_the_policy_editor_shows_the_servers_validation_messages_and_saves_a_val
     console.select_option("#step-2-action", "revoke")
     console.fill("#step-1-amount", "0")
     console.click("button.save-policy")
-    expect(problem).to_contain_text("escalation[1].amount")
+    expect(problem).to_contain_text("The server refused the policy")
+    expect(problem).not_to_contain_text("escalation[1]")
     expect(console.locator("#step-1-amount")).to_have_attribute("aria-invalid", "true")
-    expect(console.locator(".step").nth(1).locator(".error")).to_contain_text("greater than 0")
+    expect(console.locator(".step").nth(1).locator(".error")).to_have_text("Must be more than 0.")
 
     console.fill("#step-1-amount", "5")
     console.fill("#step-0-after", "60")
@@ -94,4 +95,24 @@ def test_the_pages_speak_the_browsers_language_and_switch_on_request(
     log_in(console, "/console/", "admin", ADMIN_PASSWORD)
     expect(console.locator("nav a[data-route=board]")).to_have_text("看板")
     console.screenshot(path=SCREENSHOTS / "console-board-zh.png")
+    desk.close()
+
+
+def test_the_policy_editor_says_the_servers_refusal_in_chinese_on_a_chinese_console(
+    browser: Browser, base_url: str, city: LiveCity
+) -> None:
+    desk = browser.new_context(base_url=base_url, locale="zh-CN", **DESKTOP)  # type: ignore[arg-type]
+    console = desk.new_page()
+    log_in(console, "/console/", "admin", ADMIN_PASSWORD)
+    console.click("nav a[data-route=policy]")
+    console.select_option("#step-2-action", "remind")
+    console.click("button.save-policy")
+    problem = console.locator(".policy-problem")
+    expect(problem).to_contain_text("阶梯必须以且仅以一个撤回步骤结束")
+    assert "must" not in (problem.text_content() or "")
+
+    console.select_option("#step-2-action", "revoke")
+    console.fill("#step-0-after", "0")
+    console.click("button.save-policy")
+    expect(console.locator(".step").nth(0).locator(".error")).to_have_text("必须大于 0。")
     desk.close()

@@ -287,3 +287,23 @@ def test_every_mistake_in_a_promise_ladder_names_its_step_and_the_fix() -> None:
         "promises.arrival[1].amount",
     }
     assert "only be the last step" in fields["promises.arrival[0].action"]
+
+
+def test_each_fault_of_a_ladder_carries_a_code_and_its_numbers_for_a_client_to_translate() -> None:
+    steps = (
+        EscalationStep(0, StepAction.REMIND),
+        EscalationStep(60, StepAction.PENALIZE, 0),
+        EscalationStep(60, StepAction.REMIND),
+    )
+    found = {(error.field, error.code): dict(error.params) for error in ladder_errors(steps)}
+    assert found == {
+        ("escalation[0].after_s", "seconds_range"): {"min": 1, "max": MAX_PERIOD_S},
+        ("escalation[1].amount", "penalty_amount"): {},
+        ("escalation", "ladder_revoke_last"): {},
+    }
+    assert [e.code for e in ladder_errors(())] == ["ladder_empty"]
+    reminders = [EscalationStep(60, StepAction.REMIND)] * MAX_STEPS
+    too_long = (*reminders, EscalationStep(60, StepAction.REVOKE))
+    assert [(e.code, dict(e.params)) for e in ladder_errors(too_long)] == [
+        ("too_many_steps", {"max": MAX_STEPS})
+    ]

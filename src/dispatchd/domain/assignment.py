@@ -34,7 +34,12 @@ class Ranking:
 
     def __post_init__(self) -> None:
         errors = [
-            FieldError(f"ranking.{name}", f"must be a number from 0 to {MAX_WEIGHT:g}, got {value}")
+            FieldError(
+                f"ranking.{name}",
+                f"must be a number from 0 to {MAX_WEIGHT:g}, got {value}",
+                "number_range",
+                {"min": 0, "max": MAX_WEIGHT},
+            )
             for name, value in (
                 ("distance_km", self.distance_km),
                 ("active_jobs", self.active_jobs),

@@ -70,9 +70,20 @@ def ladder_errors(steps: tuple[EscalationStep, ...], field: str = "escalation") 
     """Every reason a ladder is unusable, so a manager can fix them all in one edit."""
     errors: list[FieldError] = []
     if not steps:
-        return [FieldError(field, "needs at least one step, and the last must be a revoke")]
+        return [
+            FieldError(
+                field, "needs at least one step, and the last must be a revoke", "ladder_empty"
+            )
+        ]
     if len(steps) > MAX_STEPS:
-        errors.append(FieldError(field, f"has {len(steps)} steps; at most {MAX_STEPS} allowed"))
+        errors.append(
+            FieldError(
+                field,
+                f"has {len(steps)} steps; at most {MAX_STEPS} allowed",
+                "too_many_steps",
+                {"max": MAX_STEPS},
+            )
+        )
     for index, step in enumerate(steps):
         where = f"{field}[{index}]"
         if not 0 < step.after_s <= MAX_PERIOD_S:
@@ -81,6 +92,8 @@ def ladder_errors(steps: tuple[EscalationStep, ...], field: str = "escalation") 
                     f"{where}.after_s",
                     f"must be a whole number of seconds from 1 to {MAX_PERIOD_S}, "
                     f"got {step.after_s}",
+                    "seconds_range",
+                    {"min": 1, "max": MAX_PERIOD_S},
                 )
             )
         if step.action is StepAction.PENALIZE and not 0 < step.amount <= MAX_PENALTY:
@@ -89,6 +102,7 @@ def ladder_errors(steps: tuple[EscalationStep, ...], field: str = "escalation") 
                     f"{where}.amount",
                     "a penalize step needs a positive amount in minor currency units, "
                     f"got {step.amount}",
+                    "penalty_amount",
                 )
             )
     revokes = [i for i, step in enumerate(steps) if step.action is StepAction.REVOKE]
@@ -98,6 +112,7 @@ def ladder_errors(steps: tuple[EscalationStep, ...], field: str = "escalation") 
             FieldError(
                 field,
                 "must end with exactly one revoke step (and have no revoke before the end)",
+                "ladder_revoke_last",
             )
         )
     return errors
@@ -145,6 +160,8 @@ class Policy:
                 FieldError(
                     "max_auto_attempts",
                     f"must be a whole number from 1 to 100, got {self.max_auto_attempts}",
+                    "number_range",
+                    {"min": 1, "max": 100},
                 )
             )
         if not 600 <= self.max_window_s <= MAX_WINDOW_LIMIT_S:
@@ -153,6 +170,8 @@ class Policy:
                     "max_window_s",
                     f"must be from 600 s (10 minutes) to {MAX_WINDOW_LIMIT_S} s (a week), "
                     f"got {self.max_window_s}",
+                    "seconds_range",
+                    {"min": 600, "max": MAX_WINDOW_LIMIT_S},
                 )
             )
         if errors:

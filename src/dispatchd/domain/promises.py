@@ -94,7 +94,12 @@ def promise_ladder_errors(steps: tuple[PromiseStep, ...], field: str = "") -> li
     errors: list[FieldError] = []
     if len(steps) > MAX_PROMISE_STEPS:
         errors.append(
-            FieldError(field, f"has {len(steps)} steps; at most {MAX_PROMISE_STEPS} allowed")
+            FieldError(
+                field,
+                f"has {len(steps)} steps; at most {MAX_PROMISE_STEPS} allowed",
+                "too_many_steps",
+                {"max": MAX_PROMISE_STEPS},
+            )
         )
     for index, step in enumerate(steps):
         where = f"{field}[{index}]"
@@ -106,6 +111,8 @@ def promise_ladder_errors(steps: tuple[PromiseStep, ...], field: str = "") -> li
                     f"must be a whole number of seconds from {lowest} to {MAX_PROMISE_PERIOD_S}"
                     f"{' (only the first step may run at once)' if index else ''}, "
                     f"got {step.after_s}",
+                    "later_step_seconds" if index else "seconds_range",
+                    {"min": lowest, "max": MAX_PROMISE_PERIOD_S},
                 )
             )
         if step.action is PromiseAction.PENALIZE and not 0 < step.amount <= MAX_PROMISE_PENALTY:
@@ -114,6 +121,7 @@ def promise_ladder_errors(steps: tuple[PromiseStep, ...], field: str = "") -> li
                     f"{where}.amount",
                     "a penalize step needs a positive amount in minor currency units, "
                     f"got {step.amount}",
+                    "penalty_amount",
                 )
             )
         if step.action is PromiseAction.REASSIGN and index != len(steps) - 1:
@@ -121,6 +129,7 @@ def promise_ladder_errors(steps: tuple[PromiseStep, ...], field: str = "") -> li
                 FieldError(
                     f"{where}.action",
                     "reassign takes the job away and ends the ladder: it may only be the last step",
+                    "reassign_last",
                 )
             )
     return errors

@@ -7,6 +7,7 @@ import { get, put } from "/web/api.js";
 import { h, replace } from "/web/dom.js";
 import { focusWhenShown, keepFocus } from "/web/focus.js";
 import { t } from "/web/i18n.js";
+import { fieldMessage, problemMessage } from "/web/problems.js";
 import { toast } from "/web/toast.js";
 import { promiseSections } from "./policy-promises.js";
 import { store } from "./store.js";
@@ -38,11 +39,16 @@ function fill(box) {
 }
 
 function draw(box) {
+  const shown = new Set();
   const errorsFor = (field) => (problem?.errors || []).filter((error) => error.field === field);
   const fieldError = (field) => {
     const errors = errorsFor(field);
-    return errors.length ? h("span.error", { id: `err-${field}` }, errors.map((e) => e.message).join("; ")) : null;
+    if (!errors.length) return null;
+    shown.add(field);
+    const english = errors.map((e) => e.message).join("; ");
+    return h("span.error", { id: `err-${field}`, title: english }, errors.map(fieldMessage).join(" "));
   };
+  const problemBox = problem ? h("div.form-error.policy-problem", { role: "alert", title: problem.detail || "" }) : null;
   const invalid = (field) => (errorsFor(field).length ? "true" : null);
   const describedBy = (field) => (errorsFor(field).length ? `err-${field}` : null);
   const currency = store.config.currency || "CNY";
@@ -147,14 +153,7 @@ function draw(box) {
   replace(
     box,
     h("p.muted.intro", {}, t("policy_hint")),
-    problem
-      ? h(
-          "div.form-error.policy-problem",
-          { role: "alert" },
-          h("p", {}, t("policy_invalid")),
-          h("p", {}, problem.detail),
-        )
-      : null,
+    problemBox,
     h(
       "form.policy-form",
       {
@@ -211,6 +210,18 @@ function draw(box) {
       h("button.btn.save-policy", { type: "submit", "data-focus-key": "save-policy" }, t("save_policy")),
     ),
   );
+  if (problemBox) fillProblemBox(problemBox, shown);
+}
+
+/**
+ * The refusal in the user's words: what no field of the form shows (a rule about the whole
+ * ladder, say) is said here; the rest is beside its field.
+ */
+function fillProblemBox(box, shown) {
+  const elsewhere = (problem.errors || []).filter((error) => !shown.has(error.field));
+  const lines = elsewhere.map(fieldMessage);
+  if (!problem.errors?.length) lines.push(problemMessage(problem.error));
+  box.append(h("p", {}, t("policy_invalid")), ...lines.map((line) => h("p", {}, line)));
 }
 
 /** Move a step; the focus moves with it (to its other arrow once it reaches an end). */
@@ -232,7 +243,7 @@ async function save(box) {
     problem = null;
     toast(t("policy_saved"), "ok");
   } catch (error) {
-    problem = error.problem || { detail: error.message };
+    problem = { ...(error.problem || { detail: error.message }), error };
   }
   fill(box);
 }
