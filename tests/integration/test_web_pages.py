@@ -104,3 +104,33 @@ def test_a_configured_tile_server_is_the_only_other_origin_the_pages_may_load_im
     assert images == "img-src 'self' data: blob: https://tiles.example.cn"
     assert "tiles.example.cn" not in csp.replace(images, "")
     assert "https:" not in content_security_policy(None)
+
+
+def test_the_installer_apps_offline_shell_holds_every_module_the_app_imports(
+    client: TestClient,
+) -> None:
+    folders = {"/app/": (WEB_ROOT / "installer").resolve(), "/web/": (WEB_ROOT / "shared").resolve()}
+
+    def file_of(url: str) -> Path:
+        prefix = next(p for p in folders if url.startswith(p))
+        return folders[prefix] / url.removeprefix(prefix)
+
+    def url_of(path: Path) -> str:
+        resolved = path.resolve()
+        prefix = next(p for p, folder in folders.items() if resolved.parent == folder)
+        return prefix + resolved.name
+
+    wanted: set[str] = set()
+    pending = ["/app/main.js"]
+    while pending:
+        url = pending.pop()
+        if url in wanted:
+            continue
+        wanted.add(url)
+        for target in IMPORT.findall(file_of(url).read_text()):
+            if target.endswith(".js"):
+                is_absolute = target.startswith("/")
+                pending.append(target if is_absolute else url_of(file_of(url).parent / target))
+    shell = set(re.findall(r'"(/(?:app|web)/[^"]*\.js)"', client.get("/app/sw.js").text))
+    assert len(wanted) > 10
+    assert wanted - shell == set()

@@ -28,6 +28,7 @@ const SHELL = [
   "/web/format.js",
   "/web/i18n.js",
   "/web/live.js",
+  "/web/problems.js",
   "/web/session.js",
   "/web/strings.js",
   "/web/toast.js",

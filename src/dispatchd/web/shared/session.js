@@ -5,6 +5,7 @@
 import { ApiError, NetworkError, logIn, logOut, session } from "./api.js";
 import { resetServerTime } from "./format.js";
 import { t } from "./i18n.js";
+import { problemMessage } from "./problems.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -79,7 +80,7 @@ async function onLogin(event, client) {
         ? t("network_down")
         : failure instanceof ApiError && [401, 403].includes(failure.status)
           ? t("bad_login")
-          : failure.message;
+          : problemMessage(failure);
     error.hidden = false;
   } finally {
     button.disabled = false;
