@@ -109,7 +109,10 @@ def test_a_configured_tile_server_is_the_only_other_origin_the_pages_may_load_im
 def test_the_installer_apps_offline_shell_holds_every_module_the_app_imports(
     client: TestClient,
 ) -> None:
-    folders = {"/app/": (WEB_ROOT / "installer").resolve(), "/web/": (WEB_ROOT / "shared").resolve()}
+    folders = {
+        "/app/": (WEB_ROOT / "installer").resolve(),
+        "/web/": (WEB_ROOT / "shared").resolve(),
+    }
 
     def file_of(url: str) -> Path:
         prefix = next(p for p in folders if url.startswith(p))
