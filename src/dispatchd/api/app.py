@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, Depends, FastAPI
 
 from dispatchd import __version__
+from dispatchd.api.json_response import JSONResponse
 from dispatchd.api.limits import BodyGuard, CleanUrl, InputLimits
 from dispatchd.api.media_types import require_media_type
 from dispatchd.api.metrics import Metrics, RequestMetrics
@@ -104,6 +105,7 @@ def create_app(
         version=__version__,
         summary="Dispatch server for on-site installation jobs",
         lifespan=lifespan,
+        default_response_class=JSONResponse,
     )
     app.state.dispatcher = dispatcher
     app.state.engine = engine

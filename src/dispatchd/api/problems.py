@@ -12,13 +12,13 @@ from typing import Any, NotRequired
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
 from starlette.types import Scope
 from typing_extensions import TypedDict
 
+from dispatchd.api.json_response import JSONResponse
 from dispatchd.domain.errors import (
     DomainError,
     FieldError,

@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
+from dispatchd.api.json_response import JSONResponse
 from dispatchd.api.problems import PROBLEM_JSON
 from dispatchd.api.responses import order_view
 from dispatchd.domain.orders import Order

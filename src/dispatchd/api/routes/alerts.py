@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Query, Response
-from fastapi.responses import JSONResponse
 
 from dispatchd.api.deps import ConsoleActor, DispatcherDep, Idempotency
+from dispatchd.api.json_response import JSONResponse
 from dispatchd.api.rendering import respond, with_view
 from dispatchd.api.responses import AlertList, AlertOut, alert_view
 from dispatchd.service.commands import AcknowledgeAlert

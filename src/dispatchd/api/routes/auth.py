@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse
 
 from dispatchd.api.auth import bearer_token
 from dispatchd.api.deps import AdminActor, CurrentActor, DispatcherDep, Idempotency
+from dispatchd.api.json_response import JSONResponse
 from dispatchd.api.ratelimit import count_log_in, give_back
 from dispatchd.api.rendering import respond, with_view
 from dispatchd.api.requests import TokenRequest, UserCreate, UserUpdate

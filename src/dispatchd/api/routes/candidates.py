@@ -8,9 +8,9 @@ the manager may still choose anyone.
 from __future__ import annotations
 
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
 
 from dispatchd.api.deps import ConsoleActor, DispatcherDep
+from dispatchd.api.json_response import JSONResponse
 from dispatchd.api.responses import CandidatesOut, candidate_view
 from dispatchd.domain.assignment import rank
 from dispatchd.service.errors import NotFound

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -12,6 +11,7 @@ from sse_starlette import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
 
 from dispatchd.api.deps import CurrentActor
+from dispatchd.api.json_response import dumps
 from dispatchd.api.problems import Problem
 from dispatchd.domain.errors import FieldError
 from dispatchd.domain.timefmt import rfc3339
@@ -28,7 +28,7 @@ def sse_message(event: LoggedEvent) -> dict[str, Any]:
     data = {"order_id": event.order_id, "at": rfc3339(event.at), **event.data}
     if event.installer_id is not None:
         data.setdefault("installer_id", event.installer_id)
-    return {"id": str(event.id), "event": event.name, "data": json.dumps(data)}
+    return {"id": str(event.id), "event": event.name, "data": dumps(data).decode()}
 
 
 def _last_event_id(header: str | None, query: int | None) -> int | None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
 from sqlalchemy import text
+
+from dispatchd.api.json_response import JSONResponse
 
 router = APIRouter(tags=["operations"])
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Query, Response
-from fastapi.responses import JSONResponse
 
 from dispatchd.api.deps import ConsoleActor, CurrentActor, DispatcherDep, Idempotency
+from dispatchd.api.json_response import JSONResponse
 from dispatchd.api.rendering import Renderer, respond, with_view
 from dispatchd.api.requests import InstallerCreate, InstallerUpdate, LedgerEntryRequest
 from dispatchd.api.responses import (

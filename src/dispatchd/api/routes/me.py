@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
-from fastapi.responses import JSONResponse
 
 from dispatchd.api.deps import DispatcherDep, Idempotency, InstallerActor
+from dispatchd.api.json_response import JSONResponse
 from dispatchd.api.rendering import no_content, respond
 from dispatchd.api.requests import DutyRequest, LocationReport
 from dispatchd.api.responses import InstallerOut, JobList, OfferList, offer_view, order_view

@@ -8,9 +8,9 @@ too long, control characters) are refused with the reason, and nothing is stored
 from __future__ import annotations
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
 
 from dispatchd.api.deps import AdminActor, DispatcherDep
+from dispatchd.api.json_response import JSONResponse
 from dispatchd.api.requests import MessageTemplateRequest
 from dispatchd.api.responses import MessageTemplateList, MessageTemplateOut
 from dispatchd.domain.timefmt import rfc3339

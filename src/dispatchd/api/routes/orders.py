@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Query, Response
-from fastapi.responses import JSONResponse
 
 from dispatchd.api.cursor import decode_cursor, encode_cursor
 from dispatchd.api.deps import (
@@ -15,6 +14,7 @@ from dispatchd.api.deps import (
     Idempotency,
     OrderWriter,
 )
+from dispatchd.api.json_response import JSONResponse
 from dispatchd.api.rendering import as_order, respond
 from dispatchd.api.requests import AssignRequest, CancelRequest, OrderCreate
 from dispatchd.api.responses import OrderOut, OrderPage, order_view

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse
 
 from dispatchd.api.deps import DispatcherDep, Idempotency, InstallerActor
+from dispatchd.api.json_response import JSONResponse
 from dispatchd.api.problems import Problem
 from dispatchd.api.rendering import no_content, respond, with_view
 from dispatchd.api.requests import PushSubscriptionIn

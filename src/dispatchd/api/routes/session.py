@@ -12,10 +12,10 @@ import secrets
 from datetime import datetime
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse
 
 from dispatchd.api.auth import CSRF_COOKIE, SESSION_COOKIE, bearer_token, current_actor
 from dispatchd.api.deps import CurrentActor, DispatcherDep
+from dispatchd.api.json_response import JSONResponse
 from dispatchd.api.problems import Problem
 from dispatchd.api.requests import TokenRequest
 from dispatchd.api.responses import SessionOut, TokenResponse, session_view

@@ -12,9 +12,9 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
 
 from dispatchd.api.deps import ConsoleActor, DispatcherDep
+from dispatchd.api.json_response import JSONResponse
 from dispatchd.api.responses import AcceptBucket, DayStats, StatsOut, TimeToAccept
 from dispatchd.domain.events import EventName
 from dispatchd.domain.ledger import JOB_FEE, PENALTY_REASONS, PENALTY_WAIVED

@@ -15,10 +15,11 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Header, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
 from dispatchd.api.deps import DispatcherDep
+from dispatchd.api.json_response import JSONResponse
 from dispatchd.api.problems import Problem
 from dispatchd.api.ratelimit import count_customer_request, count_tracking_lookup
 from dispatchd.api.requests import RatingRequest, RescheduleRequest

@@ -15,10 +15,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
+
+from dispatchd.api.json_response import JSONResponse
 
 WEB_ROOT = Path(__file__).resolve().parent.parent.parent / "web"
 

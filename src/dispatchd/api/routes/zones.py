@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
-from fastapi.responses import JSONResponse
 
 from dispatchd.api.deps import ConsoleActor, DispatcherDep, Idempotency
+from dispatchd.api.json_response import JSONResponse
 from dispatchd.api.rendering import no_content, respond, with_view
 from dispatchd.api.requests import ZoneCreate, ZoneUpdate
 from dispatchd.api.responses import ZoneList, ZoneOut, zone_view

@@ -48,6 +48,7 @@ const INSTALLER_EVENTS = new Set([
 let live = null;
 let route = { name: "board" };
 let renderQueued = false;
+let renderedRoute = null;
 
 boot();
 
@@ -137,8 +138,40 @@ function scheduleRender() {
   renderQueued = true;
   requestAnimationFrame(() => {
     renderQueued = false;
+    if (dispatcherIsBusy()) {
+      setTimeout(scheduleRender, HOLD_RETRY_MS);
+      return;
+    }
     renderView();
   });
+}
+
+// A live event never redraws the view under the dispatcher's hands: while they type in a field
+// of the view, or a two-click confirmation waits for its second click, the redraw waits — the
+// data is kept current meanwhile and shown the moment they are done. Their own clicks and
+// submits are not held back: what they just did is shown at once.
+const HOLD_RETRY_MS = 400;
+const CONFIRMATION_HOLD_MS = 15000;
+let actedAt = 0;
+let confirmingSince = 0;
+document.addEventListener("submit", () => (actedAt = Date.now()), true);
+document.addEventListener("click", (event) => {
+  if (event.target.closest?.("#view button, #view a")) actedAt = Date.now();
+}, true);
+
+function dispatcherIsBusy() {
+  const view = $("view");
+  const now = Date.now();
+  if (now - actedAt < 5000) return false;
+  const active = document.activeElement;
+  const typing = active && view.contains(active) && active.matches("input:not([type=checkbox]):not([type=radio]), textarea, select");
+  if (typing) return true;
+  if (view.querySelector("[data-confirm='1']")) {
+    confirmingSince ||= now;
+    return now - confirmingSince < CONFIRMATION_HOLD_MS;
+  }
+  confirmingSince = 0;
+  return false;
 }
 
 function renderAll() {
@@ -155,6 +188,9 @@ function renderView() {
     if (input.type !== "file") kept.set(input.id, input.value);
   }
   const scroll = window.scrollY;
+  const here = `${route.name}/${route.id || ""}`;
+  const open = new Set(here === renderedRoute ? [...view.querySelectorAll("details[open]")].map(detailsKey) : []);
+  renderedRoute = here;
   keepFocus(view, () => {
     view.replaceChildren();
     switch (route.name) {
@@ -185,10 +221,16 @@ function renderView() {
     }
     // Countdowns show their time at once, not a second later.
     tickBoard(view);
+    for (const details of view.querySelectorAll("details")) if (open.has(detailsKey(details))) details.open = true;
     for (const [id, value] of kept) {
       const input = document.getElementById(id);
       if (input && view.contains(input) && input.value !== value && route.name !== "policy") input.value = value;
     }
   });
   window.scrollTo(0, scroll);
+}
+
+/** A disclosure box is the same box after a redraw when it has the same classes. */
+function detailsKey(details) {
+  return details.dataset.focusKey || details.className;
 }
