@@ -18,6 +18,8 @@ const SHELL = [
   "/app/outbox.js",
   "/app/photo.js",
   "/app/push.js",
+  "/app/earnings.js",
+  "/app/toast-place.js",
   "/app/manifest.webmanifest",
   "/app/icons/icon.svg",
   "/app/icons/icon-192.png",
