@@ -328,11 +328,9 @@ function decline(offer, reason) {
   }).catch(() => {});
 }
 
-const VIEWS = { "#/history": "history", "#/earnings": "earnings" };
-
 /** Show the view the address names: the day's work, the done jobs or the earnings. */
 function showView() {
-  state.view = VIEWS[location.hash] || "work";
+  state.view = { "#/history": "history", "#/earnings": "earnings" }[location.hash] || "work";
   for (const [name, id] of [["work", "work-view"], ["history", "history-view"], ["earnings", "ledger-view"]]) {
     $(id).hidden = state.view !== name;
   }

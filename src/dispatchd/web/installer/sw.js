@@ -1,7 +1,7 @@
 // The installer app's service worker: the app opens without a network, and a push makes a
 // phone in a pocket vibrate and show the offer until the installer looks at it.
 
-const CACHE = "dispatchd-app-v1";
+const CACHE = "dispatchd-app-v2";
 const SHELL = [
   "/app/",
   "/app/app.css",
