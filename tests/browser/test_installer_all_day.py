@@ -30,7 +30,9 @@ def _overlap(a: dict[str, float], b: dict[str, float]) -> bool:
     )
 
 
-def test_the_duty_switch_knob_moves_and_says_its_state(city: LiveCity, phone: BrowserContext) -> None:
+def test_the_duty_switch_knob_moves_and_says_its_state(
+    city: LiveCity, phone: BrowserContext
+) -> None:
     city.installer(city.zone(), on_duty=False)
     handset = phone.new_page()
     log_in(handset, "/app/", "wang", INSTALLER_PASSWORD)
@@ -41,7 +43,8 @@ def test_the_duty_switch_knob_moves_and_says_its_state(city: LiveCity, phone: Br
     duty.click()
     expect(duty).to_have_attribute("aria-checked", "true")
     handset.wait_for_function(
-        "(off) => document.querySelector('#duty .knob').getBoundingClientRect().x > off + 15", arg=off
+        "(off) => document.querySelector('#duty .knob').getBoundingClientRect().x > off + 15",
+        arg=off,
     )
 
 
@@ -76,7 +79,8 @@ def test_a_decline_sends_the_chosen_reason(city: LiveCity, phone: BrowserContext
     expect(handset.locator(".offer-card")).to_have_count(0)
     detail = city.get_order(order["id"])
     declined = [e for e in detail["events"] if e["event"] == "offer.declined"]
-    assert declined and declined[0]["data"]["reason"] == "van broke down"
+    assert declined
+    assert declined[0]["data"]["reason"] == "van broke down"
 
 
 def _in_progress(city: LiveCity, **order: object) -> tuple[dict[str, object], str]:
@@ -109,7 +113,9 @@ def test_the_wrong_code_toast_does_not_cover_the_submit_button(
         toast = handset.locator(".toast.danger").last
         expect(toast).to_contain_text("The code is wrong.")
         handset.wait_for_timeout(100)
-        assert not _overlap(_box(handset, ".toast.danger >> nth=-1"), _box(handset, "button.send-completion"))
+        assert not _overlap(
+            _box(handset, ".toast.danger >> nth=-1"), _box(handset, "button.send-completion")
+        )
         handset.screenshot(path=SCREENSHOTS / f"phone-wrong-code-{where}.png")
 
 
@@ -117,12 +123,16 @@ def test_navigate_opens_amap_where_the_deployment_says_so(
     city: LiveCity, browser: object, base_url: str
 ) -> None:
     _in_progress(city)
-    context = browser.new_context(base_url=base_url, locale="zh-CN", viewport={"width": 390, "height": 844})  # type: ignore[attr-defined]
+    context = browser.new_context(
+        base_url=base_url, locale="zh-CN", viewport={"width": 390, "height": 844}
+    )  # type: ignore[attr-defined]
     try:
         handset = context.new_page()
         log_in(handset, "/app/", "wang", INSTALLER_PASSWORD)
         link = handset.locator(".job-card a.navigate")
-        expect(link).to_have_attribute("href", __import__("re").compile(r"^https://uri\.amap\.com/navigation\?to=121\."))
+        expect(link).to_have_attribute(
+            "href", __import__("re").compile(r"^https://uri\.amap\.com/navigation\?to=121\.")
+        )
         expect(handset.locator(".job-card .job-fee")).to_be_visible()
         handset.screenshot(path=SCREENSHOTS / "phone-job-zh.png")
     finally:
@@ -134,7 +144,9 @@ def test_a_completed_job_appears_in_history_with_its_fee_and_the_ledger_shows_th
 ) -> None:
     job, installer = _in_progress(city, fee=15000)
     city.complete_without_code(job, installer)
-    ledger = city.http.get(f"/api/v1/installers/{installer}/ledger", headers=city.as_installer(installer)).json()
+    ledger = city.http.get(
+        f"/api/v1/installers/{installer}/ledger", headers=city.as_installer(installer)
+    ).json()
     assert [(e["amount"], e["reason"]) for e in ledger["items"]] == [(15000, "job_fee")]
     handset = phone.new_page()
     log_in(handset, "/app/", "wang", INSTALLER_PASSWORD)
