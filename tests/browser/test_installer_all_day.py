@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.browser.city import INSTALLER_PASSWORD, LiveCity, log_in
-from tests.browser.conftest import SCREENSHOTS
+from tests.browser.conftest import PHONE, SCREENSHOTS
 from tests.photos import jpeg
 
 pytestmark = pytest.mark.browser
@@ -162,3 +162,27 @@ def test_a_completed_job_appears_in_history_with_its_fee_and_the_ledger_shows_th
     expect(entry).to_contain_text("Job fee")
     expect(entry.locator(".amount")).to_have_text("CN¥150.00")
     handset.screenshot(path=SCREENSHOTS / "phone-ledger-en.png")
+
+
+def test_in_chinese_the_offer_history_and_ledger_read_in_chinese(
+    city: LiveCity, browser: Browser, base_url: str
+) -> None:
+    job, installer = _in_progress(city, fee=15000)
+    city.complete_without_code(job, installer)
+    city.order(fee=18000, location={"lat": 31.24, "lon": 121.47})
+    context = browser.new_context(base_url=base_url, locale="zh-CN", **PHONE)  # type: ignore[arg-type]
+    try:
+        handset = context.new_page()
+        log_in(handset, "/app/", "wang", INSTALLER_PASSWORD)
+        card = handset.locator(".offer-card")
+        expect(card.locator(".fact.fee dt")).to_have_text("报酬")
+        expect(card.locator(".fact.fee dd")).to_contain_text("180.00")
+        handset.screenshot(path=SCREENSHOTS / "phone-offer-card-zh.png")
+        handset.click(".tabbar a[data-view=history]")
+        expect(handset.locator(".history-item .fee")).to_contain_text("150.00")
+        handset.screenshot(path=SCREENSHOTS / "phone-history-zh.png")
+        handset.click(".tabbar a[data-view=earnings]")
+        expect(handset.locator(".ledger-entry.reason-job_fee")).to_contain_text("工单收入")
+        handset.screenshot(path=SCREENSHOTS / "phone-ledger-zh.png")
+    finally:
+        context.close()
