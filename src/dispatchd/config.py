@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     office_phone: str | None = None
     map_tile_url: str | None = Field(default=None, pattern=r"^https?://[^\s]*\{z\}[^\s]*$")
     map_tile_attribution: str | None = Field(default=None, max_length=300)
+    map_app: Literal["google", "amap", "baidu", "apple", "geo"] | None = None
     token_ttl_s: int = Field(default=30 * 24 * 3600, gt=0)
     max_json_bytes: int = Field(default=1024 * 1024, gt=0)
     max_json_depth: int = Field(default=32, gt=0, le=200)
@@ -104,6 +105,13 @@ class Settings(BaseSettings):
     def push_host_rules(self) -> tuple[str, ...]:
         """The push services' host names phones may subscribe with (``*.`` for any under)."""
         return tuple(host_rule(entry) for entry in self.push_hosts.split(",") if entry.strip())
+
+    def resolved_map_app(self) -> str:
+        """The map app the installer's "Navigate" opens: the one set, else Amap where the
+        deployment speaks Chinese (Google's maps do not work in mainland China), else Google."""
+        if self.map_app is not None:
+            return self.map_app
+        return "amap" if self.locale == "zh-CN" else "google"
 
     @property
     def zone(self) -> ZoneInfo:

@@ -177,6 +177,26 @@ class OrderRepository:
         offers, promises = self._parts_of(rows, remember=False)
         return [order_from_row(row, offers[row["id"]], promises[row["id"]]) for row in rows]
 
+    def completed_by(
+        self, installer_id: str, limit: int, after: tuple[datetime, str] | None = None
+    ) -> list[Order]:
+        """The installer's completed jobs, last completed first, after a (completed_at, id)
+        position; nothing is locked."""
+        done = t.orders.c.completed_at
+        query = select(t.orders).where(
+            t.orders.c.installer_id == installer_id,
+            t.orders.c.status == OrderStatus.COMPLETED.value,
+        )
+        if after is not None:
+            completed_at, order_id = after
+            query = query.where(
+                or_(done < completed_at, and_(done == completed_at, t.orders.c.id < order_id))
+            )
+        query = query.order_by(done.desc(), t.orders.c.id.desc()).limit(limit)
+        rows = list(self._conn.execute(query).mappings())
+        offers, promises = self._parts_of(rows, remember=False)
+        return [order_from_row(row, offers[row["id"]], promises[row["id"]]) for row in rows]
+
     def save(self, order: Order) -> None:
         """Write back what changed in the order, its offers and promises, then its events."""
         row = order_row(order)

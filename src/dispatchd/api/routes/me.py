@@ -1,14 +1,22 @@
-"""The installer's own view: profile, duty, position, offers and jobs."""
+"""The installer's own view: profile, duty, position, offers, jobs and the jobs they finished."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 
+from dispatchd.api.cursor import decode_cursor, encode_cursor
 from dispatchd.api.deps import DispatcherDep, Idempotency, InstallerActor
 from dispatchd.api.json_response import JSONResponse
 from dispatchd.api.rendering import no_content, respond
 from dispatchd.api.requests import DutyRequest, LocationReport
-from dispatchd.api.responses import InstallerOut, JobList, OfferList, offer_view, order_view
+from dispatchd.api.responses import (
+    InstallerOut,
+    JobList,
+    OfferList,
+    OrderPage,
+    offer_view,
+    order_view,
+)
 from dispatchd.api.routes.installers import as_installer, installer_for
 from dispatchd.domain.geo import Point
 from dispatchd.domain.orders import OrderStatus
@@ -84,3 +92,29 @@ def my_jobs(actor: InstallerActor, dispatcher: DispatcherDep) -> JSONResponse:
         )
     public_url = dispatcher.settings.resolved_public_url()
     return JSONResponse(JobList(items=[order_view(order, actor, public_url) for order in orders]))
+
+
+@router.get("/me/history", response_model=OrderPage)
+def my_history(
+    actor: InstallerActor,
+    dispatcher: DispatcherDep,
+    limit: int = Query(default=20, ge=1, le=100),
+    cursor: str | None = Query(default=None, max_length=200),
+) -> JSONResponse:
+    """The jobs the installer completed, last completed first, with the fee each earned;
+    follow ``next_cursor`` for older ones."""
+    after = decode_cursor(cursor) if cursor else None
+    with dispatcher.reading() as conn:
+        orders = UnitOfWork(conn).orders.completed_by(_me(actor), limit + 1, after)
+    page = orders[:limit]
+    last = page[-1] if page else None
+    next_cursor = None
+    if len(orders) > limit and last is not None and last.completed_at is not None:
+        next_cursor = encode_cursor(last.completed_at, last.id)
+    public_url = dispatcher.settings.resolved_public_url()
+    return JSONResponse(
+        OrderPage(
+            items=[order_view(order, actor, public_url) for order in page],
+            next_cursor=next_cursor,
+        )
+    )

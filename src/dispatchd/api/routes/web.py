@@ -89,6 +89,7 @@ def client_config(request: Request) -> JSONResponse:
         "locale": settings.locale,
         "map_tile_url": settings.map_tile_url,
         "map_tile_attribution": settings.map_tile_attribution,
+        "map_app": settings.resolved_map_app(),
     }
     return JSONResponse(body, headers={"Cache-Control": "no-cache"})
 

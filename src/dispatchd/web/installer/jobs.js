@@ -2,7 +2,7 @@
 // complete with photo and service code, or hand the job back or put it on hold.
 
 import { h, replace } from "/web/dom.js";
-import { dateTime, timeWindow } from "/web/format.js";
+import { dateTime, money, timeWindow } from "/web/format.js";
 import { focusWhenShown } from "/web/focus.js";
 import { language, t } from "/web/i18n.js";
 import { handBackForm, suspendForm } from "./job-holds.js";
@@ -85,6 +85,7 @@ function jobCard(job, jobs, ctx) {
     h("p.address", {}, job.address),
     job.notes ? h("p.notes", {}, job.notes) : null,
     h("p.customer", {}, h("span.muted", {}, `${t("customer")}: `), job.customer?.name || ""),
+    h("p.job-fee", {}, h("span.muted", {}, `${t("offer_fee")}: `), h("strong", {}, money(job.fee))),
     windowLine(job),
     job.suspension ? holdLine(job) : null,
     job.on_the_way_at && job.status === "accepted"
@@ -101,7 +102,7 @@ function jobCard(job, jobs, ctx) {
       ),
       h(
         "a.btn.secondary.navigate",
-        { href: navigationUrl(job), target: "_blank", rel: "noopener noreferrer", "data-focus-key": `navigate-${job.id}` },
+        { href: navigationUrl(job, ctx.mapApp), target: "_blank", rel: "noopener noreferrer", "data-focus-key": `navigate-${job.id}` },
         `➤ ${t("navigate")}`,
       ),
     ),
@@ -188,14 +189,26 @@ function holdLine(job) {
   );
 }
 
-/** A map app's directions to the job: Amap for Chinese, otherwise a geo: capable link. */
-function navigationUrl(job) {
+/**
+ * Directions to the job in the deployment's map app (``map_app`` of /web/config.json): Amap or
+ * Baidu where Google's maps do not work, Apple Maps, or a plain geo: link any map app opens.
+ */
+export function navigationUrl(job, mapApp) {
   const { lat, lon } = job.location;
   const name = encodeURIComponent(job.address);
-  if (language() === "zh-CN") {
-    return `https://uri.amap.com/navigation?to=${lon},${lat},${name}&mode=car&coordinate=wgs84&callnative=1`;
+  const app = mapApp || (language() === "zh-CN" ? "amap" : "google");
+  switch (app) {
+    case "amap":
+      return `https://uri.amap.com/navigation?to=${lon},${lat},${name}&mode=car&coordinate=wgs84&callnative=1`;
+    case "baidu":
+      return `https://api.map.baidu.com/direction?destination=latlng:${lat},${lon}|name:${name}&coord_type=wgs84&mode=driving&output=html&src=dispatchd`;
+    case "apple":
+      return `https://maps.apple.com/?daddr=${lat},${lon}&dirflg=d`;
+    case "geo":
+      return `geo:${lat},${lon}?q=${lat},${lon}(${name})`;
+    default:
+      return `https://www.google.com/maps/dir/?api=1&destination=${lat},${lon}&hl=${encodeURIComponent(language())}`;
   }
-  return `https://www.google.com/maps/dir/?api=1&destination=${lat},${lon}`;
 }
 
 function completion(job, ctx) {

@@ -9,6 +9,12 @@ const MIN_MOVE_M = 100;
 let watchId = null;
 let latest = null;
 let lastSent = null;
+let lastFix = null;
+
+/** The phone's last known position this session, or null (no fix yet, or no permission). */
+export function lastPosition() {
+  return lastFix;
+}
 let timer = null;
 
 export function startSharing() {
@@ -21,6 +27,7 @@ export function startSharing() {
         accuracy_m: Math.round(position.coords.accuracy || 0),
         at: new Date(position.timestamp || Date.now()).toISOString(),
       };
+      lastFix = latest;
       maybeSend();
     },
     () => {},

@@ -10,10 +10,11 @@ import { focusWhenShown, keepFocus } from "/web/focus.js";
 import { mountLanguageSwitch, t, translatePage } from "/web/i18n.js";
 import { LiveEvents } from "/web/live.js";
 import { mountSession } from "/web/session.js";
-import { toast } from "/web/toast.js";
+import { toast } from "./toast-place.js";
+import { renderHistory, renderLedger } from "./earnings.js";
 import { rememberRefusal } from "./form-errors.js";
 import { panelState, renderJobs } from "./jobs.js";
-import { startSharing, stopSharing } from "./location.js";
+import { lastPosition, startSharing, stopSharing } from "./location.js";
 import { notice } from "./notices.js";
 import { renderOffers, tickCountdowns } from "./offers.js";
 import { flush, onChange, pending, perform } from "./outbox.js";
@@ -31,6 +32,11 @@ const state = {
   formState: new Map(),
   panels: new Map(),
   maxWindowS: 14400,
+  declining: new Map(),
+  mapApp: null,
+  view: "work",
+  history: { items: [], next: null, loaded: false },
+  ledger: null,
   signatures: { offers: "", jobs: "" },
 };
 let live = null;
@@ -45,7 +51,13 @@ async function boot() {
   window.addEventListener("languagechange-app", () => render(true));
   document.addEventListener("pointerdown", unlockAudio, { passive: true });
   if ("serviceWorker" in navigator) navigator.serviceWorker.register("/app/sw.js", { scope: "/app/" }).catch(() => {});
-  clientConfig().then((config) => setCurrency(config.currency));
+  clientConfig().then((config) => {
+    setCurrency(config.currency);
+    state.mapApp = config.map_app || null;
+    render(true);
+  });
+  window.addEventListener("hashchange", showView);
+  showView();
   $("duty").addEventListener("click", toggleDuty);
   $("push").addEventListener("click", onEnablePush);
   window.addEventListener("offline", updateQueueNote);
@@ -80,7 +92,7 @@ function startApp() {
   live?.stop();
   live = new LiveEvents(onEvent, onConnection);
   live.start();
-  refresh();
+  refresh().then(showView);
   flush();
   updateQueueNote();
   get("policy")
@@ -116,6 +128,7 @@ function refresh() {
       for (const id of state.panels.keys()) if (!jobs.items.some((job) => job.id === id)) state.panels.delete(id);
       if (state.offers.some((o) => o.status === "penalized")) await loadPenalties();
       render();
+      if (state.view !== "work") await loadView();
     } catch (error) {
       if (!(error instanceof NetworkError)) console.warn(error);
     } finally {
@@ -143,6 +156,7 @@ function render(force = false) {
   if (!me) return;
   $("me-name").textContent = me.name;
   $("me-balance").textContent = money(me.balance);
+  for (const id of [...state.declining.keys()]) if (!state.offers.some((o) => o.id === id)) state.declining.delete(id);
   $("me-balance").classList.toggle("negative", me.balance < 0);
   const duty = $("duty");
   duty.setAttribute("aria-checked", String(me.on_duty));
@@ -150,7 +164,7 @@ function render(force = false) {
   $("duty-label").textContent = me.on_duty ? t("on_duty") : t("off_duty");
   if (me.on_duty) startSharing();
   else stopSharing();
-  const offersSig = JSON.stringify([state.offers, [...state.penalties], [...state.busy]]);
+  const offersSig = JSON.stringify([state.offers, [...state.penalties], [...state.busy], [...state.declining.keys()], me.location]);
   if (force || offersSig !== state.signatures.offers) {
     state.signatures.offers = offersSig;
     keepFocus(
@@ -159,8 +173,21 @@ function render(force = false) {
         renderOffers($("offers"), state.offers, {
           penalties: state.penalties,
           busy: state.busy,
+          declining: state.declining,
+          position: lastPosition() || me.location,
           onAccept: accept,
           onDecline: decline,
+          onOpenDecline: (offer) => {
+            state.declining.set(offer.id, {});
+            focusWhenShown(`decline-too_far-${offer.id}`);
+            render(true);
+          },
+          onCloseDecline: (offer) => {
+            state.declining.delete(offer.id);
+            focusWhenShown(`decline-${offer.id}`);
+            render(true);
+          },
+          rerender: () => render(true),
         }),
       () => $("offers-title"),
     );
@@ -182,6 +209,7 @@ function renderJobsNow(force = false) {
         formState: state.formState,
         panels: state.panels,
         maxWindowS: state.maxWindowS,
+        mapApp: state.mapApp,
         onStart: start,
         onComplete: complete,
         onWindow: setWindow,
@@ -291,10 +319,39 @@ function accept(offer) {
   }).catch(() => {});
 }
 
-function decline(offer) {
+function decline(offer, reason) {
   const path = `/api/v1/offers/${encodeURIComponent(offer.id)}/decline`;
-  const action = { method: "POST", path, json: {}, label: "decline", meta: { offerId: offer.id } };
-  return act(offer.id, "declining", action, () => toast(t("declined_job"))).catch(() => {});
+  const action = { method: "POST", path, json: { reason }, label: "decline", meta: { offerId: offer.id } };
+  return act(offer.id, "declining", action, () => {
+    state.declining.delete(offer.id);
+    toast(t("declined_job"));
+  }).catch(() => {});
+}
+
+/** Show the view the address names: the day's work, the done jobs or the earnings. */
+function showView() {
+  state.view = { "#/history": "history", "#/earnings": "earnings" }[location.hash] || "work";
+  for (const [name, id] of [["work", "work-view"], ["history", "history-view"], ["earnings", "ledger-view"]]) {
+    $(id).hidden = state.view !== name;
+  }
+  for (const tab of document.querySelectorAll(".tabbar a")) {
+    if (tab.dataset.view === state.view) tab.setAttribute("aria-current", "page");
+    else tab.removeAttribute("aria-current");
+  }
+  if (state.me && state.view !== "work") loadView().catch(() => {});
+}
+
+async function loadView(more = false) {
+  if (state.view === "history") {
+    const cursor = more && state.history.next ? `&cursor=${encodeURIComponent(state.history.next)}` : "";
+    const page = await get(`me/history?limit=20${cursor}`);
+    const items = more ? [...state.history.items, ...page.items] : page.items;
+    state.history = { items, next: page.next_cursor, loaded: true };
+    renderHistory($("history"), state.history, { onMore: () => loadView(true).catch(() => {}) });
+  } else if (state.view === "earnings") {
+    state.ledger = await get(`installers/${encodeURIComponent(state.me.id)}/ledger?limit=500`);
+    renderLedger($("ledger"), state.ledger);
+  }
 }
 
 function start(job) {
@@ -391,7 +448,7 @@ async function complete(job, form) {
       toast(order?.flags?.length ? t("completed_flagged") : t("completed_ok"), order?.flags?.length ? "warn" : "ok");
       state.openForms.delete(job.id);
       state.formState.delete(job.id);
-    });
+    }, { quiet: true });
   } catch (error) {
     if (!(error instanceof ApiError)) return;
     const left = error.problem?.attempts_left;
@@ -402,8 +459,10 @@ async function complete(job, form) {
         codeInvalid: true,
         code: left > 0 ? form.code : "",
       });
+      toast(form.message, "danger");
     } else {
       Object.assign(form, { message: error.message, messageKind: "danger" });
+      toast(error.message, "danger");
     }
     state.formState.set(job.id, form);
     renderJobsNow(true);

@@ -1,14 +1,16 @@
 // The live offer cards: what the job is, when the next step of the ladder comes, accept/decline.
 
 import { h, replace } from "/web/dom.js";
-import { clock, money, secondsUntil } from "/web/format.js";
+import { clock, distance, money, secondsUntil } from "/web/format.js";
 import { t } from "/web/i18n.js";
 
 /**
  * Render the active offers.
  * @param {HTMLElement} container
  * @param {object[]} offers  items of GET /me/offers
- * @param {{penalties: Map<string, number>, busy: Map<string, string>, onAccept: Function, onDecline: Function}} ctx
+ * @param {{penalties: Map<string, number>, busy: Map<string, string>, declining: Map<string, object>,
+ *          position: {lat: number, lon: number}|null, onAccept: Function, onDecline: Function,
+ *          onOpenDecline: Function, onCloseDecline: Function, rerender: Function}} ctx
  */
 export function renderOffers(container, offers, ctx) {
   replace(
@@ -27,7 +29,111 @@ export function renderOffers(container, offers, ctx) {
 
 const shown = new Map();
 
-function offerCard(offer, { penalties, busy, onAccept, onDecline }) {
+/** Standard reasons an installer gives for turning an offer down ("other" takes their words). */
+export const DECLINE_REASONS = ["too_far", "busy", "no_skill", "off_soon", "other"];
+
+/** Metres between two WGS84 points (haversine). */
+export function metresBetween(a, b) {
+  const rad = Math.PI / 180;
+  const dLat = (b.lat - a.lat) * rad;
+  const dLon = (b.lon - a.lon) * rad;
+  const x = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLon / 2) ** 2;
+  return 2 * 6371000 * Math.asin(Math.sqrt(x));
+}
+
+function facts(order, from) {
+  const away = from && order.location ? distance(metresBetween(from, order.location)) : t("distance_unknown");
+  return h(
+    "dl.offer-facts",
+    {},
+    h("div.fact.fee", {}, h("dt", {}, t("offer_fee")), h("dd", {}, money(order.fee))),
+    h("div.fact.distance", {}, h("dt", {}, t("offer_distance")), h("dd", {}, away)),
+  );
+}
+
+function skills(order) {
+  if (!order.skills?.length) return null;
+  return h(
+    "div.skills",
+    {},
+    h("span.muted.small", {}, `${t("offer_skills")}: `),
+    order.skills.map((skill) => h("span.badge.skill", {}, skill)),
+  );
+}
+
+function declineForm(offer, ctx) {
+  const saved = ctx.declining.get(offer.id);
+  const id = (name) => `${name}-${offer.id}`;
+  const other = h("textarea", {
+    id: id("decline-other"),
+    name: "other",
+    maxlength: "500",
+    hidden: saved.reason !== "other",
+    "aria-label": t("decline_other_text"),
+    placeholder: t("decline_other_text"),
+    oninput: (event) => {
+      saved.other = event.target.value;
+    },
+  });
+  other.value = saved.other || "";
+  return h(
+    "form.decline-form",
+    {
+      novalidate: true,
+      "aria-labelledby": id("decline-title"),
+      onsubmit: (event) => {
+        event.preventDefault();
+        const words = saved.reason === "other" ? (saved.other || "").trim() : saved.reason ? t(`decline_${saved.reason}`) : "";
+        if (!words) {
+          saved.message = saved.reason === "other" ? t("decline_other_needed") : t("decline_reason_needed");
+          ctx.rerender();
+          return;
+        }
+        ctx.onDecline(offer, words);
+      },
+    },
+    h(
+      "fieldset",
+      {},
+      h("legend", { id: id("decline-title") }, t("decline_title")),
+      saved.message ? h("p.form-message.danger", { role: "alert" }, saved.message) : null,
+      h(
+        "div.choices.reasons",
+        {},
+        DECLINE_REASONS.map((reason) =>
+          h(
+            "label.choice",
+            {},
+            h("input", {
+              type: "radio",
+              name: "reason",
+              value: reason,
+              checked: saved.reason === reason,
+              "data-focus-key": id(`decline-${reason}`),
+              onchange: () => {
+                saved.reason = reason;
+                saved.message = "";
+                other.hidden = reason !== "other";
+                if (reason === "other") other.focus();
+              },
+            }),
+            t(`decline_${reason}`),
+          ),
+        ),
+      ),
+      other,
+    ),
+    h(
+      "div.actions",
+      {},
+      h("button.btn.danger.send-decline", { type: "submit", disabled: !!ctx.busy.get(offer.id), "data-focus-key": id("send-decline") }, t("decline_send")),
+      h("button.btn.secondary.keep-offer", { type: "button", onclick: () => ctx.onCloseDecline(offer) }, t("keep_offer")),
+    ),
+  );
+}
+
+function offerCard(offer, ctx) {
+  const { penalties, busy, onAccept } = ctx;
   const order = offer.order || {};
   const penalty = penalties.get(offer.id) || 0;
   const state = busy.get(offer.id);
@@ -47,14 +153,14 @@ function offerCard(offer, { penalties, busy, onAccept, onDecline }) {
     h("h3.product", { id: titleId }, order.product || ""),
     h("p.address", {}, order.address || ""),
     order.notes ? h("p.notes", {}, order.notes) : null,
-    order.skills?.length ? h("p.skills.muted", {}, order.skills.join(" · ")) : null,
+    facts(order, ctx.position),
+    skills(order),
     penalty
       ? h("p.penalty-note", { role: "alert" }, t("penalty_booked", { amount: money(penalty) }))
       : null,
     countdown(offer),
-    h("p.attempt.muted", {}, t("attempt", { n: offer.attempt })),
     state === "queued" ? h("p.queued-note", { role: "status" }, t("queued")) : null,
-    h(
+    ctx.declining.has(offer.id) ? declineForm(offer, ctx) : h(
       "div.actions",
       {},
       h(
@@ -64,7 +170,7 @@ function offerCard(offer, { penalties, busy, onAccept, onDecline }) {
       ),
       h(
         "button.btn.secondary.decline",
-        { type: "button", disabled: !!state, "data-focus-key": `decline-${offer.id}`, onclick: () => onDecline(offer) },
+        { type: "button", disabled: !!state, "data-focus-key": `decline-${offer.id}`, onclick: () => ctx.onOpenDecline(offer) },
         state === "declining" ? t("declining") : t("decline"),
       ),
     ),

@@ -1,7 +1,7 @@
 // The installer app's service worker: the app opens without a network, and a push makes a
 // phone in a pocket vibrate and show the offer until the installer looks at it.
 
-const CACHE = "dispatchd-app-v1";
+const CACHE = "dispatchd-app-v2";
 const SHELL = [
   "/app/",
   "/app/app.css",
@@ -18,6 +18,8 @@ const SHELL = [
   "/app/outbox.js",
   "/app/photo.js",
   "/app/push.js",
+  "/app/earnings.js",
+  "/app/toast-place.js",
   "/app/manifest.webmanifest",
   "/app/icons/icon.svg",
   "/app/icons/icon-192.png",
