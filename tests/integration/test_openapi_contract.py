@@ -60,6 +60,7 @@ SEMANTIC_RULES = {
     "PUT /api/v1/policy": "ladder steps in time order, ending in exactly one revoke",
     "POST /api/v1/orders": "a phone number that exists",
     "GET /api/v1/orders": "a cursor is one this server issued",
+    "GET /api/v1/me/history": "a cursor is one this server issued",
     "PUT /api/v1/orders/{order_id}/appointment": "a window ahead of now, at most the policy's",
     "POST /api/v1/orders/{order_id}/suspend": "until ahead of now, at most 90 days",
     "POST /api/v1/me/location": "a position at most a day old",
