@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 
 from dispatchd.engine.deadlines import DeadlineEngine
 from dispatchd.service.clock import FakeClock
-from tests.helpers import CENTRE, EAST, IN_CENTRE, IN_EAST, City
+from tests.helpers import CENTRE, EAST, IN_CENTRE, IN_EAST, City, login
 from tests.photos import jpeg
 
 
@@ -85,20 +85,7 @@ def test_stats_of_a_zone_limited_manager_count_only_their_zones(
     city.installer([east], at=IN_EAST)
     city.order(IN_CENTRE)
     city.order(IN_EAST)
-    client.post(
-        "/api/v1/users",
-        json={
-            "username": "eastie",
-            "password": "manager-password",
-            "role": "manager",
-            "zone_ids": [east],
-        },
-        headers=city.admin,
-    )
-    token = client.post(
-        "/api/v1/auth/token", json={"username": "eastie", "password": "manager-password"}
-    ).json()["access_token"]
-    stats = client.get("/api/v1/stats", headers={"Authorization": f"Bearer {token}"}).json()
+    stats = client.get("/api/v1/stats", headers=_manager_of(city, client, east)).json()
     assert stats["days"][-1]["offers_sent"] == 1
     assert sum(stats["orders_by_status"].values()) == 1
 
@@ -148,23 +135,18 @@ def test_stats_sum_the_fees_credited_the_penalties_booked_and_the_penalties_waiv
     assert (today["fees_credited"], today["penalties_booked"]) == (15000, 2000)
     assert (today["penalties_waived"], today["waivers"]) == (2000, 1)
 
-    client.post(
-        "/api/v1/users",
-        json={
-            "username": "eastie",
-            "password": "manager-password",
-            "role": "manager",
-            "zone_ids": [east],
-        },
-        headers=city.admin,
-    )
-    token = client.post(
-        "/api/v1/auth/token", json={"username": "eastie", "password": "manager-password"}
-    ).json()["access_token"]
-    east_only = client.get("/api/v1/stats?days=2", headers={"Authorization": f"Bearer {token}"})
+    east_only = client.get("/api/v1/stats?days=2", headers=_manager_of(city, client, east))
     mine = east_only.json()["days"][-1]
     assert (mine["fees_credited"], mine["penalties_booked"], mine["penalties_waived"]) == (
         15000,
         0,
         0,
     )
+
+
+def _manager_of(city: City, client: TestClient, zone_id: str) -> dict[str, str]:
+    """A manager limited to one zone, logged in."""
+    body = {"username": "eastie", "password": "manager-password", "role": "manager"}
+    created = client.post("/api/v1/users", json={**body, "zone_ids": [zone_id]}, headers=city.admin)
+    assert created.status_code == 201, created.text
+    return login(client, "eastie", "manager-password")
