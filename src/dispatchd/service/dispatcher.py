@@ -96,6 +96,7 @@ class Dispatcher:
         """Run one command's handler, then the reactions to the events it caused."""
         result = HANDLERS[type(command)](command, uow, ctx)
         react(uow, ctx)
+        uow.orders.flush()
         return result
 
     def execute(self, command: Command, actor: Actor, now: datetime | None = None) -> Any:

@@ -20,6 +20,7 @@ from dispatchd.domain.events import OrderEvent
 from dispatchd.domain.offers import Offer
 from dispatchd.domain.orders import ladder_step_event
 from dispatchd.service.context import Context
+from dispatchd.service.phone_alerts import learn_subscriptions
 from dispatchd.service.reactions import react
 from dispatchd.service.unit_of_work import UnitOfWork
 
@@ -63,7 +64,8 @@ def _next(offer: Offer) -> datetime:
 def _revoke(uow: UnitOfWork, due: list[Deadline], ctx: Context) -> int:
     """No confirmation in time: the offers end and their orders go on (S205).
 
-    The orders are loaded together, but revoked one after the other, each followed at once by
+    The orders are loaded together (with which of their installers have a phone to ring),
+    but revoked one after the other, each followed at once by
     its reactions (the alert, the re-dispatch): an order re-offered by one revoke is then seen
     as such by the next, exactly as if the rungs had come due one at a time.
     """
@@ -71,6 +73,11 @@ def _revoke(uow: UnitOfWork, due: list[Deadline], ctx: Context) -> int:
         return 0
     orders = uow.orders.get_many_by_offers([deadline.subject_id for deadline in due])
     uow.alerts.learn_open([order.id for order in orders.values()], AlertType.NO_ELIGIBLE_INSTALLER)
+    learn_subscriptions(
+        uow.conn,
+        {offer.installer_id for order in orders.values() for offer in order.offers},
+        uow.subscribed_phones,
+    )
     revoked = 0
     for deadline in due:
         order = orders.get(deadline.subject_id)

@@ -60,14 +60,14 @@ class UnitOfWork:
         self.events = EventLog(conn, self._pending_events)
         self.deadlines = DeadlineRepository(conn)
         self.orders = OrderRepository(conn, self.events, self.deadlines)
-        self.installers = InstallerRepository(conn)
-        self.zones = ZoneRepository(conn)
+        self.installers = InstallerRepository(conn, self.orders.flush)
+        self.zones = ZoneRepository(conn, self.orders.flush)
         self.users = UserRepository(conn)
         self.policies = PolicyRepository(conn)
         self.ledger = Ledger(conn)
         self.alerts = AlertRepository(conn)
-        self.offer_steps = OfferSteps(conn)
-        self.promise_steps = PromiseSteps(conn)
+        self.offer_steps = OfferSteps(conn, self.orders.flush)
+        self.promise_steps = PromiseSteps(conn, self.orders.flush)
         self.subscribed_phones: dict[str, bool] = {}
         self.idempotency = IdempotencyRepository(conn)
         self.attempts = AttemptCounters(conn)
@@ -76,8 +76,11 @@ class UnitOfWork:
     def fresh(self) -> UnitOfWork:
         """A unit of work on the same transaction with empty caches.
 
-        Used after a savepoint rolls back, when the cached rows no longer match the database.
+        Used after a savepoint rolls back, when the cached rows no longer match the database,
+        and for a savepoint's own unit: this unit's held-back rows are written first, so the
+        new one reads them.
         """
+        self.orders.flush()
         child = UnitOfWork(self.conn, self._pending_events)
         self._children.append(child)
         return child
@@ -94,9 +97,11 @@ class UnitOfWork:
         try:
             with self.conn.begin_nested():
                 yield child
+                child.orders.flush()
         except BaseException:
             self._pending_events.truncate(mark)
             child.alerts.discard()
+            child.orders.discard_held()
             raise
 
     def unreacted_events(self) -> list[OrderEvent]:
@@ -111,8 +116,10 @@ class UnitOfWork:
             announce(self.conn, DEADLINES_CHANNEL, str(to_micros(earliest)))
 
     def check_all_saved(self) -> None:
-        """Write buffered alerts; refuse to commit when an order still holds unlogged events."""
+        """Write held-back rows and buffered alerts; refuse to commit when an order still holds
+        unlogged events."""
         for unit in self._units():
+            unit.orders.flush()
             unit.alerts.flush()
             unsaved = [order.id for order in unit.orders.seen.values() if order.events]
             if unsaved:

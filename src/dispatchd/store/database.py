@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+import orjson
 import structlog
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError
@@ -91,9 +92,15 @@ class Database:
         )
 
     def _create_engine(self, pool_size: int) -> Engine:
+        # Loading a batch of orders decodes several JSON columns per row: orjson does it
+        # several times faster than the standard module, to the same Python values.
         if not self.is_sqlite:
             return create_engine(
-                self.url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+                self.url,
+                pool_size=pool_size,
+                max_overflow=pool_size,
+                pool_pre_ping=True,
+                json_deserializer=orjson.loads,
             )
         memory = ":memory:" in self.url or self.url in ("sqlite://", "sqlite:///")
         # Requests run on up to 40 worker threads; a pool smaller than their concurrency
@@ -104,7 +111,10 @@ class Database:
             else {"pool_size": SQLITE_POOL_SIZE, "max_overflow": SQLITE_POOL_SIZE}
         )
         engine = create_engine(
-            self.url, connect_args={"check_same_thread": False, "timeout": 30}, **pooling
+            self.url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            json_deserializer=orjson.loads,
+            **pooling,
         )
         _take_over_sqlite_transactions(engine)
         return engine

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -83,8 +83,9 @@ _SET_LOCATION = (
 class InstallerRepository:
     """Reads and writes installers; counts workload from offers and jobs, never a counter."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, flush_orders: Callable[[], None] = lambda: None) -> None:
         self._conn = conn
+        self._flush_orders = flush_orders
         self.touched: set[str] = set()
 
     def add(self, record: Installer) -> None:
@@ -188,6 +189,7 @@ class InstallerRepository:
         ids = list(installer_ids)
         if not ids:
             return {}
+        self._flush_orders()
         counts = dict.fromkeys(ids, 0)
         for installer_id, n in self._conn.execute(_WORKLOAD, {"ids": ids}):
             counts[installer_id] += n
@@ -198,6 +200,7 @@ class InstallerRepository:
         ids = list(installer_ids)
         if not ids:
             return {}
+        self._flush_orders()
         return {
             installer_id: RatingSummary(float(average), int(count))
             for installer_id, average, count in self._conn.execute(_RATINGS, {"ids": ids})

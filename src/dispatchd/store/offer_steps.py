@@ -8,7 +8,7 @@ query for the batch, and writes the changed offers back in one statement.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -57,13 +57,15 @@ class OfferAtStep:
 class OfferSteps:
     """Reads offers for their due rungs and writes back the rungs' changes."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, flush_orders: Callable[[], None] = lambda: None) -> None:
         self._conn = conn
+        self._flush_orders = flush_orders
 
     def load(self, offer_ids: list[str]) -> dict[str, OfferAtStep]:
         """These offers, by id, each with its order's zone (unknown ids are left out)."""
         if not offer_ids:
             return {}
+        self._flush_orders()
         if self._conn.dialect.name == "postgresql":
             rows = raw_execute(self._conn, _POSTGRESQL, (offer_ids,))
         else:
@@ -88,6 +90,7 @@ class OfferSteps:
 
     def save(self, offers: Iterable[Offer]) -> None:
         """Write back the rung each offer just took (status, next rung and when)."""
+        self._flush_orders()
         _SAVE.run(
             self._conn,
             [

@@ -2,9 +2,15 @@
 
 The repository remembers the rows it loaded and writes back only what changed, and a saved
 order's new events go to the event log at that moment, so events keep the order of the
-changes that caused them. A promise's deadline is part of the promise: whenever a saved
-promise changed, its deadline is set to its next step, or removed — in the same transaction —
-and so is the deadline that resumes a suspended order by itself.
+changes that caused them. The changed rows themselves are held back and written together
+(:meth:`OrderRepository.flush`): a batch that saves a hundred orders, some twice, sends one
+statement per shape of change instead of one per save. Nothing can read a held-back row
+stale — every query of these tables, here or in another repository of the unit of work,
+flushes first, and so does the unit of work before it commits.
+
+A promise's deadline is part of the promise: whenever a saved promise changed, its deadline
+is set to its next step, or removed — in the same transaction — and so is the deadline that
+resumes a suspended order by itself.
 """
 
 from __future__ import annotations
@@ -77,6 +83,10 @@ class OrderRepository:
         self._loaded_orders: dict[str, dict[str, Any]] = {}
         self._loaded_offers: dict[str, dict[str, Any]] = {}
         self._loaded_promises: dict[tuple[str, str], dict[str, Any]] = {}
+        self._held_orders: dict[str, dict[str, Any]] = {}
+        self._held_new_offers: dict[str, dict[str, Any]] = {}
+        self._held_offers: dict[str, dict[str, Any]] = {}
+        self._held_promises: dict[tuple[str, str], dict[str, Any]] = {}
         self.seen: dict[str, Order] = {}
 
     def add(self, order: Order) -> None:
@@ -85,9 +95,7 @@ class OrderRepository:
         self._conn.execute(_INSERT_ORDER, row)
         self._loaded_orders[order.id] = row
         self.seen[order.id] = order
-        self._save_offers(order)
-        self._save_promises([order])
-        self._flush_events(order)
+        self._hold([order])
 
     def get(self, order_id: str, for_update: bool = True) -> Order | None:
         """The order, its rows locked for this transaction where the store supports it."""
@@ -101,6 +109,7 @@ class OrderRepository:
 
     def photo_keys_in_use(self, keys: Iterable[str]) -> set[str]:
         """Which of these photo keys committed completions refer to (the photo sweep asks)."""
+        self.flush()
         wanted = sorted(set(keys))
         if not wanted:
             return set()
@@ -109,6 +118,7 @@ class OrderRepository:
 
     def get_by_offer(self, offer_id: str) -> Order | None:
         """The order that an offer belongs to, locked for this transaction."""
+        self.flush()
         order_id = self._conn.execute(_ORDER_OF_OFFER, {"id": offer_id}).scalar()
         return None if order_id is None else self.get(order_id)
 
@@ -128,6 +138,7 @@ class OrderRepository:
 
     def waiting_for_dispatch(self, zone_ids: Iterable[str], limit: int) -> list[Order]:
         """Pending orders left to automatic dispatch in these zones, oldest first."""
+        self.flush()
         ids = self._conn.execute(
             select(t.orders.c.id)
             .where(
@@ -142,6 +153,7 @@ class OrderRepository:
 
     def outside_every_zone(self, limit: int) -> list[Order]:
         """Open orders that no zone covered when they came in, oldest first, locked."""
+        self.flush()
         ids = self._conn.execute(
             select(t.orders.c.id)
             .where(
@@ -163,6 +175,7 @@ class OrderRepository:
 
         Offers and promises of the whole page are loaded in one query each; nothing is locked.
         """
+        self.flush()
         query = select(t.orders).where(*criteria.conditions())
         if after is not None:
             created_at, order_id = after
@@ -182,6 +195,7 @@ class OrderRepository:
     ) -> list[Order]:
         """The installer's completed jobs, last completed first, after a (completed_at, id)
         position; nothing is locked."""
+        self.flush()
         done = t.orders.c.completed_at
         query = select(t.orders).where(
             t.orders.c.installer_id == installer_id,
@@ -198,21 +212,14 @@ class OrderRepository:
         return [order_from_row(row, offers[row["id"]], promises[row["id"]]) for row in rows]
 
     def save(self, order: Order) -> None:
-        """Write back what changed in the order, its offers and promises, then its events."""
-        row = order_row(order)
-        changes = _changed(self._loaded_orders.get(order.id, {}), row)
-        if changes:
-            update_rows(self._conn, t.orders, [(order.id, changes)])
-            self._loaded_orders[order.id] = row
-            self._resume_deadline(order, changes)
-        self._save_offers(order)
-        self._save_promises([order])
-        self._flush_events(order)
+        """Take in what changed in the order, its offers and promises, and log its events."""
+        self._hold([order])
 
     def get_many_by_offers(self, offer_ids: list[str]) -> dict[str, Order]:
         """Each offer's order, locked, with all its offers: a few queries for a whole batch."""
         if not offer_ids:
             return {}
+        self.flush()
         owners = dict(self._conn.execute(_ORDERS_OF_OFFERS, {"ids": offer_ids}).all())
         self.get_many(sorted(set(owners.values())))
         return {
@@ -222,53 +229,66 @@ class OrderRepository:
         }
 
     def save_many(self, orders: Iterable[Order]) -> None:
-        """Write back many orders at once: one UPDATE per shape of change, then their events."""
-        order_changes: list[tuple[str, dict[str, Any]]] = []
-        offer_changes: list[tuple[str, dict[str, Any]]] = []
-        new_offers: list[dict[str, Any]] = []
-        batch = list(orders)
-        for order in batch:
+        """:meth:`save` for many orders."""
+        self._hold(list(orders))
+
+    def flush(self) -> None:
+        """Write every held-back row: one statement per table and shape of change."""
+        if not (
+            self._held_orders or self._held_new_offers or self._held_offers or self._held_promises
+        ):
+            return
+        update_rows(self._conn, t.orders, list(self._held_orders.items()))
+        insert_rows(self._conn, t.offers, list(self._held_new_offers.values()))
+        update_rows(self._conn, t.offers, list(self._held_offers.items()))
+        upsert_many(
+            self._conn,
+            t.promises,
+            list(self._held_promises.values()),
+            keys=["order_id", "kind"],
+            update=_PROMISE_COLUMNS,
+        )
+        self.discard_held()
+
+    def discard_held(self) -> None:
+        """Forget the held-back rows (their savepoint rolled back)."""
+        self._held_orders.clear()
+        self._held_new_offers.clear()
+        self._held_offers.clear()
+        self._held_promises.clear()
+
+    def _hold(self, orders: list[Order]) -> None:
+        """Diff each order against what was loaded, hold the changed rows, log the events.
+
+        The deadlines that follow from the change (a promise's next step, a suspension's end)
+        are set at once, so they keep their order with the caller's other deadline writes.
+        """
+        for order in orders:
             row = order_row(order)
             changes = _changed(self._loaded_orders.get(order.id, {}), row)
             if changes:
-                order_changes.append((order.id, changes))
+                self._held_orders.setdefault(order.id, {}).update(changes)
                 self._loaded_orders[order.id] = row
                 self._resume_deadline(order, changes)
             for offer in order.offers:
-                row_of_offer = offer_row(offer)
-                loaded = self._loaded_offers.get(offer.id)
-                if loaded is None:
-                    new_offers.append(row_of_offer)
-                else:
-                    changed = _changed(loaded, row_of_offer)
-                    if not changed:
-                        continue
-                    offer_changes.append((offer.id, changed))
-                self._loaded_offers[offer.id] = row_of_offer
+                self._hold_offer(offer)
             self._flush_events(order)
-        update_rows(self._conn, t.orders, order_changes)
-        insert_rows(self._conn, t.offers, new_offers)
-        update_rows(self._conn, t.offers, offer_changes)
-        self._save_promises(batch)
+        self._hold_promises(orders)
 
-    def _save_offers(self, order: Order) -> None:
-        for offer in order.offers:
-            row = offer_row(offer)
-            loaded = self._loaded_offers.get(offer.id)
-            if loaded is None:
-                insert_rows(self._conn, t.offers, [row])
-            else:
-                changes = _changed(loaded, row)
-                if not changes:
-                    continue
-                update_rows(self._conn, t.offers, [(offer.id, changes)])
-            self._loaded_offers[offer.id] = row
+    def _hold_offer(self, offer: Offer) -> None:
+        row = offer_row(offer)
+        loaded = self._loaded_offers.get(offer.id)
+        if loaded is None or offer.id in self._held_new_offers:
+            self._held_new_offers[offer.id] = row
+        else:
+            changes = _changed(loaded, row)
+            if not changes:
+                return
+            self._held_offers.setdefault(offer.id, {}).update(changes)
+        self._loaded_offers[offer.id] = row
 
-    def _save_promises(self, orders: list[Order]) -> None:
-        """Changed promises written (a new one replaces its kind's old row), deadlines synced."""
-        changed: list[dict[str, Any]] = []
-        due: list[tuple[DeadlineKind, str, int, datetime]] = []
-        gone: list[tuple[DeadlineKind, str]] = []
+    def _hold_promises(self, orders: list[Order]) -> None:
+        """Changed promises held (a new one replaces its kind's old row), deadlines synced."""
         for order in orders:
             for promise in order.promises.values():
                 row = promise_row(order.id, promise)
@@ -276,19 +296,14 @@ class OrderRepository:
                 if self._loaded_promises.get(key) == row:
                     continue
                 self._loaded_promises[key] = row
-                changed.append(row)
+                self._held_promises[key] = row
                 deadline = PROMISE_DEADLINES[promise.kind]
                 if promise.next_step_at is not None:
-                    due.append((deadline, order.id, promise.steps_taken, promise.next_step_at))
+                    self._deadlines.schedule(
+                        deadline, order.id, promise.steps_taken, promise.next_step_at
+                    )
                 else:
-                    gone.append((deadline, order.id))
-        upsert_many(
-            self._conn, t.promises, changed, keys=["order_id", "kind"], update=_PROMISE_COLUMNS
-        )
-        for kind, order_id, step, due_at in due:
-            self._deadlines.schedule(kind, order_id, step, due_at)
-        for kind, order_id in gone:
-            self._deadlines.cancel(kind, order_id)
+                    self._deadlines.cancel(deadline, order.id)
 
     def _resume_deadline(self, order: Order, changes: dict[str, Any]) -> None:
         """A suspension with an end resumes by itself then; any other change removes that."""

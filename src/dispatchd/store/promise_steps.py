@@ -8,7 +8,7 @@ moved on back in one statement.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -52,13 +52,15 @@ class PromiseAtStep:
 class PromiseSteps:
     """Reads promises for their due steps and writes back the steps' changes."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, flush_orders: Callable[[], None] = lambda: None) -> None:
         self._conn = conn
+        self._flush_orders = flush_orders
 
     def load(self, order_ids: list[str]) -> dict[tuple[str, PromiseKind], PromiseAtStep]:
         """The promises of these orders, by (order, kind), each with its order's zone."""
         if not order_ids:
             return {}
+        self._flush_orders()
         if self._conn.dialect.name == "postgresql":
             rows = raw_execute(self._conn, _POSTGRESQL, (order_ids,))
         else:
@@ -86,6 +88,7 @@ class PromiseSteps:
 
     def save(self, promises: Iterable[PromiseAtStep]) -> None:
         """Write back the step each promise just took (steps taken, the next one and when)."""
+        self._flush_orders()
         _SAVE.run(
             self._conn,
             [

@@ -9,6 +9,7 @@ break the zone list nor reach a response it cannot be rendered in.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -49,8 +50,9 @@ _FIELDS = (
 class ZoneRepository:
     """Reads and writes zones; the geometry itself is indexed by the zone map."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, flush_orders: Callable[[], None] = lambda: None) -> None:
         self._conn = conn
+        self._flush_orders = flush_orders
         self._fingerprint: tuple[int, int] | None = None
 
     def add(self, zone: ZoneRecord) -> None:
@@ -93,6 +95,7 @@ class ZoneRepository:
     def open_orders(self, zone_id: str) -> int:
         """How many open orders lie in the zone (a zone with open orders cannot go)."""
         statuses = [status.value for status in OPEN_ORDER_STATUSES]
+        self._flush_orders()
         return int(
             self._conn.execute(
                 select(func.count())
