@@ -413,4 +413,6 @@ def _escape_like(text: str) -> str:
 
 
 def _changed(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    if before == after:
+        return {}
     return {key: value for key, value in after.items() if before.get(key) != value}
