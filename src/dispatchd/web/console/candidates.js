@@ -264,8 +264,9 @@ function dropConfirmation() {
   if (state) for (const row of state.rows.values()) if (row.button) showConfirm(state, row);
 }
 
+// On the click, not the press: the note leaving must not move what is being clicked.
 document.addEventListener(
-  "pointerdown",
+  "click",
   (event) => {
     if (confirming && !event.target.closest?.("button[data-confirm='1']")) dropConfirmation();
   },
