@@ -165,9 +165,8 @@ function updateRow(box, state, row, rank) {
   const zones = candidate.zone_ids.map(zoneName).join(", ");
   if (row.cells.zone.title !== zones) row.cells.zone.title = zones;
   setCell(row, "zone", String(candidate.serves_order_zone), () => (candidate.serves_order_zone ? "✓" : "✗"));
-  setCell(row, "reasons", candidate.eligible ? "" : candidate.why_not.join("; "), () =>
-    candidate.eligible ? h("span.badge.ok", {}, t("eligible")) : candidate.why_not.join("; "),
-  );
+  const why = whyNot(candidate);
+  setCell(row, "reasons", candidate.eligible ? "" : why, () => (candidate.eligible ? h("span.badge.ok", {}, t("eligible")) : why));
   const kind = candidate.installer_id === holder ? (held ? "holds" : "offered") : held ? "reassign" : "offer";
   setCell(row, "action", kind, () => {
     row.button = null;
@@ -195,8 +194,27 @@ function offerWarnings(order, candidate) {
   if (live && live.installer_id !== candidate.installer_id) {
     warnings.push(t("offer_withdraws", { from: installerName(live.installer_id), to: candidate.name }));
   }
-  if (!candidate.eligible) warnings.push(t("offer_breaks_rules", { name: candidate.name, why: candidate.why_not.join("; ") }));
+  if (!candidate.eligible) warnings.push(t("offer_breaks_rules", { name: candidate.name, why: whyNot(candidate) }));
   return warnings;
+}
+
+// The server says why an installer would not be chosen in fixed English phrases; these are
+// the user's words for them (a phrase not known here is shown as the server wrote it).
+const WHY_NOT = {
+  "off duty": "why_off_duty",
+  "outside their zones": "why_outside_zones",
+  "at capacity": "why_at_capacity",
+  "already let this order lapse or declined it": "why_declined",
+};
+
+function whyNot(candidate) {
+  return candidate.why_not
+    .map((reason) => {
+      if (WHY_NOT[reason]) return t(WHY_NOT[reason]);
+      if (reason.startsWith("lacks skills: ")) return t("why_lacks_skills", { skills: reason.slice(14) });
+      return reason;
+    })
+    .join(t("list_gap"));
 }
 
 /** The button's words and the note under its row, for whether it waits for its second click. */
@@ -211,7 +229,7 @@ function showConfirm(state, row) {
   if (on) {
     button.dataset.confirm = "1";
     button.setAttribute("aria-describedby", `offer-note-${row.installerId}`);
-    const text = [...warnings, t("offer_confirm_hint")].join(" ");
+    const text = [...warnings, t("offer_confirm_hint")].join(t("sentence_gap"));
     const cell = row.note.firstChild;
     if (cell.textContent !== text) cell.textContent = text;
   } else {

@@ -369,7 +369,7 @@ function consequences(order) {
   if (HELD.includes(order.status) && order.installer_id) lines.push(t("cancel_takes_job", { name: installerName(order.installer_id) }));
   else if (order.current_offer) lines.push(t("cancel_withdraws_offer", { name: installerName(order.current_offer.installer_id) }));
   lines.push(t("cancel_tells_customer", { name: order.customer?.name || "" }));
-  return lines.join(" ");
+  return lines.join(t("sentence_gap"));
 }
 
 function timeline(order) {
