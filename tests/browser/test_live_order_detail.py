@@ -57,7 +57,9 @@ def _until_made(page: Page, made: list[int], count: int) -> None:
 def _open_detail(page: Page, order: dict[str, Any]) -> None:
     log_in(page, "/console/", "admin", ADMIN_PASSWORD)
     page.goto(f"/console/#/orders/{order['id']}")
-    expect(page.locator(".candidate-table tbody tr.eligible, .candidate-table tbody tr.ineligible")).to_have_count(3)
+    expect(
+        page.locator(".candidate-table tbody tr.eligible, .candidate-table tbody tr.ineligible")
+    ).to_have_count(3)
 
 
 def test_an_offer_anyway_waits_for_its_second_click_through_events_about_this_order_and_others(
@@ -141,8 +143,9 @@ def test_an_event_about_another_order_leaves_the_open_order_untouched(
     console.evaluate(
         """() => {
           window.__changes = 0;
+          const all = {subtree: true, childList: true, attributes: true, characterData: true};
           new MutationObserver((records) => (window.__changes += records.length)).observe(
-            document.getElementById("view"), {subtree: true, childList: true, attributes: true, characterData: true});
+            document.getElementById("view"), all);
         }"""
     )
     with orders_streaming(city) as made:
@@ -192,7 +195,9 @@ def test_a_chinese_console_says_the_servers_refusal_beside_the_cancel_reason(
     offer = console.locator(f"button.assign[data-focus-key='assign-{qian}']")
     offer.click()
     expect(offer).to_have_text("仍然派单")
-    expect(console.locator(".candidate-table .confirm-note")).to_contain_text("发给 Wang Wei 的派单会被撤回")
+    expect(console.locator(".candidate-table .confirm-note")).to_contain_text(
+        "发给 Wang Wei 的派单会被撤回"
+    )
     console.screenshot(path=SCREENSHOTS / "console-order-offer-anyway-zh.png", full_page=True)
 
     context.set_default_timeout(5000)
