@@ -32,7 +32,14 @@ def test_a_manager_offers_an_order_to_a_ranked_candidate_of_their_choice(
 
     handset = phone.new_page()
     log_in(handset, "/app/", "zhao", INSTALLER_PASSWORD)
-    rows.nth(1).locator("button.assign").click()
+    offer = rows.nth(1).locator("button.assign")
+    offer.click()
+    expect(offer).to_have_attribute("data-confirm", "1")
+    expect(console.locator(".candidate-table .confirm-note")).to_contain_text(
+        "The live offer to Wang Wei is withdrawn"
+    )
+    expect(handset.locator(".offer-card")).to_have_count(0)
+    offer.click()
     expect(handset.locator(".offer-card")).to_have_count(1)
     expect(console.locator(".timeline")).to_contain_text("Offer to Wang Wei withdrawn")
     expect(console.locator(".timeline")).to_contain_text("Offered to Zhao Lei (attempt 2)")

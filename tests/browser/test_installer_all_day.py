@@ -63,6 +63,25 @@ def test_the_offer_shows_pay_distance_skills_and_time_left_but_no_attempt_number
     handset.screenshot(path=SCREENSHOTS / "phone-offer-card-en.png")
 
 
+def test_an_offer_for_a_job_that_needs_skills_names_them_on_the_card(
+    city: LiveCity, phone: BrowserContext
+) -> None:
+    wang = city.installer(city.zone())
+    skilled = city.http.patch(
+        f"/api/v1/installers/{wang}",
+        json={"skills": ["wall-mount", "electric", "gas"]},
+        headers=city.admin,
+    )
+    assert skilled.status_code == 200, skilled.text
+    handset = phone.new_page()
+    log_in(handset, "/app/", "wang", INSTALLER_PASSWORD)
+    city.order(skills=["wall-mount", "electric"])
+    skills = handset.locator(".offer-card .skills")
+    expect(skills).to_contain_text("Skills")
+    expect(skills.locator(".badge.skill")).to_have_text(["electric", "wall-mount"])
+    handset.screenshot(path=SCREENSHOTS / "phone-offer-skills-en.png")
+
+
 def test_a_decline_sends_the_chosen_reason(city: LiveCity, phone: BrowserContext) -> None:
     city.installer(city.zone())
     handset = phone.new_page()

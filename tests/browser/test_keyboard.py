@@ -83,6 +83,10 @@ def test_a_dispatcher_creates_an_order_and_offers_it_to_an_installer_by_keyboard
     tab_to(page, f"button.assign[data-focus-key='assign-{zhao}']")
     page.screenshot(path=SCREENSHOTS / "keyboard-console-assign.png")
     page.keyboard.press("Space")
+    offer = page.locator(f"button.assign[data-focus-key='assign-{zhao}']")
+    expect(offer).to_have_text("Withdraw and offer")
+    expect(offer).to_be_focused()
+    page.keyboard.press("Space")
     expect(page.locator(".timeline")).to_contain_text("Offered to Zhao Lei (attempt 2)")
     expect(page.locator("#assign-title")).to_be_focused()
     order_id = page.evaluate("location.hash").rsplit("/", 1)[1]

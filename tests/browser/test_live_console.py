@@ -65,6 +65,8 @@ def test_a_cancel_reason_typed_while_events_stream_in_is_saved_exactly_as_typed(
         assert made[0] >= 10, "the events did not stream while the reason was typed"
         expect(reason).to_have_value(REASON)
         console.click(".cancel-box button[type=submit]")
+        expect(console.locator(".cancel-confirm")).to_contain_text("The live offer to")
+        console.click(".cancel-box button.confirm-cancel")
     expect(console.locator(".timeline")).to_contain_text(REASON)
     assert city.get_order(order["id"])["status"] == "cancelled"
     cancelled = [

@@ -7,6 +7,7 @@ import { observeServerTime, setCurrency } from "/web/format.js";
 import { keepFocus } from "/web/focus.js";
 import { mountLanguageSwitch, t, translated, translatePage } from "/web/i18n.js";
 import { LiveEvents } from "/web/live.js";
+import { problemMessage } from "/web/problems.js";
 import { mountSession } from "/web/session.js";
 import { toast } from "/web/toast.js";
 import { alertFromEvent, renderAlerts } from "./alerts.js";
@@ -15,7 +16,7 @@ import { sizeLoadBars, renderInstallers } from "./installers.js";
 import { renderKpis } from "./kpis.js";
 import { renderMap } from "./map.js";
 import { openNewOrder, setUpNewOrder } from "./new-order.js";
-import { renderOrderDetail } from "./order-detail.js";
+import { renderOrderDetail, updateOrderDetail } from "./order-detail.js";
 import { renderPolicy, resetPolicyDraft } from "./policy.js";
 // Management pages (zones, users); installers above.
 import { renderUsers } from "./users-page.js";
@@ -49,13 +50,19 @@ let live = null;
 let route = { name: "board" };
 let renderQueued = false;
 let renderedRoute = null;
+// Views that bring themselves up to date in place when the route did not change; the others
+// (and these, when they answer false) are rendered afresh.
+const updates = { order: (view) => updateOrderDetail(view, route.id) };
 
 boot();
 
 async function boot() {
   translatePage();
   mountLanguageSwitch($("lang"));
-  window.addEventListener("languagechange-app", () => renderAll());
+  window.addEventListener("languagechange-app", () => {
+    renderedRoute = null;
+    renderAll();
+  });
   window.addEventListener("hashchange", onRoute);
   setUpNewOrder();
   subscribe(onStoreChange);
@@ -84,7 +91,7 @@ async function startConsole(who) {
   live?.stop();
   live = new LiveEvents(onEvent, onConnection);
   live.start();
-  await loadAll().catch((error) => toast(error.message, "danger"));
+  await loadAll().catch((error) => toast(problemMessage(error), "danger"));
   onRoute();
 }
 
@@ -138,7 +145,7 @@ function scheduleRender() {
   renderQueued = true;
   requestAnimationFrame(() => {
     renderQueued = false;
-    if (dispatcherIsBusy()) {
+    if (!updatesInPlace() && dispatcherIsBusy()) {
       setTimeout(scheduleRender, HOLD_RETRY_MS);
       return;
     }
@@ -174,6 +181,10 @@ function dispatcherIsBusy() {
   return false;
 }
 
+function updatesInPlace() {
+  return Boolean(updates[route.name]) && renderedRoute === `${route.name}/${route.id || ""}`;
+}
+
 function renderAll() {
   renderAlerts();
   renderView();
@@ -183,6 +194,11 @@ function renderAll() {
 function renderView() {
   if (!store.who) return;
   const view = $("view");
+  if (updatesInPlace()) {
+    let done = false;
+    keepFocus(view, () => (done = updates[route.name](view)));
+    if (done) return tickBoard(view);
+  }
   const kept = new Map();
   for (const input of view.querySelectorAll("input[id], select[id], textarea[id]")) {
     if (input.type !== "file") kept.set(input.id, input.value);

@@ -5,38 +5,136 @@ import { get, post } from "/web/api.js";
 import { h } from "/web/dom.js";
 import { dateTime, money } from "/web/format.js";
 import { t } from "/web/i18n.js";
+import { clearProblem, problemMessage, showProblem } from "/web/problems.js";
 import { toast } from "/web/toast.js";
-import { HELD, renderCandidates } from "./candidates.js";
+import { HELD, renderCandidates, updateCandidates } from "./candidates.js";
 import { afterAcceptance } from "./promises-view.js";
 import { installerName, loadOrder, store, zoneName } from "./store.js";
 import { describeEvent } from "./timeline.js";
 
 const extras = new Map(); // order id -> {ledger, version}
 
+// The view is made of sections, each built from the order and known by a signature of exactly
+// the data it shows. A live event re-signs every section and replaces only those whose
+// signature changed, so an open box, a half-typed field, a waiting confirmation and the
+// scroll position are left alone by whatever happens elsewhere. A section may also bring
+// itself up to date in place (`refresh`): the candidate list does, row by row.
+const SECTIONS = {
+  title: { sign: (o) => o.product, build: (o) => h("h1", {}, o.product) },
+  badge: { sign: (o) => o.status, build: (o) => h(`span.badge.${o.status}.big`, {}, t(`status_${o.status}`)) },
+  flags: {
+    sign: (o) => o.flags.join(","),
+    build: (o) => (o.flags.length ? h("span.flags", {}, o.flags.map((flag) => h("span.badge.flag", {}, `⚑ ${t(`flag_${flag}`)}`))) : null),
+  },
+  facts: {
+    sign: (o) =>
+      [o.customer, o.address, zoneName(o.zone_id), installerName(o.installer_id), o.created_at, o.accepted_at, o.started_at, o.completed_at,
+        o.cancelled_at, o.external_ref, o.notes, o.tracking_url],
+    build: (o) => facts(o),
+  },
+  after: { sign: (o) => [o.appointment, o.suspension, o.promises, o.on_the_way_at], build: (o) => afterAcceptance(o) },
+  proof: { sign: (o) => [o.status === "completed", o.flags, o.follow_up], build: (o) => proof(o) },
+  rating: { sign: (o) => [o.status === "completed", o.rating], build: (o) => customerRating(o) },
+  assign: {
+    sign: (o) => (HELD.includes(o.status) ? `held|${installerName(o.installer_id)}` : ["pending", "offered"].includes(o.status) ? "free" : null),
+    build: (o) => assignment(o),
+    refresh: (node, o) => updateCandidates(node.querySelector(".candidates"), o),
+  },
+  cancel: {
+    sign: (o) => !["completed", "cancelled"].includes(o.status),
+    build: (o) => cancelBox(o),
+    refresh: (node, o) => {
+      const words = node.querySelector(".cancel-consequences");
+      if (words && words.textContent !== consequences(o)) words.textContent = consequences(o);
+    },
+  },
+  timeline: {
+    sign: (o) => [o.events.length, o.events.at(-1)?.id, o.events.map((e) => installerName(e.installer_id || e.data?.installer_id)).join()],
+    build: (o) => timeline(o),
+  },
+  offers: {
+    sign: (o) => (o.offers || []).map((f) => [f.id, f.attempt, installerName(f.installer_id), f.status, f.sent_at, f.ended_at]),
+    build: (o) => offersTable(o),
+  },
+  ledger: {
+    sign: (o) => [extras.get(o.id)?.ledger || null, (extras.get(o.id)?.ledger || []).map((e) => installerName(e.installer_id))],
+    build: (o) => ledgerBox(o),
+  },
+};
+
+let shown = null; // {orderId, parts: Map(name -> {node, sign})}
+
 export function renderOrderDetail(view, orderId) {
+  shown = null;
   const order = store.orders.get(orderId);
   if (!order || !order.events) {
     view.append(h("p.empty", {}, t("loading")));
-    loadOrder(orderId).catch((error) => toast(error.message, "danger"));
+    loadOrder(orderId).catch((error) => toast(problemMessage(error), "danger"));
     return;
   }
   loadExtras(order);
+  const parts = new Map();
+  const part = (name) => {
+    const sign = JSON.stringify(SECTIONS[name].sign(order));
+    const node = SECTIONS[name].build(order) || document.createComment(name);
+    parts.set(name, { node, sign });
+    return node;
+  };
   view.append(
     h(
       "div.view-head",
       {},
       h("a.btn.ghost.small", { href: "#/board", "data-focus-key": "back-to-board" }, t("back_to_board")),
-      h("h1", {}, order.product),
-      h(`span.badge.${order.status}.big`, {}, t(`status_${order.status}`)),
-      ...order.flags.map((flag) => h("span.badge.flag", {}, `⚑ ${t(`flag_${flag}`)}`)),
+      part("title"),
+      part("badge"),
+      part("flags"),
     ),
     h(
       "div.detail",
       {},
-      h("div.detail-main", {}, facts(order), afterAcceptance(order), proof(order), customerRating(order), assignment(order), cancelBox(order)),
-      h("div.detail-side", {}, timeline(order), offersTable(order), ledgerBox(order)),
+      h("div.detail-main", {}, ["facts", "after", "proof", "rating", "assign", "cancel"].map(part)),
+      h("div.detail-side", {}, ["timeline", "offers", "ledger"].map(part)),
     ),
   );
+  shown = { orderId, parts };
+}
+
+/**
+ * Bring the detail already shown up to date in place; false when it cannot (another order,
+ * or the order was still loading), and the caller renders the view afresh.
+ */
+export function updateOrderDetail(view, orderId) {
+  const order = store.orders.get(orderId);
+  if (!shown || shown.orderId !== orderId || !order?.events) return false;
+  if (![...shown.parts.values()].every((entry) => view.contains(entry.node))) return false;
+  loadExtras(order);
+  for (const [name, section] of Object.entries(SECTIONS)) {
+    const entry = shown.parts.get(name);
+    const sign = JSON.stringify(section.sign(order));
+    if (sign === entry.sign) {
+      if (entry.node.nodeType === Node.ELEMENT_NODE) section.refresh?.(entry.node, order);
+      continue;
+    }
+    const node = section.build(order) || document.createComment(name);
+    carryOver(entry.node, node);
+    entry.node.replaceWith(node);
+    shown.parts.set(name, { node, sign });
+  }
+  return true;
+}
+
+/** What the dispatcher left in a section that is rebuilt: open boxes and typed values. */
+function carryOver(old, fresh) {
+  if (old.nodeType !== Node.ELEMENT_NODE || fresh.nodeType !== Node.ELEMENT_NODE) return;
+  const open = new Set([...old.querySelectorAll("details[open]")].map((d) => d.dataset.focusKey || d.className));
+  if (old.matches("details[open]")) open.add(old.dataset.focusKey || old.className);
+  for (const details of [fresh, ...fresh.querySelectorAll("details")]) {
+    if (details.matches("details") && open.has(details.dataset.focusKey || details.className)) details.open = true;
+  }
+  for (const input of old.querySelectorAll("input[id], select[id], textarea[id]")) {
+    const twin = fresh.querySelector(`#${CSS.escape(input.id)}`);
+    if (twin && input.type !== "file" && twin.value !== input.value) twin.value = input.value;
+  }
 }
 
 function facts(order) {
@@ -127,7 +225,7 @@ function followUp(order) {
     );
   }
   const outcomes = ["confirmed", "problem", "unreachable"];
-  const error = h("div.form-error", { role: "alert", hidden: true });
+  const error = h("div.form-error", { role: "alert", tabindex: "-1", hidden: true });
   return h(
     "form.follow-up",
     {
@@ -145,8 +243,7 @@ function followUp(order) {
           toast(t("resolved_ok"), "ok");
           await loadOrder(order.id);
         } catch (failure) {
-          error.textContent = failure.message;
-          error.hidden = false;
+          showProblem(form, error, failure, { outcome: "outcome", note: "note" });
         }
       },
     },
@@ -185,36 +282,94 @@ function assignment(order) {
   );
 }
 
+/**
+ * Calling the job off takes it from whoever holds or is offered it, and the customer's
+ * tracking page says so: the first click names what will happen, the second does it.
+ */
 function cancelBox(order) {
   if (["completed", "cancelled"].includes(order.status)) return null;
+  const box = h("div.form-error", { id: "cancel-error", role: "alert", tabindex: "-1", hidden: true });
+  const ask = h("button.btn.danger.ask-cancel", { type: "submit", "data-focus-key": "ask-cancel" }, t("confirm_cancel"));
+  const keep = () => {
+    confirm.hidden = true;
+    ask.hidden = false;
+    ask.focus();
+  };
+  const confirm = h(
+    "div.cancel-confirm",
+    { role: "alert", hidden: true },
+    h("p.cancel-consequences", {}, consequences(order)),
+    h(
+      "div.actions",
+      {},
+      h(
+        "button.btn.danger.confirm-cancel",
+        {
+          type: "button",
+          "data-focus-key": "confirm-cancel",
+          onclick: async (event) => {
+            const button = event.currentTarget;
+            const form = button.closest("form");
+            const reason = form.elements.reason.value.trim();
+            clearProblem(form, box);
+            button.disabled = true;
+            try {
+              await post(`orders/${encodeURIComponent(order.id)}/cancel`, { reason });
+              toast(t("order_cancelled_toast"));
+              await loadOrder(order.id);
+            } catch (failure) {
+              confirm.hidden = true;
+              ask.hidden = false;
+              showProblem(form, box, failure, { reason: "cancel_reason" });
+            } finally {
+              button.disabled = false;
+            }
+          },
+        },
+        t("cancel_yes"),
+      ),
+      h("button.btn.secondary.keep-order", { type: "button", "data-focus-key": "keep-order", onclick: keep }, t("cancel_no")),
+    ),
+  );
   return h(
     "details.card.cancel-box",
-    {},
+    { "data-focus-key": "cancel-box" },
     h("summary", {}, t("cancel_order")),
     h(
       "form",
       {
-        onsubmit: async (event) => {
+        novalidate: true,
+        onkeydown: (event) => {
+          if (event.key === "Escape" && !confirm.hidden) keep();
+        },
+        onsubmit: (event) => {
           event.preventDefault();
-          const reason = event.target.elements.reason.value.trim();
-          try {
-            await post(`orders/${encodeURIComponent(order.id)}/cancel`, { reason });
-            toast(t("order_cancelled_toast"));
-            await loadOrder(order.id);
-          } catch (failure) {
-            toast(failure.message, "danger");
-          }
+          clearProblem(event.target, box);
+          ask.hidden = true;
+          confirm.hidden = false;
+          confirm.querySelector(".confirm-cancel").focus();
         },
       },
+      box,
       h(
         "div.field",
         {},
         h("label", { for: "cancel-reason" }, t("cancel_reason")),
-        h("input", { id: "cancel-reason", name: "reason", required: true }),
+        h("input", { id: "cancel-reason", name: "reason", maxlength: "2000" }),
       ),
-      h("button.btn.danger", { type: "submit" }, t("confirm_cancel")),
+      ask,
+      confirm,
     ),
   );
+}
+
+/** What cancelling this order does to the people it concerns, said before it is done. */
+function consequences(order) {
+  const lines = [];
+  if (HELD.includes(order.status) && order.installer_id) lines.push(t("cancel_takes_job", { name: installerName(order.installer_id) }));
+  else if (order.current_offer) lines.push(t("cancel_withdraws_offer", { name: installerName(order.current_offer.installer_id) }));
+  lines.push(t("cancel_tells_customer", { name: order.customer?.name || "" }));
+  return lines.join(t("sentence_gap"));
 }
 
 function timeline(order) {
@@ -319,6 +474,6 @@ async function loadExtras(order) {
     .filter((entry) => entry.order_id === order.id)
     .sort((a, b) => a.at.localeCompare(b.at));
   extras.set(order.id, { ledger, version });
-  const box = document.querySelector(".detail .ledger");
-  if (box && store.orders.get(order.id)) box.replaceWith(ledgerBox(store.orders.get(order.id)));
+  const view = document.getElementById("view");
+  if (shown?.orderId === order.id && view) updateOrderDetail(view, order.id);
 }

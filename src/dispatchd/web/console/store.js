@@ -70,14 +70,18 @@ function mergeDetail(order) {
 const dueOrders = new Set();
 let orderTimer = null;
 
-/** Re-read an order soon (events often come in bursts for one order). */
+/**
+ * Re-read an order soon (events often come in bursts for one order). The first event of a
+ * burst sets the time: later ones join it rather than put it off, or a steady stream of
+ * events would put it off for ever.
+ */
 export function refreshOrder(orderId) {
   dueOrders.add(orderId);
-  clearTimeout(orderTimer);
-  orderTimer = setTimeout(flushOrders, 60);
+  orderTimer ||= setTimeout(flushOrders, 60);
 }
 
 async function flushOrders() {
+  orderTimer = null;
   const ids = [...dueOrders];
   dueOrders.clear();
   const orders = await Promise.all(ids.map((id) => get(`orders/${encodeURIComponent(id)}`).catch(() => null)));

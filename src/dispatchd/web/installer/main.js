@@ -9,6 +9,7 @@ import { money, observeServerTime, setCurrency, timeWindow } from "/web/format.j
 import { focusWhenShown, keepFocus } from "/web/focus.js";
 import { mountLanguageSwitch, t, translatePage } from "/web/i18n.js";
 import { LiveEvents } from "/web/live.js";
+import { problemMessage } from "/web/problems.js";
 import { mountSession } from "/web/session.js";
 import { toast } from "./toast-place.js";
 import { renderHistory, renderLedger } from "./earnings.js";
@@ -302,7 +303,7 @@ async function act(id, busyState, action, onDone, { quiet = false } = {}) {
     state.busy.delete(id);
     if (quiet && error instanceof ApiError) throw error;
     if (error instanceof ApiError && [404, 409].includes(error.status)) toast(t("offer_gone"), "warn");
-    else toast(error.message, "danger");
+    else toast(problemMessage(error), "danger");
     throw error;
   } finally {
     render();
@@ -461,8 +462,8 @@ async function complete(job, form) {
       });
       toast(form.message, "danger");
     } else {
-      Object.assign(form, { message: error.message, messageKind: "danger" });
-      toast(error.message, "danger");
+      Object.assign(form, { message: problemMessage(error), messageKind: "danger" });
+      toast(problemMessage(error), "danger");
     }
     state.formState.set(job.id, form);
     renderJobsNow(true);
