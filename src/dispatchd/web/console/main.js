@@ -10,7 +10,7 @@ import { LiveEvents } from "/web/live.js";
 import { mountSession } from "/web/session.js";
 import { toast } from "/web/toast.js";
 import { alertFromEvent, renderAlerts } from "./alerts.js";
-import { renderBoard, tickBoard } from "./board.js";
+import { renderBoard, tickBoard, updateBoard } from "./board.js";
 import { sizeLoadBars, renderInstallers } from "./installers.js";
 import { renderKpis } from "./kpis.js";
 import { renderMap } from "./map.js";
@@ -110,7 +110,9 @@ function onEvent(name, data) {
 }
 
 function onRoute() {
-  const [name = "board", id] = location.hash.replace(/^#\/?/, "").split("/");
+  // A view's own settings may follow a "?" (the board's filters): they are not part of the route.
+  const [path] = location.hash.replace(/^#\/?/, "").split("?");
+  const [name = "board", id] = path.split("/");
   const next = { name: name === "orders" ? "order" : name || "board", id };
   if (route.name === "policy" && next.name !== "policy") resetPolicyDraft();
   route = next;
@@ -138,7 +140,7 @@ function scheduleRender() {
   renderQueued = true;
   requestAnimationFrame(() => {
     renderQueued = false;
-    if (dispatcherIsBusy()) {
+    if (!IN_PLACE[route.name] && dispatcherIsBusy()) {
       setTimeout(scheduleRender, HOLD_RETRY_MS);
       return;
     }
@@ -174,6 +176,11 @@ function dispatcherIsBusy() {
   return false;
 }
 
+// Views that patch themselves in place while their route stays (returning false when they
+// cannot): nothing moves, and focus, typing, scroll and open boxes are left alone, so live
+// events need not wait for the dispatcher. The other views are drawn afresh on each change.
+const IN_PLACE = { board: updateBoard };
+
 function renderAll() {
   renderAlerts();
   renderView();
@@ -183,12 +190,13 @@ function renderAll() {
 function renderView() {
   if (!store.who) return;
   const view = $("view");
+  const here = `${route.name}/${route.id || ""}`;
+  if (here === renderedRoute && IN_PLACE[route.name]?.(view)) return;
   const kept = new Map();
   for (const input of view.querySelectorAll("input[id], select[id], textarea[id]")) {
     if (input.type !== "file") kept.set(input.id, input.value);
   }
   const scroll = window.scrollY;
-  const here = `${route.name}/${route.id || ""}`;
   const open = new Set(here === renderedRoute ? [...view.querySelectorAll("details[open]")].map(detailsKey) : []);
   renderedRoute = here;
   keepFocus(view, () => {
