@@ -135,7 +135,9 @@ def test_a_cancelled_order_waits_in_a_collapsed_column_and_every_card_shows_its_
     city.zone()
     gone = city.order(product="Cancelled dishwasher")
     response = city.http.post(
-        f"/api/v1/orders/{gone['id']}/cancel", json={"reason": "Bought elsewhere"}, headers=city.admin
+        f"/api/v1/orders/{gone['id']}/cancel",
+        json={"reason": "Bought elsewhere"},
+        headers=city.admin,
     )
     assert response.status_code == 200, response.text
     waiting = city.order(product="Water heater JSQ-16")
