@@ -102,6 +102,12 @@ def test_the_board_keeps_its_zone_and_text_filters_in_the_address_across_a_reloa
     expect(cards.first).to_have_attribute("data-order-id", east_heater["id"])
     expect(console.locator("#board-search")).to_have_value("heater")
     expect(console.locator("#board-zone option:checked")).to_have_text("East")
+    # Into the order and back through the navigation: the board is still filtered.
+    cards.first.click()
+    expect(console.locator("#view h1")).to_have_text("Water heater east")
+    console.click("nav a[data-route=board]")
+    expect(cards).to_have_count(1)
+    expect(console.locator("#board-search")).to_have_value("heater")
 
     console.click("button.clear-filters")
     expect(console.locator(".board .order-card")).to_have_count(3)

@@ -49,6 +49,7 @@ export function renderBoard(view, { onNewOrder }) {
     fill({ release: true });
   });
   view.append(head, element);
+  linkNavigation();
   fill({ release: true });
 }
 
@@ -62,6 +63,7 @@ export function updateBoard(view) {
   const wanted = filtersInAddress();
   if (FILTER_KEYS.some((key) => wanted[key] !== filters[key])) {
     filters = wanted;
+    linkNavigation();
     syncFilterControls();
     fill({ release: true });
   } else {
@@ -82,6 +84,12 @@ function writeFilters() {
   for (const key of FILTER_KEYS) if (filters[key]) params.set(key, filters[key]);
   const query = params.toString();
   history.replaceState(history.state, "", `#/board${query ? `?${query}` : ""}`);
+  linkNavigation();
+}
+
+/** The navigation's "Board" link leads back to the board as it is filtered now. */
+function linkNavigation() {
+  const query = location.hash.split("?")[1];
   document.querySelector("nav a[data-route=board]")?.setAttribute("href", `#/board${query ? `?${query}` : ""}`);
 }
 
