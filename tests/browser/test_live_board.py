@@ -10,6 +10,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from dispatchd.engine.deadlines import DeadlineEngine
 from dispatchd.service.clock import FakeClock
+from tests.browser import axe
 from tests.browser.city import LiveCity, log_in
 from tests.browser.conftest import DESKTOP, SCREENSHOTS
 from tests.browser.test_live_console import orders_streaming
@@ -196,7 +197,7 @@ def test_a_countdown_is_coloured_by_the_share_of_its_steps_period_left(
 
 
 @pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
-def test_the_board_with_filters_a_new_chip_and_the_cancelled_column_open_is_screenshotted(
+def test_the_board_with_filters_a_new_chip_and_the_cancelled_column_open_passes_the_audit(
     browser: Browser, base_url: str, city: LiveCity, locale: str
 ) -> None:
     centre = city.zone()
@@ -210,6 +211,7 @@ def test_the_board_with_filters_a_new_chip_and_the_cancelled_column_open_is_scre
     ).raise_for_status()
     first = city.order(product="Washing machine XQG100", location=IN_EAST)
     context = browser.new_context(base_url=base_url, locale=locale, **DESKTOP)  # type: ignore[arg-type]
+    axe.prepare(context)
     try:
         console = context.new_page()
         _board(console)
@@ -222,5 +224,8 @@ def test_the_board_with_filters_a_new_chip_and_the_cancelled_column_open_is_scre
             "3 new" if locale == "en-US" else "3 条新工单"
         )
         console.screenshot(path=SCREENSHOTS / f"live-board-{locale}.png", full_page=True)
+        audit = axe.Audit(locale)
+        audit.run(console, "live board", "desktop")
+        assert not audit.failures(), "\n".join(audit.failures())
     finally:
         context.close()
