@@ -14,7 +14,7 @@ Not here: the escalation policy, whose request and answer are one model (``Polic
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal, NotRequired
 
 from typing_extensions import TypedDict
@@ -74,6 +74,7 @@ class OfferOut(TypedDict):
     installer_id: str
     status: str
     sent_at: str
+    step_started_at: str | None
     next_step_at: str | None
     attempt: int
     next_action: str | None
@@ -90,6 +91,7 @@ def offer_view(offer: Offer, order: Order | None = None) -> OfferOut:
         "installer_id": offer.installer_id,
         "status": offer.status.value,
         "sent_at": rfc3339(offer.sent_at),
+        "step_started_at": None,
         "next_step_at": rfc3339_or_none(offer.next_step_at),
         "attempt": offer.attempt,
         "next_action": None,
@@ -100,6 +102,9 @@ def offer_view(offer: Offer, order: Order | None = None) -> OfferOut:
         step = offer.ladder.step(offer.next_step)
         view["next_action"] = step.action.value
         view["next_amount"] = step.amount if step.action is StepAction.PENALIZE else None
+        if offer.next_step_at is not None:
+            started = offer.next_step_at - timedelta(seconds=step.after_s)
+            view["step_started_at"] = rfc3339(started)
     if order is not None:
         view["order"] = {
             "address": order.address,
@@ -181,6 +186,7 @@ class PromiseOut(TypedDict):
 
     kind: str
     since: str
+    step_started_at: str | None
     next_step_at: str | None
     next_action: str | None
     steps_taken: int
@@ -211,9 +217,15 @@ def appointment_view(appointment: Appointment) -> AppointmentOut:
 def promise_view(promise: Promise) -> PromiseOut:
     """One promise: when its next step comes and what it will do."""
     step = promise.next_step if promise.is_open else None
+    started = (
+        None
+        if step is None or promise.next_step_at is None
+        else promise.next_step_at - timedelta(seconds=step.after_s)
+    )
     return {
         "kind": promise.kind.value,
         "since": rfc3339(promise.since),
+        "step_started_at": rfc3339_or_none(started),
         "next_step_at": rfc3339_or_none(promise.next_step_at),
         "next_action": step.action.value if step is not None else None,
         "steps_taken": promise.steps_taken,

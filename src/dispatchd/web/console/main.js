@@ -11,7 +11,7 @@ import { problemMessage } from "/web/problems.js";
 import { mountSession } from "/web/session.js";
 import { toast } from "/web/toast.js";
 import { alertFromEvent, renderAlerts } from "./alerts.js";
-import { renderBoard, tickBoard } from "./board.js";
+import { renderBoard, tickBoard, updateBoard } from "./board.js";
 import { sizeLoadBars, renderInstallers } from "./installers.js";
 import { renderKpis } from "./kpis.js";
 import { renderMap } from "./map.js";
@@ -51,8 +51,10 @@ let route = { name: "board" };
 let renderQueued = false;
 let renderedRoute = null;
 // Views that bring themselves up to date in place when the route did not change; the others
-// (and these, when they answer false) are rendered afresh.
-const updates = { order: (view) => updateOrderDetail(view, route.id) };
+// (and these, when they answer false) are rendered afresh. Nothing moves under the
+// dispatcher, and focus, typing, scroll and open boxes are left alone, so live events need
+// not wait for them.
+const updates = { order: (view) => updateOrderDetail(view, route.id), board: updateBoard };
 
 boot();
 
@@ -117,7 +119,9 @@ function onEvent(name, data) {
 }
 
 function onRoute() {
-  const [name = "board", id] = location.hash.replace(/^#\/?/, "").split("/");
+  // A view's own settings may follow a "?" (the board's filters): they are not part of the route.
+  const [path] = location.hash.replace(/^#\/?/, "").split("?");
+  const [name = "board", id] = path.split("/");
   const next = { name: name === "orders" ? "order" : name || "board", id };
   if (route.name === "policy" && next.name !== "policy") resetPolicyDraft();
   route = next;
@@ -199,12 +203,12 @@ function renderView() {
     keepFocus(view, () => (done = updates[route.name](view)));
     if (done) return tickBoard(view);
   }
+  const here = `${route.name}/${route.id || ""}`;
   const kept = new Map();
   for (const input of view.querySelectorAll("input[id], select[id], textarea[id]")) {
     if (input.type !== "file") kept.set(input.id, input.value);
   }
   const scroll = window.scrollY;
-  const here = `${route.name}/${route.id || ""}`;
   const open = new Set(here === renderedRoute ? [...view.querySelectorAll("details[open]")].map(detailsKey) : []);
   renderedRoute = here;
   keepFocus(view, () => {

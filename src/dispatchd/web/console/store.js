@@ -35,6 +35,7 @@ export async function loadBoard() {
   const pages = await Promise.all([
     ...BOARD_STATUSES.map((status) => get(`orders?status=${status}&limit=200`)),
     get("orders?status=completed&limit=30"),
+    get("orders?status=cancelled&limit=30"),
   ]);
   const fresh = new Map();
   for (const page of pages) for (const order of page.items) fresh.set(order.id, mergeDetail(order));
