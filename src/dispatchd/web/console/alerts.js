@@ -258,9 +258,9 @@ function newRow(key) {
       "div.alert-head",
       {},
       row.check,
-      h("div.alert-main", {}, h("div.alert-type", {}, row.type, row.fold), row.order, row.installer, row.detail),
+      h("div.alert-main", {}, h("div.alert-type", {}, row.type, row.fold, row.time), row.order, row.installer, row.detail),
     ),
-    h("div.alert-foot", {}, row.time, row.toggle, row.open, row.ack),
+    h("div.alert-foot", {}, row.toggle, row.open, row.ack),
     row.folded,
   );
   return row;
