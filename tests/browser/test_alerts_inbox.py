@@ -34,13 +34,16 @@ new MutationObserver((changes) => {
 # Whether a shown toast lies over any control of the inbox.
 TOAST_COVERS_THE_INBOX = """
 () => {
-  const over = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
-  const toasts = [...document.querySelectorAll(".toasts .toast")].map((el) => el.getBoundingClientRect());
-  const controls = [...document.querySelectorAll("#alerts button, #alerts input, #alerts select, #alerts a")]
+  const over = (a, b) =>
+    a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  const boxes = (selector) =>
+    [...document.querySelectorAll(selector)].map((el) => el.getBoundingClientRect());
+  const inbox = "#alerts button, #alerts input, #alerts select, #alerts a";
+  const controls = [...document.querySelectorAll(inbox)]
     .filter((el) => el.checkVisibility())
     .map((el) => el.getBoundingClientRect())
     .filter((box) => box.bottom > 0 && box.top < innerHeight);
-  return toasts.some((toast) => controls.some((control) => over(toast, control)));
+  return boxes(".toasts .toast").some((toast) => controls.some((c) => over(toast, c)));
 }
 """
 
@@ -128,6 +131,7 @@ def test_while_orders_stream_in_a_selection_a_filter_and_the_focus_survive_under
         search.press_sequentially("boiler", delay=120)
         expect(console.locator("#alert-count")).not_to_have_text("3", timeout=10000)
         console.wait_for_function("() => window.__toastsSeen >= 2", timeout=15000)
+        expect(console.locator(".toasts .toast")).to_have_count(1)
         covered = console.evaluate(TOAST_COVERS_THE_INBOX)
         assert made[0] >= 10, "the orders did not stream while the dispatcher worked"
     expect(search).to_be_focused()
