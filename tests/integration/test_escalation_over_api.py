@@ -53,6 +53,7 @@ def test_an_unanswered_offer_is_reminded_penalized_revoked_and_redispatched(
         "offer.revoked",
         "alert.raised",
         "offer.sent",
+        "alert.closed",
     ]
     accepted = client.post(f"/api/v1/offers/{offer_id}/accept", headers=city.as_installer(near))
     assert accepted.status_code == 409

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from dispatchd.domain import events as e
-from dispatchd.domain.alerts import AlertType
+from dispatchd.domain.alerts import AlertClosure, AlertType
 from dispatchd.domain.escalation import StepAction
 from dispatchd.domain.geo import Point
 from dispatchd.domain.offers import OfferStatus
@@ -73,6 +73,25 @@ def test_an_alert_names_the_installer_it_is_about_but_is_addressed_to_managers()
     assert row["installer_id"] is None
     assert row["data"]["installer_id"] == "ins_1"
     assert row["data"]["type"] == "offer_revoked"
+
+
+def test_an_alert_closed_goes_to_the_managers_its_alert_went_to_and_says_why() -> None:
+    closed = e.AlertClosed(
+        order_id="ord_1",
+        at=AT,
+        zone_id="zon_1",
+        alert_id="alr_1",
+        type=AlertType.FOLLOW_UP_REQUIRED,
+        reason=AlertClosure.SETTLED,
+    )
+    assert event_row(closed) == {
+        "name": "alert.closed",
+        "order_id": "ord_1",
+        "installer_id": None,
+        "zone_id": "zon_1",
+        "at": AT,
+        "data": {"alert_id": "alr_1", "type": "follow_up_required", "reason": "settled"},
+    }
 
 
 def test_states_and_flags_go_out_by_name() -> None:

@@ -20,6 +20,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 ID_PATTERN = r"^[A-Za-z0-9_-]+$"
 
@@ -378,6 +379,29 @@ class FollowUpRequest(Request):
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), Storable
     ]
     note: ShortText | None = None
+
+
+MAX_ALERTS_ACKNOWLEDGED = 200
+
+
+class AcknowledgeAlertsRequest(Request):
+    """``POST /alerts/ack``: a selection of the inbox, each alert named once."""
+
+    ids: list[Identifier] = Field(
+        min_length=1, max_length=MAX_ALERTS_ACKNOWLEDGED, json_schema_extra={"uniqueItems": True}
+    )
+
+    @field_validator("ids")
+    @classmethod
+    def _each_once(cls, value: list[str]) -> list[str]:
+        twice = sorted({alert_id for alert_id in value if value.count(alert_id) > 1})
+        if twice:
+            raise PydanticCustomError(
+                "unique_items",
+                "names {ids} more than once; send each alert id once",
+                {"ids": ", ".join(twice)},
+            )
+        return value
 
 
 class PushKeys(Request):

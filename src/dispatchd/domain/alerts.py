@@ -26,6 +26,13 @@ class AlertType(StrEnum):
     MESSAGE_UNDELIVERED = "message_undelivered"
 
 
+class AlertClosure(StrEnum):
+    """Why an alert left the open inbox."""
+
+    ACKNOWLEDGED = "acknowledged"
+    SETTLED = "settled"
+
+
 @dataclass(frozen=True)
 class Alert:
     """One inbox item."""

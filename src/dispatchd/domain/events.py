@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, ClassVar, TypedDict
 
-from dispatchd.domain.alerts import AlertType
+from dispatchd.domain.alerts import AlertClosure, AlertType
 from dispatchd.domain.escalation import StepAction
 from dispatchd.domain.geo import Point
 from dispatchd.domain.offers import OfferStatus
@@ -41,6 +41,7 @@ class EventName(StrEnum):
     ORDER_FOLLOW_UP_RESOLVED = "order.follow_up_resolved"
     ORDER_CANCELLED = "order.cancelled"
     ALERT_RAISED = "alert.raised"
+    ALERT_CLOSED = "alert.closed"
     ORDER_APPOINTMENT_SET = "order.appointment_set"
     ORDER_APPOINTMENT_MOVED = "order.appointment_moved"
     ORDER_ON_THE_WAY = "order.on_the_way"
@@ -236,6 +237,20 @@ class AlertRaised(OrderEvent):
     offer_id: str | None
     alerted_about: str | None
     detail: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlertClosed(OrderEvent):
+    """An inbox item closed: a manager acknowledged it, or what it asked for has happened.
+
+    Addressed like the ``alert.raised`` it ends (the alert's zone, managers only), so every
+    open console can drop the item without reading the inbox again.
+    """
+
+    name = EventName.ALERT_CLOSED
+    alert_id: str
+    type: AlertType
+    reason: AlertClosure
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,13 +1,16 @@
 """Alerting: putting an item in the console's inbox, and closing it when its cause is settled.
 
-Every alert is announced on the event stream in the same transaction, so the console hears
-of it the moment it is committed.
+Every alert raised and every alert closed (acknowledged, or settled by itself) is announced
+on the event stream in the same transaction, so an open console hears of it the moment it is
+committed and never shows an item the server has already closed.
 """
 
 from __future__ import annotations
 
-from dispatchd.domain.alerts import Alert, AlertType
-from dispatchd.domain.events import AlertRaised
+from collections.abc import Iterable
+
+from dispatchd.domain.alerts import Alert, AlertClosure, AlertType
+from dispatchd.domain.events import AlertClosed, AlertRaised
 from dispatchd.domain.ids import new_id
 from dispatchd.domain.offers import Offer
 from dispatchd.domain.orders import Order
@@ -88,4 +91,44 @@ SETTLED_BY_AN_OFFER = (
 
 def settle_dispatch_alerts(uow: UnitOfWork, order: Order, ctx: Context) -> None:
     """The order is on offer again: "who takes this?" and "it was revoked" need nobody now."""
-    uow.alerts.settle(order.id, SETTLED_BY_AN_OFFER, ctx.actor.user_id, ctx.now)
+    settle_alerts(uow, order.id, SETTLED_BY_AN_OFFER, ctx)
+
+
+def settle_alerts(
+    uow: UnitOfWork,
+    order_id: str,
+    alert_types: Iterable[AlertType],
+    ctx: Context,
+    detail: str | None = None,
+) -> list[Alert]:
+    """Close the order's open alerts of these types (their cause is settled) and say so."""
+    closed = uow.alerts.settle(order_id, alert_types, ctx.actor.user_id, ctx.now, detail)
+    announce_closed(uow, closed, AlertClosure.SETTLED, ctx)
+    return closed
+
+
+def acknowledge_alerts(uow: UnitOfWork, alert_ids: Iterable[str], ctx: Context) -> list[Alert]:
+    """A manager dealt with these alerts: close the open ones and say so (others stay as they
+    were, which makes acknowledging twice harmless)."""
+    closed = uow.alerts.acknowledge(alert_ids, ctx.actor.user_id, ctx.now)
+    announce_closed(uow, closed, AlertClosure.ACKNOWLEDGED, ctx)
+    return closed
+
+
+def announce_closed(
+    uow: UnitOfWork, alerts: Iterable[Alert], reason: AlertClosure, ctx: Context
+) -> None:
+    """One ``alert.closed`` per alert, addressed to the zone its ``alert.raised`` went to."""
+    uow.events.append(
+        [
+            AlertClosed(
+                order_id=alert.order_id,
+                at=ctx.now,
+                zone_id=alert.zone_id,
+                alert_id=alert.id,
+                type=alert.type,
+                reason=reason,
+            )
+            for alert in alerts
+        ]
+    )

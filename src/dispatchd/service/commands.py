@@ -329,6 +329,13 @@ class AcknowledgeAlert(Command):
 
 
 @dataclass(frozen=True)
+class AcknowledgeAlerts(Command):
+    """A manager has dealt with several alerts at once (a selection in the inbox)."""
+
+    alert_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class SubscribePush(Command):
     """An installer's phone asks for Web Push, so alerts reach it with the app closed."""
 

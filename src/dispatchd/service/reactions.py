@@ -36,7 +36,7 @@ from dispatchd.domain.events import (
 from dispatchd.domain.ids import new_id
 from dispatchd.domain.ledger import job_fee, late_acceptance_penalty, promise_penalty
 from dispatchd.domain.orders import OrderStatus
-from dispatchd.service.alerting import raise_alert, raise_alert_about
+from dispatchd.service.alerting import raise_alert, raise_alert_about, settle_alerts
 from dispatchd.service.context import Context
 from dispatchd.service.offering import dispatch, offer_waiting_orders_to_freed
 from dispatchd.service.phone_alerts import queue_phone_pushes
@@ -131,12 +131,8 @@ def alert_breaches(uow: UnitOfWork, events: Sequence[PromiseBreached], ctx: Cont
 def settle_kept_promises(uow: UnitOfWork, events: Sequence[PromiseKept], ctx: Context) -> None:
     """A promise kept at last: its breach alert needs nobody any more."""
     for event in events:
-        uow.alerts.settle(
-            event.order_id,
-            [AlertType.PROMISE_BREACHED],
-            ctx.actor.user_id,
-            ctx.now,
-            detail=event.kind.value,
+        settle_alerts(
+            uow, event.order_id, [AlertType.PROMISE_BREACHED], ctx, detail=event.kind.value
         )
 
 
@@ -159,9 +155,7 @@ def settle_reschedule_requests(
 ) -> None:
     """The window moved: a customer's request to reschedule has been answered."""
     for event in events:
-        uow.alerts.settle(
-            event.order_id, [AlertType.RESCHEDULE_REQUESTED], ctx.actor.user_id, ctx.now
-        )
+        settle_alerts(uow, event.order_id, [AlertType.RESCHEDULE_REQUESTED], ctx)
 
 
 def ring_phones(uow: UnitOfWork, events: Sequence[OrderEvent], ctx: Context) -> None:

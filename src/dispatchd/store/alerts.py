@@ -80,14 +80,16 @@ class AlertRepository:
         by: str,
         now: datetime,
         detail: str | None = None,
-    ) -> None:
+    ) -> list[Alert]:
         """Close the order's open alerts of these types: what they asked for has happened.
 
         With ``detail``, only the alerts saying that (say, which promise was breached).
         Alerts raised earlier in this transaction are closed before they are written; stored
-        ones with one statement, skipped for an order known to have none.
+        ones with one statement, skipped for an order known to have none. Returns the alerts
+        closed, so that their closing can be announced.
         """
         types = frozenset(alert_types)
+        closed: list[Alert] = []
         for index, alert in enumerate(self._unwritten):
             if (
                 alert.order_id == order_id
@@ -96,6 +98,7 @@ class AlertRepository:
                 and (detail is None or alert.detail == detail)
             ):
                 self._unwritten[index] = replace(alert, acknowledged_at=now, acknowledged_by=by)
+                closed.append(self._unwritten[index])
         if detail is None:
             for alert_type in types:
                 self._open_known[(order_id, alert_type)] = None
@@ -103,7 +106,7 @@ class AlertRepository:
             for alert_type in types:
                 self._open_known.pop((order_id, alert_type), None)
         if order_id in self._none_stored:
-            return
+            return closed
         query = update(t.alerts).where(
             t.alerts.c.order_id == order_id,
             t.alerts.c.type.in_(sorted(alert_type.value for alert_type in types)),
@@ -111,7 +114,11 @@ class AlertRepository:
         )
         if detail is not None:
             query = query.where(t.alerts.c.detail == detail)
-        self._conn.execute(query.values(acknowledged_at=now, acknowledged_by=by))
+        rows = self._conn.execute(
+            query.values(acknowledged_at=now, acknowledged_by=by).returning(*t.alerts.c)
+        ).mappings()
+        closed.extend(sorted((_alert(row) for row in rows), key=_oldest_first))
+        return closed
 
     def learn_open(self, order_ids: list[str], alert_type: AlertType) -> None:
         """Read once which of these orders have an open alert of this type (for a batch)."""
@@ -149,15 +156,32 @@ class AlertRepository:
         )
         return None if row is None else _alert(row)
 
-    def acknowledge(self, alert_id: str, by: str, now: datetime) -> None:
-        """Mark an alert as seen and handled."""
+    def get_many(self, alert_ids: Iterable[str]) -> dict[str, Alert]:
+        """The alerts of these ids that exist, by id (one statement)."""
+        self.flush()
+        wanted = sorted(set(alert_ids))
+        if not wanted:
+            return {}
+        rows = self._conn.execute(select(t.alerts).where(t.alerts.c.id.in_(wanted))).mappings()
+        return {alert.id: alert for alert in map(_alert, rows)}
+
+    def acknowledge(self, alert_ids: Iterable[str], by: str, now: datetime) -> list[Alert]:
+        """Mark alerts as seen and handled (one statement); returns those it closed.
+
+        Alerts already closed keep who closed them and when.
+        """
         self.flush()
         self._open_known.clear()
-        self._conn.execute(
+        wanted = sorted(set(alert_ids))
+        if not wanted:
+            return []
+        rows = self._conn.execute(
             update(t.alerts)
-            .where(t.alerts.c.id == alert_id, t.alerts.c.acknowledged_at.is_(None))
+            .where(t.alerts.c.id.in_(wanted), t.alerts.c.acknowledged_at.is_(None))
             .values(acknowledged_at=now, acknowledged_by=by)
-        )
+            .returning(*t.alerts.c)
+        ).mappings()
+        return sorted((_alert(row) for row in rows), key=_oldest_first)
 
     def find(
         self,
@@ -176,6 +200,10 @@ class AlertRepository:
         if zone_ids is not None:
             query = query.where(t.alerts.c.zone_id.in_(sorted(zone_ids)))
         return [_alert(row) for row in self._conn.execute(query).mappings()]
+
+
+def _oldest_first(alert: Alert) -> tuple[datetime, str]:
+    return (alert.at, alert.id)
 
 
 def _alert_row(alert: Alert) -> tuple[object, ...]:

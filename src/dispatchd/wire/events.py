@@ -128,6 +128,11 @@ def _alert(event: e.AlertRaised) -> dict[str, Any]:
 
 
 @event_data.register
+def _alert_closed(event: e.AlertClosed) -> dict[str, Any]:
+    return {"alert_id": event.alert_id, "type": event.type.value, "reason": event.reason.value}
+
+
+@event_data.register
 def _appointment_set(event: e.AppointmentSet) -> dict[str, Any]:
     return {
         "window_start": rfc3339(event.window_start),

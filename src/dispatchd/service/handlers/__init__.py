@@ -63,6 +63,7 @@ HANDLERS: dict[type[c.Command], Handler] = {
     c.RunDueSteps: deadlines.run_steps,
     c.FireDueDeadlines: deadlines.fire_due_deadlines,
     c.AcknowledgeAlert: alerts.acknowledge_alert,
+    c.AcknowledgeAlerts: alerts.acknowledge_many,
     c.SubscribePush: push.subscribe_push,
     c.ForgetGonePhone: push.forget_gone_phone,
     c.UnsubscribePush: push.unsubscribe_push,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from dispatchd.domain.alerts import AlertType
 from dispatchd.domain.orders import CompletionProof, Order
 from dispatchd.service.actors import Actor
-from dispatchd.service.alerting import raise_alert
+from dispatchd.service.alerting import raise_alert, settle_alerts
 from dispatchd.service.commands import CompleteJob, ResolveFollowUp, StartJob
 from dispatchd.service.context import Context
 from dispatchd.service.customer_notice import tell_customer_job_done
@@ -66,7 +66,7 @@ def resolve_follow_up(cmd: ResolveFollowUp, uow: UnitOfWork, ctx: Context) -> Or
     order = visible_order(uow, ctx.actor, cmd.order_id)
     order.resolve_follow_up(ctx.now, cmd.outcome, cmd.note, ctx.actor.user_id)
     uow.orders.save(order)
-    uow.alerts.settle(order.id, [AlertType.FOLLOW_UP_REQUIRED], ctx.actor.user_id, ctx.now)
+    settle_alerts(uow, order.id, [AlertType.FOLLOW_UP_REQUIRED], ctx)
     return order
 
 

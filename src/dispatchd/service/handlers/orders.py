@@ -7,6 +7,7 @@ from dispatchd.domain.errors import FieldError, InvalidInput, NotAllowed
 from dispatchd.domain.ids import new_id, new_secret_token
 from dispatchd.domain.orders import HELD_STATUSES, Customer, Order, OrderStatus
 from dispatchd.service.actors import Actor
+from dispatchd.service.alerting import settle_alerts
 from dispatchd.service.commands import AssignOrder, CancelOrder, CreateOrder
 from dispatchd.service.context import Context
 from dispatchd.service.errors import Conflict, NotFound
@@ -103,7 +104,7 @@ def cancel_order(cmd: CancelOrder, uow: UnitOfWork, ctx: Context) -> Order:
     holder = offer.installer_id if offer else order.installer_id
     order.cancel(ctx.now, cmd.reason)
     uow.orders.save(order)
-    uow.alerts.settle(order.id, AlertType, ctx.actor.user_id, ctx.now)
+    settle_alerts(uow, order.id, AlertType, ctx)
     if offer is not None:
         stop_escalation(uow, offer)
     if holder is not None:

@@ -5,12 +5,12 @@ import "./strings.js";
 import { clientConfig } from "/web/api.js";
 import { observeServerTime, setCurrency } from "/web/format.js";
 import { keepFocus } from "/web/focus.js";
-import { mountLanguageSwitch, t, translated, translatePage } from "/web/i18n.js";
+import { mountLanguageSwitch, translated, translatePage } from "/web/i18n.js";
 import { LiveEvents } from "/web/live.js";
 import { problemMessage } from "/web/problems.js";
 import { mountSession } from "/web/session.js";
-import { toast } from "/web/toast.js";
-import { alertFromEvent, renderAlerts } from "./alerts.js";
+import { limitToasts, toast } from "/web/toast.js";
+import { alertFromEvent, closeAlert, noticeAlert, renderAlerts } from "./alerts.js";
 import { renderBoard, tickBoard, updateBoard } from "./board.js";
 import { sizeLoadBars, renderInstallers } from "./installers.js";
 import { renderKpis } from "./kpis.js";
@@ -23,7 +23,6 @@ import { renderUsers } from "./users-page.js";
 import { renderZones } from "./zones-page.js";
 import {
   changed,
-  installerName,
   loadAll,
   loadInstallers,
   refreshInstallersSoon,
@@ -60,6 +59,8 @@ boot();
 
 async function boot() {
   translatePage();
+  // One toast at a time: a new one replaces the last, so a burst never stacks over the screen.
+  limitToasts(1);
   mountLanguageSwitch($("lang"));
   window.addEventListener("languagechange-app", () => {
     renderedRoute = null;
@@ -109,11 +110,9 @@ function onEvent(name, data) {
     const alert = alertFromEvent(data);
     store.alerts.set(alert.id, alert);
     changed("alerts");
-    if (alert.type === "offer_revoked") {
-      const order = store.orders.get(alert.order_id);
-      toast(t("alert_revoked_toast", { product: order?.product || "", installer: installerName(alert.installer_id) }), "warn");
-    }
+    noticeAlert(alert);
   }
+  if (name === "alert.closed") closeAlert(data);
   if (data.order_id) refreshOrder(data.order_id);
   if (INSTALLER_EVENTS.has(name)) refreshInstallersSoon();
 }
@@ -136,12 +135,24 @@ function onRoute() {
 
 function onStoreChange(topic) {
   if (topic === "alerts") renderAlerts();
+  // Rows show the order's product and address, the installer's name and the zone filter.
+  else if (["orders", "installers", "zones"].includes(topic)) renderAlertsSoon();
   if (topic === "policy") return;
   if (route.name === "policy" || route.name === "kpis") {
     if (topic === "alerts" || topic === "orders") return;
   }
   if (route.name === "order" && topic === "installers") return;
   scheduleRender();
+}
+
+let alertsQueued = false;
+function renderAlertsSoon() {
+  if (alertsQueued) return;
+  alertsQueued = true;
+  requestAnimationFrame(() => {
+    alertsQueued = false;
+    renderAlerts();
+  });
 }
 
 function scheduleRender() {

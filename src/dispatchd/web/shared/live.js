@@ -20,6 +20,7 @@ export const EVENT_NAMES = [
   "order.follow_up_resolved",
   "order.cancelled",
   "alert.raised",
+  "alert.closed",
   "order.appointment_set",
   "order.appointment_moved",
   "order.on_the_way",
