@@ -198,3 +198,34 @@ def test_a_paging_cursor_that_was_not_issued_is_refused(city: City, client: Test
     too_many = client.get("/api/v1/orders?limit=501", headers=city.admin)
     assert too_many.status_code == 422
     assert too_many.json()["errors"][0]["field"] == "limit"
+
+
+@pytest.mark.parametrize(
+    ("path", "misspelt"),
+    [
+        ("/api/v1/orders?stauts=pending", "stauts"),
+        ("/api/v1/users?role=manager&p%F0%94%AE%A6=", "p\U00014ba6"),
+        ("/api/v1/alerts?open=true&tpye=needs_dispatcher", "tpye"),
+    ],
+)
+def test_a_query_parameter_the_operation_does_not_take_is_refused_by_name(
+    city: City, client: TestClient, path: str, misspelt: str
+) -> None:
+    response = client.get(path, headers=city.admin)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    [error] = response.json()["errors"]
+    assert error["field"] == misspelt
+    assert error["type"] == "extra_forbidden"
+
+
+def test_the_query_parameters_an_operation_takes_are_still_welcome(
+    city: City, client: TestClient
+) -> None:
+    for path in [
+        "/api/v1/orders?status=pending&limit=5",
+        "/api/v1/users?role=manager",
+        "/api/v1/alerts?open=true&limit=200",
+        "/api/v1/stats?days=7&utc_offset_min=480",
+    ]:
+        assert client.get(path, headers=city.admin).status_code == 200, path

@@ -14,6 +14,7 @@ from dispatchd.api.media_types import require_media_type
 from dispatchd.api.metrics import Metrics, RequestMetrics
 from dispatchd.api.openapi import install_openapi
 from dispatchd.api.problems import install_problem_handlers
+from dispatchd.api.query_names import refuse_unknown_query_parameters
 from dispatchd.api.ratelimit import AttemptLimits
 from dispatchd.api.routes import (
     after_acceptance,
@@ -106,6 +107,7 @@ def create_app(
         summary="Dispatch server for on-site installation jobs",
         lifespan=lifespan,
         default_response_class=JSONResponse,
+        dependencies=[Depends(refuse_unknown_query_parameters)],
     )
     app.state.dispatcher = dispatcher
     app.state.engine = engine
