@@ -78,7 +78,7 @@ def second_process(settings: Settings, clock: FakeClock) -> Iterator[TestClient]
         yield other
 
 
-def test_a_position_moves_the_installer_for_dispatch_at_once_and_reaches_the_database_with_the_batch(
+def test_a_position_moves_the_installer_for_dispatch_at_once_and_is_saved_with_the_batch(
     client: TestClient, city: City, app: FastAPI, clock: FakeClock
 ) -> None:
     zone = city.zone()
