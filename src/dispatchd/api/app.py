@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, Depends, FastAPI
 
 from dispatchd import __version__
+from dispatchd.api.auth import TokenCache
 from dispatchd.api.json_response import JSONResponse
 from dispatchd.api.limits import BodyGuard, CleanUrl, InputLimits
 from dispatchd.api.media_types import require_media_type
@@ -116,6 +117,7 @@ def create_app(
     app.state.hub = hub
     app.state.runner = runner
     app.state.position_saver = saver
+    app.state.token_cache = TokenCache()
     app.state.attempt_limits = AttemptLimits.from_settings(settings)
     app.state.photos = photos
     app.state.relay = relay
