@@ -126,6 +126,7 @@ def settings(tmp_path: Path, template_db: Path, database_url: str | None) -> Set
         database_url=database_url,
         admin_password=ADMIN_PASSWORD,
         run_engine=False,
+        position_save_s=0,
         public_url="http://dispatchd.test",
         sms_url=f"file://{data_dir / 'sms.jsonl'}",
     )

@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     database_pool_size: int = Field(default=8, gt=0)
     clock: Literal["auto", "system", "database"] = "auto"
     run_engine: bool = True
+    #: Seconds between the position saver's batches; 0 saves only when told (tests) and at
+    #: shutdown.
+    position_save_s: float = Field(default=1.0, ge=0)
     host: str = "127.0.0.1"
     port: int = 8000
 

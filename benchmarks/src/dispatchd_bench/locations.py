@@ -1,10 +1,12 @@
 """Location updates ingested per second: through the service layer, and over HTTP.
 
 Every installer's phone reports its position every few seconds, so this is the write the
-server takes most often. The service-layer run calls ``Dispatcher.execute(ReportLocation)``
-from a few threads in this process, as the HTTP routes do, without HTTP in the way; the HTTP
-run sends ``POST /api/v1/me/location`` with many installers' tokens from a separate load
-process to a live ``dispatchd serve``. Each update is its own durable transaction in both.
+server takes most often. The service-layer run calls ``Dispatcher.report_positions`` from a
+few threads in this process, as the HTTP route does, without HTTP in the way, while a position
+saver writes the batch every second as a server's does; the HTTP run sends
+``POST /api/v1/me/location`` with many installers' tokens from a separate load process to a
+live ``dispatchd serve``. A position is soft state: taken into memory at once, saved in
+batches of one statement (see ``dispatchd.service.positions``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ import threading
 import time
 from typing import Any
 
-from dispatchd.service.commands import ReportLocation
+from dispatchd.engine.positions import PositionSaver
+from dispatchd.service.positions import PositionReport
 from dispatchd_bench.city import Login, dispatcher_for, new_data_dir, random_point, seed_city
 from dispatchd_bench.http_orders import Server
 from dispatchd_bench.loadgen import http_request, run_load
@@ -47,9 +50,9 @@ def run_locations_service(
                     assert login.installer_id is not None
                     began = time.perf_counter()
                     try:
-                        dispatcher.execute(
-                            ReportLocation(login.installer_id, random_point(rng), 10.0),
-                            login.actor,
+                        dispatcher.report_positions(
+                            login.installer_id,
+                            [PositionReport("", random_point(rng), 10.0)],
                         )
                     except Exception as exc:
                         errors.append(type(exc).__name__)
@@ -60,12 +63,15 @@ def run_locations_service(
             for thread in threads:
                 thread.start()
             store = "postgresql" if database_url else "sqlite"
+            saver = PositionSaver(dispatcher, 1.0)
+            saver.start()
             with profiled(f"locations_service_{store}_{callers}_callers", os.getpid()):
                 start.wait()
                 began = time.perf_counter()
                 for thread in threads:
                     thread.join()
                 elapsed = time.perf_counter() - began
+            saver.stop()
         flat = [x for per_caller in latencies for x in per_caller]
         return {
             "store": "postgresql" if database_url else "sqlite",
@@ -74,6 +80,7 @@ def run_locations_service(
             "updates": len(flat),
             "errors": len(errors),
             "updates_per_s": round(len(flat) / elapsed, 1),
+            "batches_saved": saver.batches,
             "latency_p50_ms": round(percentile(flat, 50), 2),
             "latency_p99_ms": round(percentile(flat, 99), 2),
         }

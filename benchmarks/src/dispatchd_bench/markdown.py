@@ -683,10 +683,11 @@ def _locations(results: Results) -> str | None:
         )
     return (
         "## Location updates\n\n"
-        "`ReportLocation` through `Dispatcher.execute` from threads in one process (the service "
-        "layer without HTTP), and `POST /api/v1/me/location` against a live server with "
-        "every installer's own token from a separate load process. Each update is one durable "
-        "transaction.\n\n"
+        "`Dispatcher.report_positions` from threads in one process (the service layer without "
+        "HTTP), and `POST /api/v1/me/location` against a live server with every installer's "
+        "own token from a separate load process. A position is taken into memory at once and "
+        "saved with the next batch (one statement a second), not in a transaction of its "
+        "own.\n\n"
         + _table(["path", "store", "callers", "updates/s", "latency p50", "p99", "errors"], rows)
     )
 

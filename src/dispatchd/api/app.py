@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, Depends, FastAPI
 
 from dispatchd import __version__
+from dispatchd.api.auth import TokenCache
 from dispatchd.api.json_response import JSONResponse
 from dispatchd.api.limits import BodyGuard, CleanUrl, InputLimits
 from dispatchd.api.media_types import require_media_type
@@ -40,6 +41,7 @@ from dispatchd.engine.broadcast import EventHub
 from dispatchd.engine.deadlines import DeadlineEngine
 from dispatchd.engine.listener import wakeup_listener
 from dispatchd.engine.outbox import OutboxRelay
+from dispatchd.engine.positions import PositionSaver
 from dispatchd.engine.runner import BackgroundRunner
 from dispatchd.logs import configure_logging
 from dispatchd.notify.outbound import OutboundGuard, Resolver, system_resolver
@@ -80,6 +82,7 @@ def create_app(
     relay = _outbox_relay(dispatcher, settings, outbound)
     photos = PhotoStore(settings.data_dir / "photos")
     runner = BackgroundRunner(engine, relay) if settings.run_engine else None
+    saver = PositionSaver(dispatcher, settings.position_save_s)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -90,9 +93,11 @@ def create_app(
             listener.start()
         if runner is not None:
             runner.start()
+        saver.start()
         try:
             yield
         finally:
+            saver.stop()
             if runner is not None:
                 runner.stop()
             if listener is not None:
@@ -113,6 +118,8 @@ def create_app(
     app.state.engine = engine
     app.state.hub = hub
     app.state.runner = runner
+    app.state.position_saver = saver
+    app.state.token_cache = TokenCache()
     app.state.attempt_limits = AttemptLimits.from_settings(settings)
     app.state.photos = photos
     app.state.relay = relay

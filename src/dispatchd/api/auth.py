@@ -1,11 +1,20 @@
 """Who is calling: bearer tokens (or the web pages' session cookie) resolved to an actor.
 
-Every lookup reads the token's row, so a revoked token stops working at once in every process.
+A verified token is remembered in process memory for a short while with the *auth
+generation* it was verified under: a one-row counter that every revocation, password or zone
+change bumps in its own transaction. Each request still reads that counter (one primary-key
+read, cheaper than the token with its user and zones), and a remembered token counts only
+while the counter is unchanged, so a revocation in any process sharing the database stops the
+token at the very next request everywhere. The generation is read before the token, so a
+token is never remembered under a generation older than the state it was read in.
 """
 
 from __future__ import annotations
 
 import hmac
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -19,6 +28,50 @@ SESSION_COOKIE = "dispatchd_session"
 CSRF_COOKIE = "dispatchd_csrf"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CACHE_FOR = timedelta(seconds=60)
+MAX_CACHED = 10_000
+
+
+@dataclass(frozen=True)
+class _Verified:
+    actor: Actor
+    generation: int
+    verified_at: datetime
+    expires_at: datetime
+
+
+class TokenCache:
+    """Verified tokens (by hash) and the actor each stands for, valid for one auth generation."""
+
+    def __init__(self, keep_for: timedelta = CACHE_FOR, size: int = MAX_CACHED) -> None:
+        self._keep_for = keep_for
+        self._size = size
+        self._lock = threading.Lock()
+        self._entries: dict[str, _Verified] = {}
+
+    def get(self, hashed: str, generation: int, now: datetime) -> Actor | None:
+        """The actor, if the token was verified under this generation, lately, and is unexpired."""
+        entry = self._entries.get(hashed)
+        if entry is None:
+            return None
+        if (
+            entry.generation != generation
+            or entry.expires_at <= now
+            or not entry.verified_at <= now < entry.verified_at + self._keep_for
+        ):
+            with self._lock:
+                self._entries.pop(hashed, None)
+            return None
+        return entry.actor
+
+    def put(
+        self, hashed: str, actor: Actor, generation: int, now: datetime, expires_at: datetime
+    ) -> None:
+        """Remember a token just verified; a full cache starts over rather than grow."""
+        with self._lock:
+            if len(self._entries) >= self._size:
+                self._entries.clear()
+            self._entries[hashed] = _Verified(actor, generation, now, expires_at)
 
 
 def bearer_token(request: Request) -> str | None:
@@ -59,9 +112,16 @@ def current_actor(request: Request) -> Actor:
             headers=UNAUTHENTICATED_HEADERS,
         )
     dispatcher = request.app.state.dispatcher
-    with dispatcher.reading() as conn:
-        record = UnitOfWork(conn).users.token(token_hash(token))
+    cache: TokenCache = request.app.state.token_cache
+    hashed = token_hash(token)
     now = dispatcher.clock.now()
+    with dispatcher.reading() as conn:
+        users = UnitOfWork(conn).users
+        generation = users.auth_generation()
+        cached = cache.get(hashed, generation, now)
+        if cached is not None:
+            return cached
+        record = users.token(hashed)
     if record is None or record.revoked_at is not None or record.expires_at <= now:
         raise Problem(
             401,
@@ -72,7 +132,9 @@ def current_actor(request: Request) -> Actor:
     user = record.user
     role = Role(user.role)
     zones = frozenset(user.zone_ids) if role is not Role.ADMIN and user.zone_ids else None
-    return Actor(user.id, role, user.installer_id, zones)
+    actor = Actor(user.id, role, user.installer_id, zones)
+    cache.put(hashed, actor, generation, now, record.expires_at)
+    return actor
 
 
 def require(*roles: Role) -> object:

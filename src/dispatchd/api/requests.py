@@ -217,20 +217,42 @@ class DutyRequest(Request):
     on_duty: bool
 
 
-class LocationReport(Request):
-    """``POST /me/location``."""
+class PositionFix(Request):
+    """One fix in a batch of ``POST /me/location``: its time is required, to order the batch."""
 
     lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
     lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
     accuracy_m: float | None = Field(default=None, ge=0, le=100_000, allow_inf_nan=False)
+    at: datetime
+
+    @field_validator("at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        return _aware_time(value)
+
+
+MAX_FIXES = 100
+
+
+class LocationReport(Request):
+    """``POST /me/location``: one fix (``lat``, ``lon``, ...) or several (``points``)."""
+
+    lat: float | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False)
+    lon: float | None = Field(default=None, ge=-180, le=180, allow_inf_nan=False)
+    accuracy_m: float | None = Field(default=None, ge=0, le=100_000, allow_inf_nan=False)
     at: datetime | None = None
+    points: list[PositionFix] | None = Field(default=None, min_length=1, max_length=MAX_FIXES)
 
     @field_validator("at")
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            raise ValueError("must carry a time zone, e.g. 2026-11-25T10:49:49Z")
-        return value
+        return None if value is None else _aware_time(value)
+
+
+def _aware_time(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("must carry a time zone, e.g. 2026-11-25T10:49:49Z")
+    return value
 
 
 class LadderStep(Request):

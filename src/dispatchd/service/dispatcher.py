@@ -3,13 +3,14 @@
 Routes, the CLI, the deadline engine and the outbox relay call :meth:`Dispatcher.execute`; it
 loads nothing itself but opens the transaction, hands the handler its context, runs the
 reactions to the events the handler caused, stores the idempotent response with the change,
-commits, and only then tells the listeners.
+commits, and only then tells the listeners. The one exception is an installer's raw position,
+soft state saved in batches (:meth:`Dispatcher.report_positions`, :meth:`save_positions`).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -17,21 +18,25 @@ from typing import Any
 from sqlalchemy import Connection
 
 from dispatchd.config import Settings
-from dispatchd.domain.errors import DomainError
+from dispatchd.domain.errors import DomainError, FieldError, InvalidInput
 from dispatchd.service.actors import Actor
 from dispatchd.service.clock import Clock
 from dispatchd.service.commands import Command
 from dispatchd.service.context import Context
+from dispatchd.service.errors import NotFound
 from dispatchd.service.group_commit import GroupCommitter
 from dispatchd.service.handlers import HANDLERS
+from dispatchd.service.handlers.installers import MAX_LOCATION_AGE_S, MAX_LOCATION_FUTURE_S
 from dispatchd.service.installer_map import InstallerMap
 from dispatchd.service.keys import load_deployment_key
 from dispatchd.service.outcome import IdempotencyRequest, Outcome
+from dispatchd.service.positions import Position, PositionReport, Positions, stored_position
 from dispatchd.service.reactions import react
 from dispatchd.service.unit_of_work import CommitSummary, UnitOfWork
 from dispatchd.service.zone_map import ZoneMap
 from dispatchd.store.database import Database, retrying
 from dispatchd.store.idempotency import StoredResponse
+from dispatchd.store.installers import SavedPosition
 
 CommitListener = Callable[[CommitSummary], None]
 
@@ -48,7 +53,8 @@ class Dispatcher:
         self.clock = clock
         self.settings = settings
         self.zone_map = ZoneMap()
-        self.installer_map = InstallerMap()
+        self.positions = Positions()
+        self.installer_map = InstallerMap(self.positions)
         self.key = load_deployment_key(settings.secret_key, settings.data_dir)
         self._listeners: list[CommitListener] = [self._update_installer_map]
         self._committer = GroupCommitter(self._transaction) if database.is_sqlite else None
@@ -170,6 +176,67 @@ class Dispatcher:
                 return work(uow)
 
         return retrying(run)
+
+    def report_positions(self, installer_id: str, reports: Sequence[PositionReport]) -> bool:
+        """Take an installer's newest reported fix into memory and onto the map at once.
+
+        Every fix is checked first (a time more than a minute ahead or a day old is a 422
+        naming it) and none is taken if one is bad. Of the rest only the newest counts, and
+        only if it is not older than the position known (stored or heard); True when taken.
+        Nothing is written here: :meth:`save_positions` saves the batch. A position causes no
+        event and changes no order, so losing the last unsaved one in a crash costs a second of
+        a moving dot, never a fact.
+        """
+        now = self.clock.now()
+        errors: list[FieldError] = []
+        fixes: list[Position] = []
+        for report in reports:
+            at = report.at or now
+            if (at - now).total_seconds() > MAX_LOCATION_FUTURE_S:
+                errors.append(
+                    FieldError(f"{report.field}at", "lies in the future; send the time of the fix")
+                )
+            elif (now - at).total_seconds() > MAX_LOCATION_AGE_S:
+                errors.append(
+                    FieldError(f"{report.field}at", "is more than a day old; send a fresh position")
+                )
+            fixes.append(Position(report.location, at, report.accuracy_m))
+        if errors:
+            raise InvalidInput(errors)
+        if not fixes:
+            return False
+        newest = fixes[0]
+        for fix in fixes[1:]:
+            if fix.at >= newest.at:
+                newest = fix
+        if not self.positions.knows(installer_id):
+            with self.reading() as conn:
+                record = UnitOfWork(conn).installers.get(installer_id)
+            if record is None:
+                raise NotFound("installer", installer_id)
+            self.positions.learn(installer_id, stored_position(record))
+        return self.installer_map.moved(installer_id, newest)
+
+    def save_positions(self, now: datetime | None = None) -> int:
+        """Save every position not yet saved, in one statement; how many were in the batch.
+
+        A failed save gives the batch back (unless newer fixes came meanwhile) and raises, so
+        the saver's next round writes it.
+        """
+        batch = self.positions.unsaved()
+        if not batch:
+            return 0
+        moment = now or self.clock.now()
+        rows = [
+            SavedPosition(installer_id, p.location, p.at, p.accuracy_m)
+            for installer_id, p in sorted(batch.items())
+        ]
+        try:
+            self._in_transaction(lambda uow: uow.installers.save_positions(rows, moment))
+        except BaseException:
+            self.positions.not_saved(batch)
+            raise
+        return len(rows)
 
     def close(self) -> None:
         """Let queued commands finish and stop the writer thread."""

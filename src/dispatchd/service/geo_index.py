@@ -65,6 +65,20 @@ class InstallerIndex:
                 self._cells.setdefault(cell, set()).add(entry.installer_id)
                 self._widen_bounds(cell)
 
+    def move(self, installer_id: str, location: Point) -> bool:
+        """Move an installer already on the map; False (and nothing done) when they are not."""
+        with self._lock:
+            entry = self._entries.get(installer_id)
+            if entry is None:
+                return False
+            self._remove(installer_id)
+            moved = IndexedInstaller(installer_id, location, entry.zone_ids, entry.skills)
+            self._entries[installer_id] = moved
+            cell = _cell(location)
+            self._cells.setdefault(cell, set()).add(installer_id)
+            self._widen_bounds(cell)
+            return True
+
     def discard(self, installer_id: str) -> None:
         """Forget an installer (off duty, or gone)."""
         with self._lock:

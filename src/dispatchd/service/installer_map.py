@@ -2,7 +2,10 @@
 
 Changes made here are applied right after their commit; changes made by other processes are
 picked up by a cheap incremental query (installers changed since the last look, with some
-overlap) at most once a second, when a dispatch needs the map.
+overlap) at most once a second, when a dispatch needs the map. Positions reported to this
+process move the installer on the map the moment they arrive, before they are saved
+(:mod:`dispatchd.service.positions`); a record read from the database never moves anyone back
+to an older fix.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from dispatchd.domain.assignment import (
 )
 from dispatchd.domain.installers import Installer
 from dispatchd.service.geo_index import IndexedInstaller, InstallerIndex
+from dispatchd.service.positions import Position, Positions
 from dispatchd.service.unit_of_work import UnitOfWork
 
 SYNC_EVERY = timedelta(seconds=1)
@@ -39,8 +43,9 @@ def indexed(record: Installer) -> IndexedInstaller:
 class InstallerMap:
     """The in-memory index plus the bookkeeping that keeps it current."""
 
-    def __init__(self) -> None:
+    def __init__(self, positions: Positions | None = None) -> None:
         self.index = InstallerIndex()
+        self.positions = positions or Positions()
         self._lock = threading.Lock()
         self._synced_at: datetime | None = None
         self._checked_at: datetime | None = None
@@ -49,9 +54,20 @@ class InstallerMap:
         """Put on-duty installers on the map and take the others off it."""
         for record in records:
             if record.on_duty:
-                self.index.put(indexed(record))
+                fresh = self.positions.fresher(record)
+                self.index.put(indexed(fresh))
+                newest = self.positions.newest(record.id)
+                if newest is not None and newest.location != fresh.location:
+                    self.index.move(record.id, newest.location)
             else:
                 self.index.discard(record.id)
+
+    def moved(self, installer_id: str, position: Position) -> bool:
+        """Take a reported position; True when it is the newest known (and on the map now)."""
+        if not self.positions.take(installer_id, position):
+            return False
+        self.index.move(installer_id, position.location)
+        return True
 
     def sync(self, uow: UnitOfWork, now: datetime) -> None:
         """Load everyone on first use; afterwards, whatever changed since the last look."""
@@ -59,7 +75,8 @@ class InstallerMap:
             if self._checked_at is not None and now - self._checked_at < SYNC_EVERY:
                 return
             if self._synced_at is None:
-                self.index.replace_all(indexed(r) for r in uow.installers.find(on_duty=True))
+                everyone = uow.installers.find(on_duty=True)
+                self.index.replace_all(indexed(self.positions.fresher(r)) for r in everyone)
             else:
                 self.apply(uow.installers.changed_since(self._synced_at - OVERLAP))
             self._synced_at = self._checked_at = now
@@ -86,7 +103,9 @@ class InstallerMap:
             near = self.index.nearest(
                 needs.location, needs.zone_ids, needs.skills, needs.excluded, limit
             )
-            candidates = uow.installers.candidates_by_id([i for _, i in near])
+            candidates = uow.installers.candidates_by_id(
+                [i for _, i in near], self.positions.fresher
+            )
             if len(near) < limit or _nobody_farther_wins(needs, candidates, near, ranking):
                 return candidates
             limit *= 8

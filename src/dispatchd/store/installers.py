@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +14,7 @@ from sqlalchemy import (
     delete,
     func,
     select,
+    text,
     union_all,
     update,
 )
@@ -25,6 +27,7 @@ from dispatchd.domain.orders import HELD_STATUSES
 from dispatchd.domain.ratings import RatingSummary
 from dispatchd.store import tables as t
 from dispatchd.store.sql import AdvisoryLock, advisory_xact_lock
+from dispatchd.store.types import to_micros
 
 BUSY_ORDER_STATUSES = tuple(sorted(status.value for status in HELD_STATUSES))
 ACTIVE_OFFERS = tuple(status.value for status in ACTIVE_OFFER_STATUSES)
@@ -78,6 +81,29 @@ _SET_LOCATION = (
         changed_at=bindparam("now"),
     )
 )
+
+_SAVE_POSITIONS_PG = text(
+    """
+    UPDATE installers AS i
+    SET lat = v.lat, lon = v.lon, accuracy_m = v.accuracy_m, location_at = v.at,
+        changed_at = :now
+    FROM unnest(
+        CAST(:ids AS varchar[]), CAST(:lats AS float8[]), CAST(:lons AS float8[]),
+        CAST(:accuracies AS float8[]), CAST(:ats AS bigint[])
+    ) AS v(id, lat, lon, accuracy_m, at)
+    WHERE i.id = v.id AND (i.location_at IS NULL OR i.location_at <= v.at)
+    """
+)
+
+
+@dataclass(frozen=True)
+class SavedPosition:
+    """One installer's position as the batch save writes it."""
+
+    installer_id: str
+    location: Point
+    at: datetime
+    accuracy_m: float | None
 
 
 class InstallerRepository:
@@ -163,6 +189,44 @@ class InstallerRepository:
         self.touched.add(installer_id)
         return result.rowcount == 1
 
+    def save_positions(self, batch: list[SavedPosition], now: datetime) -> None:
+        """Save many installers' positions in one statement, each unless a newer one is stored.
+
+        PostgreSQL updates from ``unnest`` of the batch's columns (one round trip); SQLite
+        runs one prepared update over the batch (executemany). The installers are not marked
+        touched: their positions are on this process's map already, and other processes see
+        them through ``changed_at``.
+        """
+        if not batch:
+            return
+        if self._conn.dialect.name == "postgresql":
+            self._conn.execute(
+                _SAVE_POSITIONS_PG,
+                {
+                    "ids": [p.installer_id for p in batch],
+                    "lats": [p.location.lat for p in batch],
+                    "lons": [p.location.lon for p in batch],
+                    "accuracies": [p.accuracy_m for p in batch],
+                    "ats": [to_micros(p.at) for p in batch],
+                    "now": to_micros(now),
+                },
+            )
+            return
+        self._conn.execute(
+            _SET_LOCATION,
+            [
+                {
+                    "installer_id": p.installer_id,
+                    "at": p.at,
+                    "lat": p.location.lat,
+                    "lon": p.location.lon,
+                    "accuracy_m": p.accuracy_m,
+                    "now": now,
+                }
+                for p in batch
+            ],
+        )
+
     def changed_since(self, moment: datetime) -> list[Installer]:
         """Installers changed at or after ``moment`` (how other processes' changes are seen)."""
         return self._load(_CHANGED_SINCE, {"moment": moment})
@@ -173,9 +237,19 @@ class InstallerRepository:
             return []
         return self._load(_BY_IDS, {"ids": installer_ids})
 
-    def candidates_by_id(self, installer_ids: list[str]) -> list[Candidate]:
-        """These installers' work-state as stored now, in the order given."""
+    def candidates_by_id(
+        self,
+        installer_ids: list[str],
+        fresher: Callable[[Installer], Installer] | None = None,
+    ) -> list[Candidate]:
+        """These installers' work-state as stored now, in the order given.
+
+        ``fresher`` may give a record a newer position than the one saved (positions are
+        saved in batches, see :mod:`dispatchd.service.positions`).
+        """
         records = {record.id: record for record in self.by_ids(installer_ids)}
+        if fresher is not None:
+            records = {i: fresher(record) for i, record in records.items()}
         workload = self.active_jobs(records)
         ratings = self.average_ratings(records)
         return [

@@ -73,6 +73,16 @@ installer_zones = Table(
     Index("ix_installer_zones_zone", "zone_id"),
 )
 
+#: One row, bumped in the transaction of every change that can end or narrow a token's use
+#: (a revocation, a password or zone change), so each process's token cache knows when to
+#: forget; read by primary key on every authenticated request.
+auth_generation = Table(
+    "auth_generation",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("generation", BigInteger, nullable=False),
+)
+
 users = Table(
     "users",
     metadata,

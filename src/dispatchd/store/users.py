@@ -19,6 +19,12 @@ _TOKEN_WITH_USER = (
     .join(t.users, t.users.c.id == t.auth_tokens.c.user_id)
     .where(t.auth_tokens.c.token_hash == bindparam("token_hash"))
 )
+_AUTH_GENERATION = select(t.auth_generation.c.generation).where(t.auth_generation.c.id == 1)
+_BUMP_AUTH_GENERATION = (
+    update(t.auth_generation)
+    .where(t.auth_generation.c.id == 1)
+    .values(generation=t.auth_generation.c.generation + 1)
+)
 _ZONES_OF_USER = (
     select(t.user_zones.c.zone_id)
     .where(t.user_zones.c.user_id == bindparam("user_id"))
@@ -98,9 +104,22 @@ class UserRepository:
         return [UserRecord(**row, zone_ids=tuple(zones[row["id"]])) for row in rows]
 
     def set_zones(self, user_id: str, zone_ids: tuple[str, ...]) -> None:
-        """Replace the zones a user is limited to (none: no limit)."""
+        """Replace the zones a user is limited to (none: no limit); cached tokens are forgotten."""
         self._conn.execute(delete(t.user_zones).where(t.user_zones.c.user_id == user_id))
         self._set_zones(user_id, zone_ids)
+        self.tokens_changed()
+
+    def auth_generation(self) -> int:
+        """The counter every change to what a token admits bumps (one primary-key read)."""
+        return int(self._conn.execute(_AUTH_GENERATION).scalar_one())
+
+    def tokens_changed(self) -> None:
+        """Tell every process's token cache, with this transaction, to look tokens up again.
+
+        Every change that can end or narrow what a token admits (revoking it, a password,
+        role or zone change, disabling the account) must call this in its transaction.
+        """
+        self._conn.execute(_BUMP_AUTH_GENERATION)
 
     def by_installer(self, installer_id: str) -> UserRecord | None:
         """The login of an installer, or None."""
@@ -120,6 +139,7 @@ class UserRepository:
         self._conn.execute(
             update(t.users).where(t.users.c.id == user_id).values(password_hash=password_hash)
         )
+        self.tokens_changed()
 
     def add_token(
         self, token_hash: str, user_id: str, created_at: datetime, expires_at: datetime
@@ -148,6 +168,7 @@ class UserRepository:
             .where(t.auth_tokens.c.token_hash == token_hash, t.auth_tokens.c.revoked_at.is_(None))
             .values(revoked_at=now)
         )
+        self.tokens_changed()
 
     def purge_expired_tokens(self, now: datetime) -> None:
         """Forget tokens that can no longer be used."""

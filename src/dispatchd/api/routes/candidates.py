@@ -36,7 +36,10 @@ def list_candidates(
             raise NotFound("order", order_id)
         needs = order_needs(uow, order, dispatcher.context(actor))
         zones = sorted(actor.zone_ids) if actor.zone_ids is not None else None
-        records = {record.id: record for record in uow.installers.find(zone_ids=zones)}
+        records = {
+            record.id: dispatcher.positions.fresher(record)
+            for record in uow.installers.find(zone_ids=zones)
+        }
         workload = uow.installers.active_jobs(records)
         ratings = uow.installers.average_ratings(records)
         _, policy = current_policy(uow)

@@ -24,13 +24,20 @@ from dispatchd.service.dispatcher import Dispatcher
 from dispatchd.service.errors import NotFound
 from dispatchd.service.handlers.installers import may_see_installer, visible_installer
 from dispatchd.service.outcome import Outcome
+from dispatchd.service.positions import Positions
 from dispatchd.service.unit_of_work import UnitOfWork
 
 router = APIRouter(tags=["installers"])
 
 
-def installer_views(uow: UnitOfWork, records: list[Installer]) -> list[InstallerOut]:
-    """Installers with workload, balance and rating, counted in three queries for the list."""
+def installer_views(
+    uow: UnitOfWork, records: list[Installer], positions: Positions
+) -> list[InstallerOut]:
+    """Installers with workload, balance and rating, counted in three queries for the list.
+
+    Each shows the newest position this process knows, saved or not yet saved.
+    """
+    records = [positions.fresher(record) for record in records]
     ids = [record.id for record in records]
     workload = uow.installers.active_jobs(ids)
     balances = uow.installers.balances(ids)
@@ -38,11 +45,11 @@ def installer_views(uow: UnitOfWork, records: list[Installer]) -> list[Installer
     return [installer_view(r, workload[r.id], balances[r.id], ratings.get(r.id)) for r in records]
 
 
-def as_installer(status_code: int = 200) -> Renderer:
+def as_installer(positions: Positions, status_code: int = 200) -> Renderer:
     """Render an installer with their current workload and balance."""
 
     def render(uow: UnitOfWork, record: Installer) -> Outcome:
-        return Outcome(status_code, installer_views(uow, [record])[0])
+        return Outcome(status_code, installer_views(uow, [record], positions)[0])
 
     return render
 
@@ -61,7 +68,9 @@ def create_installer(
         username=body.username,
         password=body.password,
     )
-    return respond(dispatcher.execute_rendered(command, actor, as_installer(201), idem))
+    return respond(
+        dispatcher.execute_rendered(command, actor, as_installer(dispatcher.positions, 201), idem)
+    )
 
 
 @router.get("/installers", response_model=InstallerList)
@@ -78,7 +87,7 @@ def list_installers(
     with dispatcher.reading() as conn:
         uow = UnitOfWork(conn)
         records = uow.installers.find(zone_ids=zones, on_duty=on_duty)
-        views = installer_views(uow, records)
+        views = installer_views(uow, records, dispatcher.positions)
     return JSONResponse(InstallerList(items=views))
 
 
@@ -95,7 +104,7 @@ def installer_for(dispatcher: Dispatcher, actor: Actor, installer_id: str) -> In
     with dispatcher.reading() as conn:
         uow = UnitOfWork(conn)
         record = visible_installer(uow, actor, installer_id)
-        return installer_views(uow, [record])[0]
+        return installer_views(uow, [record], dispatcher.positions)[0]
 
 
 @router.patch("/installers/{installer_id}", response_model=InstallerOut)
@@ -108,7 +117,9 @@ def update_installer(
 ) -> Response:
     """Change an installer's details; only the fields sent change."""
     command = UpdateInstaller(installer_id, body.model_dump(exclude_unset=True))
-    return respond(dispatcher.execute_rendered(command, actor, as_installer(), idem))
+    return respond(
+        dispatcher.execute_rendered(command, actor, as_installer(dispatcher.positions), idem)
+    )
 
 
 @router.get("/installers/{installer_id}/ledger", response_model=LedgerOut)

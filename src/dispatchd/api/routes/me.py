@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Response
 from dispatchd.api.cursor import decode_cursor, encode_cursor
 from dispatchd.api.deps import DispatcherDep, Idempotency, InstallerActor
 from dispatchd.api.json_response import JSONResponse
-from dispatchd.api.rendering import no_content, respond
+from dispatchd.api.rendering import respond
 from dispatchd.api.requests import DutyRequest, LocationReport
 from dispatchd.api.responses import (
     InstallerOut,
@@ -18,9 +18,11 @@ from dispatchd.api.responses import (
     order_view,
 )
 from dispatchd.api.routes.installers import as_installer, installer_for
+from dispatchd.domain.errors import FieldError, InvalidInput
 from dispatchd.domain.geo import Point
 from dispatchd.domain.orders import OrderStatus
-from dispatchd.service.commands import ReportLocation, SetDuty
+from dispatchd.service.commands import SetDuty
+from dispatchd.service.positions import PositionReport
 from dispatchd.service.unit_of_work import UnitOfWork
 from dispatchd.store.orders import OrderCriteria
 
@@ -46,16 +48,52 @@ def set_duty(
 ) -> Response:
     """Go on duty (offers may come at once) or off duty (no new offers)."""
     command = SetDuty(_me(actor), body.on_duty)
-    return respond(dispatcher.execute_rendered(command, actor, as_installer(), idem))
+    return respond(
+        dispatcher.execute_rendered(command, actor, as_installer(dispatcher.positions), idem)
+    )
 
 
 @router.post("/me/location", status_code=204)
 def report_location(
-    body: LocationReport, actor: InstallerActor, dispatcher: DispatcherDep, idem: Idempotency
+    body: LocationReport, actor: InstallerActor, dispatcher: DispatcherDep, _idem: Idempotency
 ) -> Response:
-    """Report the phone's position (used to find the nearest installer)."""
-    command = ReportLocation(_me(actor), Point(body.lat, body.lon), body.accuracy_m, body.at)
-    return respond(dispatcher.execute_rendered(command, actor, no_content, idem))
+    """Report the phone's position, or several fixes at once (used to find the nearest installer).
+
+    The newest fix is on the map at once and saved with the next batch, about a second later:
+    a position is soft state, it changes no order and raises no event. A repeated report
+    changes nothing again, so its ``Idempotency-Key`` needs no storing.
+    """
+    dispatcher.report_positions(_me(actor), _fixes(body))
+    return Response(status_code=204)
+
+
+def _fixes(body: LocationReport) -> list[PositionReport]:
+    """The body's fixes, each with the prefix naming its fields in errors."""
+    single = {"lat": body.lat, "lon": body.lon, "accuracy_m": body.accuracy_m, "at": body.at}
+    if body.points is not None:
+        sent = sorted(name for name, value in single.items() if value is not None)
+        if sent:
+            raise InvalidInput(
+                [
+                    FieldError(name, "send one fix (lat, lon) or a list of points, not both")
+                    for name in sent
+                ]
+            )
+        return [
+            PositionReport(f"points[{n}].", Point(p.lat, p.lon), p.accuracy_m, p.at)
+            for n, p in enumerate(body.points)
+        ]
+    missing = [name for name in ("lat", "lon") if single[name] is None]
+    if missing:
+        raise InvalidInput(
+            [
+                FieldError(name, "Field required (or send a list of points)", "missing")
+                for name in missing
+            ]
+        )
+    assert body.lat is not None
+    assert body.lon is not None
+    return [PositionReport("", Point(body.lat, body.lon), body.accuracy_m, body.at)]
 
 
 @router.get("/me/offers", response_model=OfferList)

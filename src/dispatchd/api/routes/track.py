@@ -73,6 +73,8 @@ def tracked(dispatcher: Dispatcher, token: str) -> TrackedOrder | None:
             if order.installer_id and order.status in SHOWS_INSTALLER
             else None
         )
+    if installer is not None:
+        installer = dispatcher.positions.fresher(installer)
     return tracked_order_view(order, installer, dispatcher.settings)
 
 
