@@ -31,5 +31,5 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
             "cursor is not one this server issued; pass next_cursor from the previous page "
             "unchanged",
             "invalid-input",
-            [FieldError("cursor", "is malformed")],
+            [FieldError("cursor", "is malformed", "cursor_malformed")],
         ) from exc

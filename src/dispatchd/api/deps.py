@@ -47,7 +47,14 @@ async def idempotency_request(request: Request) -> IdempotencyRequest | None:
             f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} printable ASCII characters; "
             "a UUID is a good choice",
             "invalid-input",
-            [FieldError("Idempotency-Key", "is malformed")],
+            [
+                FieldError(
+                    "Idempotency-Key",
+                    "is malformed",
+                    "idempotency_key_malformed",
+                    {"max_length": MAX_IDEMPOTENCY_KEY},
+                )
+            ],
         )
     digest = hashlib.sha256()
     for part in (

@@ -120,7 +120,10 @@ def problem_for(exc: DomainError) -> Problem:
         return Problem(422, exc.detail, "invalid-input", exc.errors)
     if isinstance(exc, IdempotencyKeyReused):
         return Problem(
-            422, str(exc), "idempotency-key-reused", [FieldError("Idempotency-Key", str(exc))]
+            422,
+            str(exc),
+            "idempotency-key-reused",
+            [FieldError("Idempotency-Key", str(exc), "idempotency_key_reused")],
         )
     if isinstance(exc, NotFound):
         return Problem(404, str(exc), "not-found")

@@ -30,17 +30,26 @@ def window_errors(
     errors: list[FieldError] = []
     if start <= now:
         errors.append(
-            FieldError("window_start", "lies in the past; agree a window that starts later")
+            FieldError(
+                "window_start",
+                "lies in the past; agree a window that starts later",
+                "window_in_past",
+            )
         )
     if end <= start:
-        errors.append(FieldError("window_end", "must be after window_start"))
+        errors.append(
+            FieldError("window_end", "must be after window_start", "window_end_before_start")
+        )
     elif (end - start).total_seconds() > max_window_s:
         hours = max_window_s / 3600
+        length = (end - start).total_seconds() / 3600
         errors.append(
             FieldError(
                 "window_end",
-                f"makes the window {(end - start).total_seconds() / 3600:g} h long; at most "
+                f"makes the window {length:g} h long; at most "
                 f"{hours:g} h is allowed (policy max_window_s)",
+                "window_too_long",
+                {"hours": round(length, 2), "max_hours": round(hours, 2)},
             )
         )
     return errors

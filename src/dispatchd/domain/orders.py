@@ -436,7 +436,11 @@ class Order:
         moved = self.appointment is not None
         if moved and not (reason or "").strip():
             errors.append(
-                FieldError("reason", "moving an agreed window needs a reason the customer hears")
+                FieldError(
+                    "reason",
+                    "moving an agreed window needs a reason the customer hears",
+                    "move_reason_required",
+                )
             )
         if errors:
             raise InvalidInput(errors)
@@ -481,7 +485,13 @@ class Order:
         """Put the job on hold; every open promise pauses with the time it had left."""
         if until is not None and until <= now:
             raise InvalidInput(
-                [FieldError("until", "lies in the past; leave it out or give a later moment")]
+                [
+                    FieldError(
+                        "until",
+                        "lies in the past; leave it out or give a later moment",
+                        "until_in_past",
+                    )
+                ]
             )
         if until is not None and until > now + MAX_SUSPENSION:
             raise InvalidInput(
@@ -490,6 +500,8 @@ class Order:
                         "until",
                         f"lies more than {MAX_SUSPENSION.days} days ahead; leave it out and "
                         "resume the job by hand, or give an earlier moment",
+                        "until_too_far",
+                        {"days": MAX_SUSPENSION.days},
                     )
                 ]
             )
@@ -607,7 +619,14 @@ class Order:
         code = normalize_service_code(typed)
         if code is None:
             raise InvalidInput(
-                [FieldError("service_code", f"must be the customer's {CODE_DIGITS} digits")]
+                [
+                    FieldError(
+                        "service_code",
+                        f"must be the customer's {CODE_DIGITS} digits",
+                        "service_code_digits",
+                        {"digits": CODE_DIGITS},
+                    )
+                ]
             )
         if self.service_code_locked:
             raise InvalidInput(
@@ -616,6 +635,8 @@ class Order:
                         "service_code",
                         f"is locked after {MAX_WRONG_CODES} wrong codes; complete without it "
                         "and a manager will call the customer",
+                        "service_code_locked",
+                        {"attempts": MAX_WRONG_CODES},
                     )
                 ]
             )

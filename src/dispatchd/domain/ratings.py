@@ -44,11 +44,23 @@ def new_rating(stars: int, comment: str | None, now: datetime) -> Rating:
     """A rating as given, checked: whole stars from 1 to 5, a comment of bounded length."""
     errors = []
     if isinstance(stars, bool) or not MIN_STARS <= stars <= MAX_STARS:
-        errors.append(FieldError("stars", f"give {MIN_STARS} to {MAX_STARS} whole stars"))
+        errors.append(
+            FieldError(
+                "stars",
+                f"give {MIN_STARS} to {MAX_STARS} whole stars",
+                "stars_range",
+                {"min": MIN_STARS, "max": MAX_STARS},
+            )
+        )
     text = (comment or "").strip() or None
     if text is not None and len(text) > MAX_COMMENT:
         errors.append(
-            FieldError("comment", f"shorten the comment to at most {MAX_COMMENT} characters")
+            FieldError(
+                "comment",
+                f"shorten the comment to at most {MAX_COMMENT} characters",
+                "string_too_long",
+                {"max_length": MAX_COMMENT},
+            )
         )
     if errors:
         raise InvalidInput(errors)

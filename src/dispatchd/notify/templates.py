@@ -14,8 +14,10 @@ required where the code is the point, bounded length, storable text.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from string import Template
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 INSTALLER_COMING = "installer_coming"
@@ -116,8 +118,22 @@ def render(template: str, locale: str, values: dict[str, str], override: str | N
     return texts.get(locale, texts[DEFAULT_LOCALE]).substitute(values)
 
 
+class TemplateProblem(NamedTuple):
+    """One fault of edited words: the kind (a code the admin's page translates), its numbers
+    or names, and the fix in English for the API's message."""
+
+    code: str
+    message: str
+    params: Mapping[str, str | int]
+
+
 def template_errors(template: str, text: str) -> list[str]:
-    """What is wrong with these words for this message, each said as the fix (none: fine).
+    """What is wrong with these words for this message, each said as the fix in English."""
+    return [problem.message for problem in template_problems(template, text)]
+
+
+def template_problems(template: str, text: str) -> list[TemplateProblem]:
+    """What is wrong with these words for this message, each with its kind (none: fine).
 
     A placeholder the message is not given would fail at sending time, long after the admin
     saved it, so it is refused now; so is a message of more than ``MAX_TEMPLATE`` characters
@@ -126,30 +142,55 @@ def template_errors(template: str, text: str) -> list[str]:
     allowed = PLACEHOLDERS[template]
     problems = []
     if not text.strip():
-        problems.append("write the message's words; it must not be empty")
+        problems.append(
+            TemplateProblem("template_empty", "write the message's words; it must not be empty", {})
+        )
     if len(text) > MAX_TEMPLATE:
-        problems.append(f"shorten the message to at most {MAX_TEMPLATE} characters")
+        problems.append(
+            TemplateProblem(
+                "string_too_long",
+                f"shorten the message to at most {MAX_TEMPLATE} characters",
+                {"max_length": MAX_TEMPLATE},
+            )
+        )
     if any(ch in text for ch in "\x00\r") or any(ord(ch) < 32 and ch != "\n" for ch in text):
-        problems.append("remove control characters; only line breaks are allowed")
+        problems.append(
+            TemplateProblem(
+                "control_characters",
+                "remove control characters; only line breaks are allowed",
+                {},
+            )
+        )
     used: set[str] = set()
     for match in Template.pattern.finditer(text):
         name = match.group("named") or match.group("braced")
         if match.group("invalid") is not None:
             problems.append(
-                "a $ must start a placeholder like ${product}; write $$ for a dollar sign"
+                TemplateProblem(
+                    "dollar_sign",
+                    "a $ must start a placeholder like ${product}; write $$ for a dollar sign",
+                    {},
+                )
             )
         elif name is not None:
             used.add(name)
     unknown = sorted(used - set(allowed))
     if unknown:
+        usable = ", ".join(f"${{{name}}}" for name in allowed)
         problems.append(
-            f"unknown placeholder(s) {', '.join(unknown)}; this message may use "
-            + ", ".join(f"${{{name}}}" for name in allowed)
+            TemplateProblem(
+                "unknown_placeholder",
+                f"unknown placeholder(s) {', '.join(unknown)}; this message may use {usable}",
+                {"placeholders": ", ".join(unknown), "allowed": usable},
+            )
         )
     missing = [name for name in REQUIRED_PLACEHOLDERS.get(template, ()) if name not in used]
     if missing:
+        kept = ", ".join(f"${{{name}}}" for name in missing)
         problems.append(
-            "keep " + ", ".join(f"${{{name}}}" for name in missing) + " in this message"
+            TemplateProblem(
+                "placeholder_required", f"keep {kept} in this message", {"placeholders": kept}
+            )
         )
     return problems
 

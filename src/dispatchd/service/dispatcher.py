@@ -194,11 +194,19 @@ class Dispatcher:
             at = report.at or now
             if (at - now).total_seconds() > MAX_LOCATION_FUTURE_S:
                 errors.append(
-                    FieldError(f"{report.field}at", "lies in the future; send the time of the fix")
+                    FieldError(
+                        f"{report.field}at",
+                        "lies in the future; send the time of the fix",
+                        "fix_in_future",
+                    )
                 )
             elif (now - at).total_seconds() > MAX_LOCATION_AGE_S:
                 errors.append(
-                    FieldError(f"{report.field}at", "is more than a day old; send a fresh position")
+                    FieldError(
+                        f"{report.field}at",
+                        "is more than a day old; send a fresh position",
+                        "fix_too_old",
+                    )
                 )
             fixes.append(Position(report.location, at, report.accuracy_m))
         if errors:

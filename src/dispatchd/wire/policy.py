@@ -56,7 +56,14 @@ def ladder_from_json(raw: list[dict[str, Any]], field: str = "escalation") -> La
             action = StepAction(str(item.get("action")))
         except ValueError:
             choices = ", ".join(action.value for action in StepAction)
-            errors.append(FieldError(f"{where}.action", f"must be one of {choices}"))
+            errors.append(
+                FieldError(
+                    f"{where}.action",
+                    f"must be one of {choices}",
+                    "literal_error",
+                    {"expected": choices},
+                )
+            )
             continue
         amount = item.get("amount", 0) if action is StepAction.PENALIZE else 0
         steps.append(EscalationStep(int(item.get("after_s", 0)), action, int(amount or 0)))
@@ -89,7 +96,14 @@ def promise_ladder_from_json(raw: list[dict[str, Any]], field: str) -> PromiseLa
             action = PromiseAction(str(item.get("action")))
         except ValueError:
             choices = ", ".join(action.value for action in PromiseAction)
-            errors.append(FieldError(f"{where}.action", f"must be one of {choices}"))
+            errors.append(
+                FieldError(
+                    f"{where}.action",
+                    f"must be one of {choices}",
+                    "literal_error",
+                    {"expected": choices},
+                )
+            )
             continue
         amount = item.get("amount", 0) if action is PromiseAction.PENALIZE else 0
         steps.append(PromiseStep(int(item.get("after_s", 0)), action, int(amount or 0)))
@@ -129,7 +143,14 @@ def policy_from_json(body: dict[str, Any], keep: Policy = DEFAULT_POLICY) -> Pol
             promise = PromiseKind(kind)
         except ValueError:
             choices = ", ".join(kind.value for kind in PromiseKind)
-            errors.append(FieldError(f"promises.{kind}", f"is no promise; choose from {choices}"))
+            errors.append(
+                FieldError(
+                    f"promises.{kind}",
+                    f"is no promise; choose from {choices}",
+                    "unknown_promise",
+                    {"choices": choices},
+                )
+            )
             continue
         ladder = _collect(errors, partial(promise_ladder_from_json, raw, f"promises.{promise}"))
         if ladder is not None:

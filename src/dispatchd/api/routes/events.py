@@ -41,7 +41,7 @@ def _last_event_id(header: str | None, query: int | None) -> int | None:
             422,
             "Last-Event-ID must be the id of an event this server sent",
             "invalid-input",
-            [FieldError("Last-Event-ID", "is not an event id")],
+            [FieldError("Last-Event-ID", "is not an event id", "event_id_invalid")],
         ) from exc
     if value < 0:
         raise Problem(422, "Last-Event-ID cannot be negative", "invalid-input")

@@ -75,7 +75,11 @@ def _fixes(body: LocationReport) -> list[PositionReport]:
         if sent:
             raise InvalidInput(
                 [
-                    FieldError(name, "send one fix (lat, lon) or a list of points, not both")
+                    FieldError(
+                        name,
+                        "send one fix (lat, lon) or a list of points, not both",
+                        "fix_or_points",
+                    )
                     for name in sent
                 ]
             )

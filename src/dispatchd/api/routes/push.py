@@ -72,7 +72,7 @@ def _refuse_unusable(
         try:
             outbound.guard.destination(body.endpoint)
         except OutboundRefused as exc:
-            errors.insert(0, FieldError("endpoint", str(exc)))
+            errors.insert(0, FieldError("endpoint", str(exc), "endpoint_refused"))
     if errors:
         raise InvalidInput(errors)
 

@@ -98,5 +98,13 @@ def holder_or_console(uow: UnitOfWork, actor: Actor, order_id: str) -> Order:
 def _reason(text: str) -> str:
     reason = text.strip()
     if not reason:
-        raise InvalidInput([FieldError("reason", "say why, so the dispatcher can act on it")])
+        raise InvalidInput(
+            [
+                FieldError(
+                    "reason",
+                    "say why, so the dispatcher can act on it",
+                    "hand_back_reason_required",
+                )
+            ]
+        )
     return reason

@@ -77,18 +77,38 @@ def _checked_request(reason: str, preferred_start: datetime | None, now: datetim
     errors = []
     text = reason.strip()
     if not text:
-        errors.append(FieldError("reason", "say why the visit should move"))
+        errors.append(
+            FieldError("reason", "say why the visit should move", "reschedule_reason_required")
+        )
     elif len(text) > MAX_REASON:
         errors.append(
-            FieldError("reason", f"shorten the reason to at most {MAX_REASON} characters")
+            FieldError(
+                "reason",
+                f"shorten the reason to at most {MAX_REASON} characters",
+                "string_too_long",
+                {"max_length": MAX_REASON},
+            )
         )
     if preferred_start is not None:
         if preferred_start.tzinfo is None:
-            errors.append(FieldError("preferred_start", "give the time with its zone offset"))
+            errors.append(
+                FieldError(
+                    "preferred_start", "give the time with its zone offset", "time_zone_missing"
+                )
+            )
         elif preferred_start <= now:
-            errors.append(FieldError("preferred_start", "choose a time in the future"))
+            errors.append(
+                FieldError("preferred_start", "choose a time in the future", "time_in_past")
+            )
         elif preferred_start > now + FURTHEST_PREFERENCE:
-            errors.append(FieldError("preferred_start", "choose a time within the next 180 days"))
+            errors.append(
+                FieldError(
+                    "preferred_start",
+                    f"choose a time within the next {FURTHEST_PREFERENCE.days} days",
+                    "time_too_far",
+                    {"days": FURTHEST_PREFERENCE.days},
+                )
+            )
     if errors:
         raise InvalidInput(errors)
     return text

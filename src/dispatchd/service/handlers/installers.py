@@ -44,7 +44,10 @@ def update_installer(cmd: UpdateInstaller, uow: UnitOfWork, ctx: Context) -> Ins
     emptied = sorted(field for field, value in changes.items() if value is None)
     if emptied:
         raise InvalidInput(
-            [FieldError(field, "cannot be emptied; leave it out to keep it") for field in emptied]
+            [
+                FieldError(field, "cannot be emptied; leave it out to keep it", "cannot_empty")
+                for field in emptied
+            ]
         )
     if "phone" in changes:
         changes["phone"] = normalize_phone(changes["phone"], ctx.settings.phone_region)
@@ -77,9 +80,13 @@ def report_location(cmd: ReportLocation, uow: UnitOfWork, ctx: Context) -> None:
     installer = visible_installer(uow, ctx.actor, cmd.installer_id)
     at = cmd.at or ctx.now
     if (at - ctx.now).total_seconds() > MAX_LOCATION_FUTURE_S:
-        raise InvalidInput([FieldError("at", "lies in the future; send the time of the fix")])
+        raise InvalidInput(
+            [FieldError("at", "lies in the future; send the time of the fix", "fix_in_future")]
+        )
     if (ctx.now - at).total_seconds() > MAX_LOCATION_AGE_S:
-        raise InvalidInput([FieldError("at", "is more than a day old; send a fresh position")])
+        raise InvalidInput(
+            [FieldError("at", "is more than a day old; send a fresh position", "fix_too_old")]
+        )
     uow.installers.set_location(installer.id, cmd.location, at, cmd.accuracy_m, ctx.now)
 
 

@@ -28,7 +28,16 @@ def book_ledger_entry(cmd: BookLedgerEntry, uow: UnitOfWork, ctx: Context) -> Le
     elif cmd.reason == PENALTY_WAIVED:
         entry = _waiver(uow, ctx, installer.id, cmd, note)
     else:
-        raise InvalidInput([FieldError("reason", "must be penalty_waived or adjustment")])
+        raise InvalidInput(
+            [
+                FieldError(
+                    "reason",
+                    "must be penalty_waived or adjustment",
+                    "literal_error",
+                    {"expected": "'penalty_waived' or 'adjustment'"},
+                )
+            ]
+        )
     if not uow.ledger.book(entry):
         raise Conflict(
             f"penalty {cmd.entry_id} was already waived; an entry is never booked twice",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dispatchd.domain.errors import FieldError, InvalidInput, NotAllowed
-from dispatchd.notify.templates import SUPPORTED_LOCALES, TEMPLATES, template_errors
+from dispatchd.notify.templates import SUPPORTED_LOCALES, TEMPLATES, template_problems
 from dispatchd.service.actors import Role
 from dispatchd.service.commands import SetMessageTemplate
 from dispatchd.service.context import Context
@@ -19,10 +19,15 @@ def set_message_template(cmd: SetMessageTemplate, uow: UnitOfWork, ctx: Context)
     if cmd.name not in TEMPLATES:
         raise NotFound("message template", cmd.name)
     if cmd.locale not in SUPPORTED_LOCALES:
-        raise InvalidInput([FieldError("locale", f"use one of {', '.join(SUPPORTED_LOCALES)}")])
-    problems = template_errors(cmd.name, cmd.body)
+        choices = ", ".join(SUPPORTED_LOCALES)
+        raise InvalidInput(
+            [FieldError("locale", f"use one of {choices}", "literal_error", {"expected": choices})]
+        )
+    problems = template_problems(cmd.name, cmd.body)
     if problems:
-        raise InvalidInput([FieldError("body", problem) for problem in problems])
+        raise InvalidInput(
+            [FieldError("body", message, code, params) for code, message, params in problems]
+        )
     stored = StoredTemplate(cmd.name, cmd.locale, cmd.body, ctx.now, ctx.actor.user_id)
     uow.message_templates.put(stored)
     return stored

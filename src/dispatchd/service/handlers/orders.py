@@ -74,6 +74,7 @@ def assign_order(cmd: AssignOrder, uow: UnitOfWork, ctx: Context) -> Order:
                         "reason",
                         f"order {order.id} is {order.status.value}: say why the job is taken "
                         "from its installer",
+                        "note_required",
                     )
                 ]
             )

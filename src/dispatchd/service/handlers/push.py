@@ -78,25 +78,42 @@ def subscription_errors(
     errors = []
     problem = _endpoint_problem(endpoint, push_hosts)
     if problem:
-        errors.append(FieldError("endpoint", problem))
+        errors.append(problem)
     key = _decoded(p256dh)
     if key is None or len(key) != P256DH_BYTES or key[0] != 4:
         errors.append(
-            FieldError("keys.p256dh", "must be an uncompressed P-256 point (65 bytes, base64url)")
+            FieldError(
+                "keys.p256dh",
+                "must be an uncompressed P-256 point (65 bytes, base64url)",
+                "push_key_invalid",
+                {"bytes": P256DH_BYTES},
+            )
         )
     secret = _decoded(auth)
     if secret is None or len(secret) != AUTH_BYTES:
-        errors.append(FieldError("keys.auth", "must be 16 bytes, base64url-encoded"))
+        errors.append(
+            FieldError(
+                "keys.auth",
+                "must be 16 bytes, base64url-encoded",
+                "push_key_invalid",
+                {"bytes": AUTH_BYTES},
+            )
+        )
     return errors
 
 
-def _endpoint_problem(endpoint: str, push_hosts: Sequence[str]) -> str | None:
+def _endpoint_problem(endpoint: str, push_hosts: Sequence[str]) -> FieldError | None:
     if len(endpoint) > MAX_ENDPOINT:
-        return f"is longer than {MAX_ENDPOINT} characters"
+        return FieldError(
+            "endpoint",
+            f"is longer than {MAX_ENDPOINT} characters",
+            "string_too_long",
+            {"max_length": MAX_ENDPOINT},
+        )
     try:
         OutboundGuard(push_hosts).check_url(endpoint)
     except OutboundRefused as exc:
-        return str(exc)
+        return FieldError("endpoint", str(exc), "endpoint_refused")
     return None
 
 

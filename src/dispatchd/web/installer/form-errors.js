@@ -1,7 +1,9 @@
 // The server's problem+json answer on a job's form: each error beside the field it names, and
-// what names no field of the form in the form's message at its top.
+// what names no field of the form in the form's message at its top. The words are the
+// phone's own, by each fault's code (see /web/problems.js), never the server's English.
 
 import { h } from "/web/dom.js";
+import { fieldMessage, problemMessage } from "/web/problems.js";
 
 /** The errors the server named for this field (saved.errors: the problem's `errors`). */
 export function errorsAt(saved, field) {
@@ -11,7 +13,9 @@ export function errorsAt(saved, field) {
 /** The message beside a field (or a group of fields), or null when they are fine. */
 export function fieldError(saved, fields, id) {
   const errors = fields.flatMap((field) => errorsAt(saved, field));
-  return errors.length ? h("span.error", { id, role: "alert" }, errors.map((error) => error.message).join("; ")) : null;
+  if (!errors.length) return null;
+  const words = [...new Set(errors.map(fieldMessage))].join(" ");
+  return h("span.error", { id, role: "alert", title: errors.map((error) => error.message).join("; ") }, words);
 }
 
 /** The form's top message: what the server said that no field of the form explains. */
@@ -21,13 +25,21 @@ export function formMessage(saved) {
   return message;
 }
 
+/** A refusal in one line of the user's language: its field faults, or what kind of refusal it is. */
+export function refusalText(error, faults = error?.fieldErrors || []) {
+  const words = [...new Set(faults.map(fieldMessage))];
+  return words.length ? words.join(" ") : problemMessage(error);
+}
+
 /**
  * Keep a refusal on the form: errors on the form's own fields go beside them, anything else
  * (a conflict, an error on another field) becomes the form's message.
  */
 export function rememberRefusal(saved, error, fields) {
-  const named = (error.fieldErrors || []).filter((item) => fields.includes(item.field));
+  const all = error.fieldErrors || [];
+  const named = all.filter((item) => fields.includes(item.field));
+  const elsewhere = all.filter((item) => !fields.includes(item.field));
   saved.errors = named;
-  saved.message = named.length === (error.fieldErrors || []).length && named.length ? "" : error.message;
+  saved.message = elsewhere.length ? refusalText(error, elsewhere) : named.length ? "" : problemMessage(error);
   saved.messageKind = "danger";
 }

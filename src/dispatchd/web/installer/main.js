@@ -13,7 +13,7 @@ import { problemMessage } from "/web/problems.js";
 import { mountSession } from "/web/session.js";
 import { toast } from "./toast-place.js";
 import { renderHistory, renderLedger } from "./earnings.js";
-import { rememberRefusal } from "./form-errors.js";
+import { refusalText, rememberRefusal } from "./form-errors.js";
 import { panelState, renderJobs } from "./jobs.js";
 import { lastPosition, startSharing, stopSharing } from "./location.js";
 import { notice } from "./notices.js";
@@ -462,8 +462,8 @@ async function complete(job, form) {
       });
       toast(form.message, "danger");
     } else {
-      Object.assign(form, { message: problemMessage(error), messageKind: "danger" });
-      toast(problemMessage(error), "danger");
+      Object.assign(form, { message: refusalText(error), messageKind: "danger" });
+      toast(form.message, "danger");
     }
     state.formState.set(job.id, form);
     renderJobsNow(true);
@@ -501,7 +501,7 @@ function onQueueChange(change) {
     suspend: t("suspend"),
     resume: t("resume"),
   };
-  const outcome = change.result.status === "done" ? "✓" : change.result.error.message;
+  const outcome = change.result.status === "done" ? "✓" : refusalText(change.result.error);
   const what = `${labels[change.item.label] || change.item.label} ${outcome}`;
   toast(t("sent_after_offline", { what }), change.result.status === "done" ? "ok" : "warn");
   refresh();

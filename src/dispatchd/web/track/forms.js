@@ -1,10 +1,12 @@
 // The customer's two requests: a rating once the job is done, and a different time while it
 // is still to come. Both are built once and kept while the page polls (so typed words and a
-// chosen star survive), and a refusal is shown where it belongs: at the field it names.
+// chosen star survive), and a refusal is shown where it belongs: at the field it names, in
+// the customer's language (by each fault's code, see /web/problems.js), never the server's.
 
 import { h, replace } from "/web/dom.js";
-import { newKey } from "/web/api.js";
+import { ApiError, newKey } from "/web/api.js";
 import { has, t } from "/web/i18n.js";
+import { fieldMessage, problemMessage } from "/web/problems.js";
 import { utcToWallClock, wallClockToUtc, zoneName } from "./zone-time.js";
 
 /** POST a customer request; resolves {status, body} (body: JSON or a problem document). */
@@ -19,7 +21,7 @@ async function send(token, action, json, key) {
       cache: "no-store",
     });
   } catch {
-    return { status: 0, body: { detail: t("offline") } };
+    return { status: 0, body: {} };
   }
   const text = await response.text();
   let body = {};
@@ -31,6 +33,16 @@ async function send(token, action, json, key) {
   return { status: response.status, body };
 }
 
+// The schema's faults (a star not chosen, a reason left empty) have generic words; where the
+// page has the customer's own words for what that field needs (`fix_<field>`), they say it.
+const SCHEMA_FAULTS = new Set(["missing", "int_type", "int_parsing", "int_from_float", "string_type", "string_too_short", "greater_than_equal", "less_than_equal"]);
+
+function words(error) {
+  if (error.text) return error.text;
+  const own = `fix_${String(error.field).split(".").pop()}`;
+  return SCHEMA_FAULTS.has(error.type) && has(own) ? t(own) : fieldMessage(error);
+}
+
 /** A form's message line and per-field error slots, and how to fill them from a problem. */
 function refusals(form, fields) {
   const message = h("p.form-error", { role: "alert", hidden: true });
@@ -38,28 +50,31 @@ function refusals(form, fields) {
   const clear = () => {
     message.hidden = true;
     message.textContent = "";
+    message.title = "";
     for (const field of fields) {
       form.querySelector(`[data-error-for="${field}"]`).replaceChildren();
       for (const input of form.querySelectorAll(`[name="${field}"]`)) input.removeAttribute("aria-invalid");
     }
   };
-  const showProblem = (problem) => {
+  // `status` 0: the request never reached the server. A fault the page finds itself carries
+  // its words in `text`; the server's carry a code (`type`) that names them.
+  const showProblem = (problem, status) => {
     const errors = problem.errors || [];
-    let unplaced = errors.length === 0;
+    const unplaced = [];
     for (const error of errors) {
       const field = fields.find((name) => error.field === name || String(error.field).endsWith(`.${name}`));
       if (!field) {
-        unplaced = true;
+        unplaced.push(error);
         continue;
       }
-      // The server names the field; where the page has the customer's own words for what
-      // that field needs, they replace the server's technical ones.
       const slot = form.querySelector(`[data-error-for="${field}"]`);
-      slot.append(h("span.error", {}, has(`fix_${field}`) ? t(`fix_${field}`) : error.message));
+      slot.append(h("span.error", { title: error.message || "" }, words(error)));
       for (const input of form.querySelectorAll(`[name="${field}"]`)) input.setAttribute("aria-invalid", "true");
     }
-    if (unplaced) {
-      message.textContent = problem.detail || problem.title || "";
+    if (unplaced.length || !errors.length) {
+      const lines = [...new Set(unplaced.map(words))];
+      message.textContent = status === 0 ? t("offline") : lines.join(" ") || problemMessage(new ApiError(status, problem));
+      message.title = problem.detail || "";
       message.hidden = !message.textContent;
     }
     const first = form.querySelector("[aria-invalid=true]");
@@ -136,7 +151,7 @@ export function ratingCard(token, onRated) {
       onRated(answer && answer.stars ? answer : null);
       return;
     }
-    showProblem(answer || {});
+    showProblem(answer || {}, status);
     if (status === 409) onRated(null);
   });
   card.append(h("h2", { id: "rating-title", "data-i18n": "rating_title" }, t("rating_title")), form, h("div.given", { hidden: true }));
@@ -210,7 +225,7 @@ export function rescheduleCard(token, now) {
     const typed = form.elements.preferred_start.value;
     const preferred = wallClockToUtc(typed);
     if (typed && !preferred) {
-      showProblem({ errors: [{ field: "preferred_start", message: t("invalid_preferred") }] });
+      showProblem({ errors: [{ field: "preferred_start", text: t("invalid_preferred") }] });
       return;
     }
     const button = form.querySelector("button[type=submit]");
@@ -226,7 +241,7 @@ export function rescheduleCard(token, now) {
       done.hidden = false;
       return;
     }
-    showProblem(answer || {});
+    showProblem(answer || {}, status);
   });
   done.hidden = true;
   card.append(
