@@ -82,7 +82,9 @@ def test_an_installer_agrees_a_window_on_the_phone_and_the_console_shows_it_live
     job.locator("button.save-window").click()
     reason = job.locator("input[name=reason]")
     expect(reason).to_have_attribute("aria-invalid", "true")
-    expect(job.locator(".window-form .field .error")).to_be_visible()
+    expect(job.locator(".window-form .field .error")).to_have_text(
+        "Say why the window moves; the customer will be told."
+    )
     assert city.get_order(order["id"])["appointment"]["moves"] == 0
     reason.fill("The customer works late")
     job.locator("button.save-window").click()
@@ -243,7 +245,17 @@ def test_an_installer_puts_a_job_on_hold_and_resumes_it_and_a_bad_moment_is_name
     job.locator("button.send-suspend").click()
     until = handset.locator(f"#suspend-until-{order['id']}")
     expect(until).to_have_attribute("aria-invalid", "true")
-    expect(job.locator(".suspend-form .field .error")).to_contain_text("lies in the past")
+    error = job.locator(".suspend-form .field .error")
+    expect(error).to_have_text(
+        "This moment has already passed; leave it empty or choose a later one."
+    )
+    expect(error).not_to_contain_text("lies in the past")
+    handset.click("#lang")
+    expect(handset.locator("html")).to_have_attribute("lang", "zh-CN")
+    expect(error).to_have_text("这个时间已经过去，请留空或选择更晚的时间。")
+    handset.screenshot(path=SCREENSHOTS / "phone-suspend-until-error-zh.png", full_page=True)
+    handset.click("#lang")
+    expect(handset.locator("html")).to_have_attribute("lang", "en")
     assert city.get_order(order["id"])["status"] == "accepted"
 
     handset.fill(f"#suspend-until-{order['id']}", "")
@@ -276,7 +288,9 @@ def test_an_installer_hands_a_job_back_only_after_confirming_it(
 
     job.locator("button.open-hand-back").click()
     job.locator("button.ask-hand-back").click()
-    expect(job.locator(".hand-back-form .error")).to_contain_text("Say why")
+    expect(job.locator(".hand-back-form .error")).to_have_text(
+        "Say why you hand the job back, so the dispatcher can act on it."
+    )
     handset.fill(f"#hand-back-reason-{order['id']}", "My van broke down")
     job.locator("button.ask-hand-back").click()
     expect(job.locator(".confirm")).to_contain_text("Give Air conditioner KFR-35 back?")

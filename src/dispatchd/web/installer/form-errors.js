@@ -10,12 +10,16 @@ export function errorsAt(saved, field) {
   return (saved.errors || []).filter((error) => error.field === field);
 }
 
-/** The message beside a field (or a group of fields), or null when they are fine. */
+/**
+ * The message beside a field (or a group of fields), or null when they are fine. A fault the
+ * phone finds itself carries its words in `text`; the server's carry a code (`type`).
+ */
 export function fieldError(saved, fields, id) {
   const errors = fields.flatMap((field) => errorsAt(saved, field));
   if (!errors.length) return null;
-  const words = [...new Set(errors.map(fieldMessage))].join(" ");
-  return h("span.error", { id, role: "alert", title: errors.map((error) => error.message).join("; ") }, words);
+  const words = [...new Set(errors.map((error) => error.text || fieldMessage(error)))].join(" ");
+  const english = errors.map((error) => error.message).filter(Boolean);
+  return h("span.error", { id, role: "alert", ...(english.length ? { title: english.join("; ") } : {}) }, words);
 }
 
 /** The form's top message: what the server said that no field of the form explains. */

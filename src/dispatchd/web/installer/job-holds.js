@@ -31,7 +31,7 @@ export function handBackForm(job, ctx) {
         event.preventDefault();
         saved.reason = event.target.elements.reason.value;
         if (!saved.reason.trim()) {
-          saved.errors = [{ field: "reason", message: t("hand_back_reason_needed") }];
+          saved.errors = [{ field: "reason", type: "hand_back_reason_required" }];
           saved.confirming = false;
           focusWhenShown(id("hand-back-reason"));
         } else if (!saved.confirming) {

@@ -147,7 +147,7 @@ export function windowPicker(job, ctx) {
         saved.reason = reason;
         const chosen = blocks.find((block) => block.start === saved.start && !block.past);
         if (!chosen) {
-          saved.errors = [{ field: "window_start", message: t("choose_block") }];
+          saved.errors = [{ field: "window_start", text: t("choose_block") }];
           focusWhenShown(id(`block-${Math.max(0, blocks.findIndex((block) => !block.past))}`));
           ctx.rerender();
           return;
