@@ -1,7 +1,8 @@
 // Web Push: the phone subscribes with the server's VAPID key, so offers ring in a pocket too.
 
-import { del, get, post } from "/web/api.js";
+import { ApiError, NetworkError, del, get, post } from "/web/api.js";
 import { t } from "/web/i18n.js";
+import { refusalText } from "./form-errors.js";
 
 const STORAGE_KEY = "dispatchd.push-subscription";
 
@@ -27,7 +28,9 @@ export async function enablePush() {
     localStorage.setItem(STORAGE_KEY, stored.id);
     return t("push_on");
   } catch (error) {
-    return t("push_failed", { reason: error.message || String(error) });
+    // The server's refusal in the phone's words; the browser's own errors are in its language.
+    const reason = error instanceof ApiError || error instanceof NetworkError ? refusalText(error) : error.message || String(error);
+    return t("push_failed", { reason });
   }
 }
 
