@@ -291,8 +291,11 @@ function updateRow(row, alerts) {
   row.order.hidden = !order;
   setText(row.installer, latest.installer_id ? installerName(latest.installer_id) : "");
   row.installer.hidden = !latest.installer_id;
-  setText(row.detail, latest.detail ? describeDetail(latest) : "");
-  row.detail.hidden = !latest.detail;
+  // A folded row says what each of its alerts is about (a missing code and a low rating are
+  // two reasons to call), newest first, each once.
+  const details = [...new Set(alerts.filter((alert) => alert.detail).map(describeDetail))];
+  setText(row.detail, details.join(" · "));
+  row.detail.hidden = !details.length;
   setAttr(row.time, "datetime", latest.at);
   setText(row.time, shortTime(latest.at));
 
