@@ -8,6 +8,7 @@ fix them all in one edit.
 from __future__ import annotations
 
 from collections.abc import Callable
+from enum import StrEnum
 from functools import partial
 from typing import Any, TypeVar
 
@@ -55,15 +56,7 @@ def ladder_from_json(raw: list[dict[str, Any]], field: str = "escalation") -> La
         try:
             action = StepAction(str(item.get("action")))
         except ValueError:
-            choices = ", ".join(action.value for action in StepAction)
-            errors.append(
-                FieldError(
-                    f"{where}.action",
-                    f"must be one of {choices}",
-                    "literal_error",
-                    {"expected": choices},
-                )
-            )
+            errors.append(_unknown_action(where, StepAction))
             continue
         amount = item.get("amount", 0) if action is StepAction.PENALIZE else 0
         steps.append(EscalationStep(int(item.get("after_s", 0)), action, int(amount or 0)))
@@ -95,15 +88,7 @@ def promise_ladder_from_json(raw: list[dict[str, Any]], field: str) -> PromiseLa
         try:
             action = PromiseAction(str(item.get("action")))
         except ValueError:
-            choices = ", ".join(action.value for action in PromiseAction)
-            errors.append(
-                FieldError(
-                    f"{where}.action",
-                    f"must be one of {choices}",
-                    "literal_error",
-                    {"expected": choices},
-                )
-            )
+            errors.append(_unknown_action(where, PromiseAction))
             continue
         amount = item.get("amount", 0) if action is PromiseAction.PENALIZE else 0
         steps.append(PromiseStep(int(item.get("after_s", 0)), action, int(amount or 0)))
@@ -185,3 +170,11 @@ def _collect(errors: list[FieldError], parse: Callable[[], T]) -> T | None:
     except InvalidInput as invalid:
         errors.extend(invalid.errors)
         return None
+
+
+def _unknown_action(where: str, actions: type[StrEnum]) -> FieldError:
+    """A step whose action is none of the ladder's, naming the ones it may be."""
+    choices = ", ".join(action.value for action in actions)
+    return FieldError(
+        f"{where}.action", f"must be one of {choices}", "literal_error", {"expected": choices}
+    )
