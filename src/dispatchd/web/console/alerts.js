@@ -11,7 +11,7 @@ import { post } from "/web/api.js";
 import { h } from "/web/dom.js";
 import { dateTime, shortTime } from "/web/format.js";
 import { keepFocus } from "/web/focus.js";
-import { has, t } from "/web/i18n.js";
+import { has, language, t } from "/web/i18n.js";
 import { problemMessage } from "/web/problems.js";
 import { toast } from "/web/toast.js";
 import { changed, installerName, store } from "./store.js";
@@ -266,10 +266,28 @@ function newRow(key) {
   return row;
 }
 
+/** Everything a row shows: when it is the same as last time, the row is left alone. */
+function rowSignature(row, alerts, order) {
+  const [latest] = alerts;
+  return JSON.stringify([
+    language(),
+    alerts.map((alert) => alert.id),
+    order && [order.product, order.address, order.rating?.stars],
+    latest.installer_id && installerName(latest.installer_id),
+    alerts.filter((alert) => selected.has(alert.id)).length,
+    expanded.has(row.key),
+    acking,
+    shortTime(latest.at),
+  ]);
+}
+
 function updateRow(row, alerts) {
   row.alerts = alerts;
   const [latest] = alerts;
   const order = store.orders.get(latest.order_id);
+  const signature = rowSignature(row, alerts, order);
+  if (signature === row.signature) return;
+  row.signature = signature;
   const count = alerts.length;
   row.el.className = `alert-item type-${latest.type}`;
   row.el.dataset.type = latest.type;

@@ -134,9 +134,9 @@ function onRoute() {
 }
 
 function onStoreChange(topic) {
-  if (topic === "alerts") renderAlerts();
-  // Rows show the order's product and address, the installer's name and the zone filter.
-  else if (["orders", "installers", "zones"].includes(topic)) renderAlertsSoon();
+  // Once a frame at most, however many events a burst brings. Rows show the order's product and
+  // address, the installer's name and the zone filter, so those changes reach the inbox too.
+  if (["alerts", "orders", "installers", "zones"].includes(topic)) renderAlertsSoon();
   if (topic === "policy") return;
   if (route.name === "policy" || route.name === "kpis") {
     if (topic === "alerts" || topic === "orders") return;

@@ -4,6 +4,27 @@ import { language, t } from "./i18n.js";
 let currency = "CNY";
 let serverOffsetMs = 0;
 
+// Building an Intl formatter costs a thousand times its use, and a console formats the times of
+// hundreds of rows on every event: each formatter is built once per language and options.
+const formatters = new Map();
+
+function dateFormat(options) {
+  return cached("date", options, () => new Intl.DateTimeFormat(language(), options));
+}
+
+function numberFormat(options) {
+  return cached("number", options, () => new Intl.NumberFormat(language(), options));
+}
+
+function cached(kind, options, build) {
+  const key = `${kind} ${language()} ${JSON.stringify(options)}`;
+  let made = formatters.get(key);
+  if (!made) formatters.set(key, (made = build()));
+  return made;
+}
+
+const HOUR_MINUTE = { hour: "2-digit", minute: "2-digit" };
+
 export function setCurrency(code) {
   currency = code || "CNY";
 }
@@ -11,29 +32,23 @@ export function setCurrency(code) {
 /** Money is stored in minor units (fen, cents). */
 export function money(minor) {
   const value = Number(minor || 0) / 100;
-  return new Intl.NumberFormat(language(), { style: "currency", currency }).format(value);
+  return numberFormat({ style: "currency", currency }).format(value);
 }
 
 /** Money in few characters, for a chart's axis: "¥1.2K", "$300". */
 export function moneyShort(minor) {
   const value = Number(minor || 0) / 100;
-  return new Intl.NumberFormat(language(), { style: "currency", currency, notation: "compact", maximumFractionDigits: 1 }).format(value);
+  return numberFormat({ style: "currency", currency, notation: "compact", maximumFractionDigits: 1 }).format(value);
 }
 
 export function time(iso) {
   if (!iso) return "";
-  return new Date(iso).toLocaleTimeString(language(), { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  return dateFormat({ ...HOUR_MINUTE, second: "2-digit" }).format(new Date(iso));
 }
 
 export function dateTime(iso) {
   if (!iso) return "";
-  return new Date(iso).toLocaleString(language(), {
-    month: "short",
-    day: "numeric",
-    hour: "2-digit",
-    minute: "2-digit",
-    second: "2-digit",
-  });
+  return dateFormat({ month: "short", day: "numeric", ...HOUR_MINUTE, second: "2-digit" }).format(new Date(iso));
 }
 
 /** "09:20" today, "11/24 09:20" on another day: compact, for cards and lists. */
@@ -41,13 +56,13 @@ export function shortTime(iso) {
   if (!iso) return "";
   const moment = new Date(iso);
   const today = new Date(serverNow()).toDateString() === moment.toDateString();
-  const hm = moment.toLocaleTimeString(language(), { hour: "2-digit", minute: "2-digit" });
-  return today ? hm : `${moment.toLocaleDateString(language(), { month: "numeric", day: "numeric" })} ${hm}`;
+  const hm = dateFormat(HOUR_MINUTE).format(moment);
+  return today ? hm : `${dateFormat({ month: "numeric", day: "numeric" }).format(moment)} ${hm}`;
 }
 
 /** "10:00" in the page's language. */
 export function hourMinute(iso) {
-  return new Date(iso).toLocaleTimeString(language(), { hour: "2-digit", minute: "2-digit" });
+  return dateFormat(HOUR_MINUTE).format(new Date(iso));
 }
 
 /** An arrival window in few words: "10:00–12:00" today, "11/26 10:00–12:00" another day. */
