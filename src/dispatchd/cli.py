@@ -42,14 +42,40 @@ _ANY_ARGUMENTS = {"allow_extra_args": True, "ignore_unknown_options": True}
 console = Console()
 
 
+#: uvicorn's HTTP parsers and event loops: httptools and uvloop (C) serve, h11 and the standard
+#: asyncio loop (pure Python) are there to measure what the faster ones are worth.
+HTTP_PARSERS = ("httptools", "h11")
+EVENT_LOOPS = ("uvloop", "asyncio")
+
+
+def _default_loop() -> str:
+    try:
+        import uvloop  # noqa: F401
+    except ImportError:
+        return "asyncio"
+    return "uvloop"
+
+
 def serve(
     host: str = typer.Option(None, help="address to listen on (default 127.0.0.1)"),
     port: int = typer.Option(None, help="port to listen on (default 8000)"),
     demo: bool = typer.Option(
         False, "--demo", help="seed a demo city (own database) and simulate its installers"
     ),
+    http: str = typer.Option(
+        "httptools",
+        help="HTTP parser; h11 only to measure the difference",
+    ),
+    loop: str = typer.Option(
+        None,
+        help="event loop (default uvloop where installed); asyncio to measure the difference",
+    ),
 ) -> None:
     """Run the API, the deadline engine and the event stream in one process."""
+    if http not in HTTP_PARSERS:
+        raise typer.BadParameter(f"one of {', '.join(HTTP_PARSERS)}", param_hint="--http")
+    if loop is not None and loop not in EVENT_LOOPS:
+        raise typer.BadParameter(f"one of {', '.join(EVENT_LOOPS)}", param_hint="--loop")
     overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     settings = Settings().model_copy(update=overrides)
     from dispatchd.api.app import create_app
@@ -73,6 +99,8 @@ def serve(
         port=settings.port,
         log_level="info",
         proxy_headers=False,
+        http=http,
+        loop=loop or _default_loop(),
     )
 
 

@@ -36,6 +36,7 @@ class Server:
         database_url: str | None = None,
         data_dir: Path | None = None,
         extra_env: dict[str, str] | None = None,
+        serve_options: tuple[str, ...] = (),
     ) -> None:
         self._owns_data_dir = data_dir is None
         self.data_dir = data_dir or Path(tempfile.mkdtemp(prefix="dispatchd-bench-http-"))
@@ -53,7 +54,7 @@ class Server:
         env.update(extra_env or {})
         self.log = (self.data_dir / "server.log").open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "dispatchd", "serve", "--port", str(self.port)],
+            [sys.executable, "-m", "dispatchd", "serve", "--port", str(self.port), *serve_options],
             env=env,
             stdout=self.log,
             stderr=subprocess.STDOUT,
@@ -143,6 +144,22 @@ def _setup_city(http: httpx.Client, installers: int) -> tuple[dict[str, str], li
     return admin, people
 
 
+#: The serving stack dispatchd ran on before httptools and uvloop, measured beside today's.
+PLAIN_STACK = ("--http", "h11", "--loop", "asyncio")
+
+
+def _trivial_on_plain_stack(
+    database_url: str | None, requests: int, concurrency: int
+) -> dict[str, Any]:
+    """The trivial endpoint on the pure-Python parser and the standard loop, for the ratio."""
+    server = Server(database_url, serve_options=PLAIN_STACK)
+    try:
+        health = [http_request("GET", "/healthz", f"127.0.0.1:{server.port}", {})] * requests
+        return run_load("127.0.0.1", server.port, health, concurrency).as_dict()
+    finally:
+        server.stop()
+
+
 def run_http_orders(
     orders: int = 3000, concurrency: int = 32, database_url: str | None = None
 ) -> dict[str, Any]:
@@ -174,7 +191,7 @@ def run_http_orders(
             accepted = run_load("127.0.0.1", server.port, accepts, concurrency)
         orders_per_s = created.as_dict()["requests_per_s"]
         ceiling = baseline.as_dict()["requests_per_s"]
-        return {
+        figures = {
             "store": store,
             "concurrency": concurrency,
             "trivial_endpoint": baseline.as_dict(),
@@ -184,3 +201,7 @@ def run_http_orders(
         }
     finally:
         server.stop()
+    figures["trivial_endpoint_plain_stack"] = _trivial_on_plain_stack(
+        database_url, orders, concurrency
+    )
+    return figures

@@ -181,7 +181,12 @@ def _http_orders(plan: Plan, store: str) -> dict[str, Any]:
     with _store_url(store, "http") as url:
         figures = run_http_orders(plan.http_orders, plan.http_concurrency, url)
     flat: dict[str, Any] = {"store": store, "concurrency": figures["concurrency"]}
-    for part in ("trivial_endpoint", "create_order", "accept_offer"):
+    for part in (
+        "trivial_endpoint",
+        "trivial_endpoint_plain_stack",
+        "create_order",
+        "accept_offer",
+    ):
         for name, value in figures[part].items():
             flat[f"{part}_{name}"] = value
     flat["orders_vs_trivial"] = figures["orders_vs_trivial"]

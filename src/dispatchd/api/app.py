@@ -112,7 +112,7 @@ def create_app(
         summary="Dispatch server for on-site installation jobs",
         lifespan=lifespan,
         default_response_class=JSONResponse,
-        dependencies=[Depends(refuse_unknown_query_parameters)],
+        dependencies=APP_DEPENDENCIES,
     )
     app.state.dispatcher = dispatcher
     app.state.engine = engine
@@ -160,6 +160,12 @@ def _outbox_relay(
     )
 
 
+#: What every request runs before its operation, and every API request too: both only read the
+#: request, so they are ``async def`` and never wait for a worker thread.
+APP_DEPENDENCIES = [Depends(refuse_unknown_query_parameters)]
+API_DEPENDENCIES = [Depends(require_media_type)]
+
+
 def _install_http(app: FastAPI, settings: Settings, app_metrics: Metrics) -> None:
     """Error handling, the OpenAPI document, request guards and every router."""
     install_problem_handlers(app)
@@ -167,7 +173,7 @@ def _install_http(app: FastAPI, settings: Settings, app_metrics: Metrics) -> Non
     app.add_middleware(BodyGuard, limits=InputLimits.from_settings(settings))
     app.add_middleware(RequestMetrics, counter=app_metrics.http_requests)
     app.add_middleware(CleanUrl)
-    api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(require_media_type)])
+    api = APIRouter(prefix=API_PREFIX, dependencies=API_DEPENDENCIES)
     for module in (
         auth,
         zones,

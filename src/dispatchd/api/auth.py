@@ -141,7 +141,7 @@ def require(*roles: Role) -> object:
     """A dependency admitting only actors with one of ``roles`` (403 for the others)."""
     allowed = frozenset(roles)
 
-    def _check(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
+    async def _check(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
         if actor.role not in allowed:
             names = ", ".join(sorted(role.value for role in allowed))
             raise Problem(403, f"this needs the role {names}; you are {actor.role.value}")

@@ -20,13 +20,13 @@ from dispatchd.service.outcome import IdempotencyRequest
 MAX_IDEMPOTENCY_KEY = 200
 
 
-def get_dispatcher(request: Request) -> Dispatcher:
+async def get_dispatcher(request: Request) -> Dispatcher:
     """The application's dispatcher."""
     dispatcher: Dispatcher = request.app.state.dispatcher
     return dispatcher
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """The application's settings."""
     settings: Settings = request.app.state.dispatcher.settings
     return settings

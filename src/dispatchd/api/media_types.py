@@ -30,7 +30,7 @@ def has_body(request: Request) -> bool:
     return (length.isdigit() and int(length) > 0) or "transfer-encoding" in request.headers
 
 
-def require_media_type(request: Request) -> None:
+async def require_media_type(request: Request) -> None:
     """A dependency of every API operation: its body, if sent, in the type it reads."""
     route = request.scope.get("route")
     expected = expected_media_type(route) if isinstance(route, APIRoute) else None
