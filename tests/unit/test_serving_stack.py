@@ -3,21 +3,30 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from dispatchd import cli
+from dispatchd.api import app as app_module
 from dispatchd.cli import build_app
+from dispatchd.service import bootstrap as bootstrap_module
 
 
 @pytest.fixture
 def served(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, Any]:
-    """What ``dispatchd serve`` hands uvicorn, on a throwaway data directory."""
+    """What ``dispatchd serve`` hands uvicorn (the application itself is not built)."""
     handed: dict[str, Any] = {}
     monkeypatch.setenv("DISPATCHD_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("DISPATCHD_ADMIN_PASSWORD", "a-long-enough-password")
+    monkeypatch.setattr(
+        app_module,
+        "create_app",
+        lambda settings: SimpleNamespace(state=SimpleNamespace(dispatcher=None)),
+    )
+    monkeypatch.setattr(bootstrap_module, "bootstrap", lambda dispatcher: None)
     monkeypatch.setattr(cli.uvicorn, "run", lambda app, **options: handed.update(options))
     return handed
 
