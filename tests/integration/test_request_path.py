@@ -1,4 +1,4 @@
-"""What every request runs before its operation stays on the event loop.
+"""The request path: light work stays on the event loop, operations are built once per process.
 
 FastAPI runs each plain ``def`` dependency on a worker thread: a hand-off and a return per
 dependency per request, which on this machine cost more than the work of the trivial
@@ -12,16 +12,23 @@ import importlib
 import inspect
 import pkgutil
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
 
 from dispatchd.api import routes
-from dispatchd.api.app import API_DEPENDENCIES, APP_DEPENDENCIES
+from dispatchd.api.app import API_DEPENDENCIES, APP_DEPENDENCIES, create_app
 from dispatchd.api.auth import current_actor
 from dispatchd.api.routes.health import healthz
+from dispatchd.config import Settings
+from dispatchd.service.clock import FakeClock
+from tests.conftest import ADMIN_PASSWORD
+from tests.helpers import City
+from tests.outbound import StubResolver
 
 #: Dependencies that read the database, and so run on a worker thread like the routes do.
 READS_THE_DATABASE: set[Callable[..., Any]] = {current_actor}
@@ -72,3 +79,29 @@ def test_the_dependencies_every_request_runs_are_on_the_event_loop() -> None:
 
 def test_the_trivial_endpoint_answers_on_the_event_loop() -> None:
     assert inspect.iscoroutinefunction(healthz)
+
+
+def test_two_applications_of_one_process_share_their_operations_but_never_their_state(
+    tmp_path: Path,
+) -> None:
+    apps = [
+        create_app(
+            Settings(
+                environment="test",
+                data_dir=tmp_path / name,
+                admin_password=ADMIN_PASSWORD,
+                run_engine=False,
+            ),
+            FakeClock(),
+            StubResolver(),
+        )
+        for name in ("north", "south")
+    ]
+    with TestClient(apps[0]) as north, TestClient(apps[1]) as south:
+        City(north).zone("North only")
+        south_city = City(south)
+        south_zones = south.get("/api/v1/zones", headers=south_city.admin).json()["items"]
+        north_zones = north.get("/api/v1/zones", headers=City(north).admin).json()["items"]
+
+    assert [zone["name"] for zone in north_zones] == ["North only"]
+    assert south_zones == []
