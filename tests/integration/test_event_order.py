@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import Connection, text
 
 from dispatchd.engine.broadcast import EventHub
 from dispatchd.service.dispatcher import Dispatcher
@@ -66,7 +66,7 @@ def logged_after(database: Database, last_id: int) -> list[tuple[int, str]]:
 
 def queued(database: Database) -> int:
     with database.read() as conn:
-        return int(conn.execute(select(func.count()).select_from(t.event_queue)).scalar_one())
+        return EventLog(conn).unpublished()
 
 
 def test_an_open_transaction_holds_back_only_its_own_events_which_then_follow_the_others(

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Connection, and_, false, select, true
+from sqlalchemy import ColumnElement, Connection, and_, false, func, select, true
 
 from dispatchd.domain.events import OrderEvent
 from dispatchd.store import tables as t
@@ -142,6 +142,13 @@ class EventLog:
             .order_by(t.events.c.id)
         ).mappings()
         return [_logged(row) for row in rows]
+
+    def unpublished(self) -> int:
+        """Events committed but not yet published (PostgreSQL; always 0 on SQLite).
+
+        More than a moment's worth means publication rounds are failing.
+        """
+        return int(self._conn.execute(select(func.count()).select_from(t.event_queue)).scalar_one())
 
     def last_id(self) -> int:
         """The newest event id, 0 on an empty log."""
