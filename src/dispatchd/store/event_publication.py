@@ -27,11 +27,15 @@ from sqlalchemy import Connection, text
 
 from dispatchd.store.database import Database
 from dispatchd.store.sql import AdvisoryLock, advisory_xact_lock
-from dispatchd.store.wakeups import EVENTS_CHANNEL, announce
+from dispatchd.store.wakeups import EVENTS_CHANNEL
 
 _ANYTHING_QUEUED = text("SELECT EXISTS (SELECT 1 FROM event_queue)")
-# The ids are given explicitly, by rank in ``seq`` order, rather than by the order in which
-# an INSERT … SELECT happens to draw from a sequence, which SQL does not promise.
+# One statement, so the round costs a lock, this and its commit. The ids are given explicitly,
+# by rank in ``seq`` order, rather than by the order in which an INSERT … SELECT happens to draw
+# from a sequence, which SQL does not promise. A process of the previous release draws event
+# ids from the column's sequence under the same advisory lock; keeping the sequence at the
+# last id given here lets both run together during a rolling upgrade (``setval`` is strict: on
+# an empty round it is not called, and neither is the hint).
 _MOVE = text(
     """
     WITH moved AS (
@@ -44,13 +48,12 @@ _MOVE = text(
         FROM moved
         RETURNING id
     )
-    SELECT count(*), max(id) FROM numbered
+    SELECT count(*),
+           setval(pg_get_serial_sequence('events', 'id'), max(id)),
+           CASE WHEN count(*) > 0 THEN pg_notify(:channel, '') END
+    FROM numbered
     """
 )
-# A process of the previous release draws event ids from the column's sequence under the
-# same advisory lock; keeping the sequence past every id given here lets both run together
-# during a rolling upgrade.
-_KEEP_SEQUENCE_AHEAD = text("SELECT setval(pg_get_serial_sequence('events', 'id'), :last_id)")
 
 
 def publish_queued(conn: Connection) -> int:
@@ -62,11 +65,7 @@ def publish_queued(conn: Connection) -> int:
     if not conn.execute(_ANYTHING_QUEUED).scalar():
         return 0
     advisory_xact_lock(conn, AdvisoryLock.EVENT_APPEND)
-    moved, last_id = conn.execute(_MOVE).one()
-    if not moved:
-        return 0
-    conn.execute(_KEEP_SEQUENCE_AHEAD, {"last_id": last_id})
-    announce(conn, EVENTS_CHANNEL)
+    moved = conn.execute(_MOVE, {"channel": EVENTS_CHANNEL}).scalar_one()
     return int(moved)
 
 
