@@ -26,6 +26,7 @@ from dispatchd.store import tables as t
 from dispatchd.store.database import Database
 from dispatchd.store.event_log import EVERYONE, EventLog, write_events
 from dispatchd.store.event_publication import publication_round
+from dispatchd.store.sql import AdvisoryLock, advisory_xact_lock
 
 pytestmark = pytest.mark.postgresql
 
@@ -131,6 +132,26 @@ def _waiting_for_a_row_lock(database: Database) -> bool:
             text("SELECT count(*) FROM pg_locks WHERE locktype = 'transactionid' AND NOT granted")
         ).scalar_one()
     return bool(waiting)
+
+
+def test_a_process_of_the_previous_release_numbering_under_the_old_lock_follows_published_ids(
+    database: Database,
+) -> None:
+    with database.write() as conn:
+        write_events(conn, [event_row("queued.1"), event_row("queued.2")])
+    publication_round(database)
+    with database.write() as conn:
+        advisory_xact_lock(conn, AdvisoryLock.EVENT_APPEND)
+        conn.execute(t.events.insert().values(event_row("written.the.old.way")))
+    with database.write() as conn:
+        write_events(conn, [event_row("queued.3")])
+    publication_round(database)
+    assert logged_after(database, 0) == [
+        (1, "queued.1"),
+        (2, "queued.2"),
+        (3, "written.the.old.way"),
+        (4, "queued.3"),
+    ]
 
 
 @pytest.mark.parametrize("store", ["postgresql"])

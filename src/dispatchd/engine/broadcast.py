@@ -62,8 +62,7 @@ class EventHub:
         return len(self._console) + sum(len(s) for s in self._by_installer.values())
 
     async def start(self) -> None:
-        """Publish what is queued, then tail from the newest event (earlier ones are replayed
-        on request)."""
+        """Publish what is queued, then tail from the newest event (earlier ones on request)."""
         self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
         self._tail = await run_in_threadpool(self._last_id)
