@@ -8,7 +8,7 @@ from pathlib import Path
 from dispatchd_bench.escalation import _full_rate_throughput, _missing_lateness
 from dispatchd_bench.markdown import render
 from dispatchd_bench.profiling import layer_of, summarise
-from dispatchd_bench.results import BACKLOG_KEY, Results, add_ratios
+from dispatchd_bench.results import BACKLOG_KEY, EVENT_COMMITS_KEY, Results, add_ratios
 from dispatchd_bench.sse import _record, _Tally
 from dispatchd_bench.stats import percentile, summary
 
@@ -154,3 +154,31 @@ def test_a_stream_client_measures_from_the_events_commit_time() -> None:
     _record(b": ping", at.timestamp() + 1, tally)
     assert len(tally.latencies_ms) == 1
     assert abs(tally.latencies_ms[0] - 40.0) < 1e-3
+
+
+def _commits(mode: str, processes: int, per_s: float) -> dict[str, object]:
+    return {
+        "mode": mode,
+        "processes": processes,
+        "threads_per_process": 4,
+        "commits_per_s": per_s,
+        "latency_p50_ms": 2.0,
+        "latency_p99_ms": 9.0,
+    }
+
+
+def test_event_commits_show_both_designs_side_by_side_per_number_of_processes() -> None:
+    results = Results()
+    for processes, lock, publisher in ((1, 800.0, 900.0), (2, 820.0, 1_640.0)):
+        results.put(EVENT_COMMITS_KEY, f"lock_{processes}_processes", _commits("lock", 1, lock))
+        results.put(
+            EVENT_COMMITS_KEY,
+            f"publisher_{processes}_processes",
+            _commits("publisher", processes, publisher),
+        )
+    results.put(EVENT_COMMITS_KEY, "lock_4_processes", {"skipped": "no PostgreSQL"})
+    text = render(results, None, None)
+    section = text[text.index("## Event-writing commits on PostgreSQL") :]
+    assert "| 1 | 800 | 2.0 ms | 9.0 ms | 900 | 2.0 ms | 9.0 ms | 1.12× |" in section
+    assert "| 2 | 820 | 2.0 ms | 9.0 ms | 1,640 | 2.0 ms | 9.0 ms | 2.00× |" in section
+    assert "| 4 | skipped: no PostgreSQL | – | – | not run | – | – | – |" in section

@@ -21,7 +21,12 @@ from typing import Any
 
 import httpx
 import psycopg
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
+from dispatchd.store.database import Database
+from dispatchd.store.event_log import write_events
+from dispatchd.store.event_publication import publication_round
 from tests.conftest import ADMIN_PASSWORD
 from tests.e2e.server import ServerProcess
 from tests.helpers import CENTRE
@@ -376,6 +381,77 @@ class StreamWatcher:
                 if line.startswith("id:"):
                     self.received.append(int(line[3:].strip()))
         return rest
+
+
+@dataclass
+class HeldTransaction:
+    """One deliberately slow writer's transaction, as the run saw it."""
+
+    order_id: str
+    events: int
+    #: The newest published event id when it queued its events, and just before it committed.
+    published_at_queue: int
+    published_at_commit: int
+    #: False when its commit raised (the database restarted): it may or may not have happened.
+    committed: bool
+
+
+class HeldWriter:
+    """Writes events as a command would, but keeps each transaction open for a while.
+
+    While one is held, everyone else's events must go on being published; once it commits,
+    its own events must follow everything published meanwhile. Now and then it commits and
+    publishes nothing, like a process killed between commit and publication, so the servers'
+    pumps must publish its events.
+    """
+
+    def __init__(self, database_url: str, seed: int, name: str) -> None:
+        self.database = Database(database_url, pool_size=2)
+        self.rng = random.Random(seed)
+        self.name = name
+        self.held: list[HeldTransaction] = []
+        self.errors = 0
+
+    def run(self, stop: threading.Event) -> None:
+        """Hold one transaction after another until told to stop."""
+        number = 0
+        while not stop.is_set():
+            number += 1
+            try:
+                self._hold_one(f"ord_held_{self.name}_{number}", stop)
+            except (DBAPIError, psycopg.Error):
+                self.errors += 1
+                stop.wait(0.5)
+        self.database.dispose()
+
+    def _hold_one(self, order_id: str, stop: threading.Event) -> None:
+        rows = [_held_event(order_id, index) for index in range(self.rng.randint(1, 3))]
+        hold_s = self.rng.uniform(0.3, 2.5)
+        record = HeldTransaction(order_id, len(rows), 0, 0, committed=False)
+        self.held.append(record)
+        with self.database.write() as conn:
+            write_events(conn, rows)
+            record.published_at_queue = self._newest_published()
+            stop.wait(hold_s)
+            record.published_at_commit = self._newest_published()
+        record.committed = True
+        if self.rng.random() < 0.8:
+            publication_round(self.database)
+
+    def _newest_published(self) -> int:
+        with self.database.read() as conn:
+            return int(conn.execute(text("SELECT coalesce(max(id), 0) FROM events")).scalar_one())
+
+
+def _held_event(order_id: str, index: int) -> dict[str, Any]:
+    return {
+        "name": "chaos.held",
+        "order_id": order_id,
+        "installer_id": None,
+        "zone_id": None,
+        "data": {"index": index},
+        "at": datetime.now(UTC),
+    }
 
 
 class Monkey:

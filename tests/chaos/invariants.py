@@ -20,6 +20,7 @@ from sqlalchemy import Connection, select, text
 from dispatchd.domain.escalation import StepAction
 from dispatchd.store import tables as t
 from dispatchd.wire.policy import ladder_from_json
+from tests.chaos.harness import HeldTransaction
 
 ACTIVE = {"sent", "reminded", "penalized"}
 ENDED = {"accepted", "declined", "revoked", "withdrawn"}
@@ -50,6 +51,8 @@ class Facts:
         default_factory=dict
     )
     worst_sampled_lag_s: float = 0.0
+    #: The deliberately slow writers' transactions (``HeldWriter``), as they saw them.
+    held: list[HeldTransaction] = field(default_factory=list)
 
     @classmethod
     def read(cls, conn: Connection, sms_file: Path) -> Facts:
@@ -212,6 +215,37 @@ def streams_replayed_every_visible_event_once_in_order(facts: Facts) -> list[str
     return problems
 
 
+def held_transactions_held_back_only_themselves(facts: Facts) -> list[str]:
+    """A slow transaction delayed nobody's events, and its own followed all published meanwhile.
+
+    Each committed one's events are in the log once, numbered after every event published
+    before it committed; one whose commit failed left its events once or not at all. And the
+    log moved on while transactions were held: others' events were published meanwhile.
+    """
+    problems = []
+    logged = Counter(e["order_id"] for e in facts.events if e["name"] == "chaos.held")
+    first_id: dict[str, int] = {}
+    for event in facts.events:
+        first_id.setdefault(event["order_id"], event["id"])
+    for held in facts.held:
+        count = logged[held.order_id]
+        if held.committed and count != held.events:
+            problems.append(f"{held.order_id}: {count} of its {held.events} events were logged")
+        if not held.committed and count not in (0, held.events):
+            problems.append(f"{held.order_id} (commit failed): {count} of {held.events} logged")
+        if count and first_id[held.order_id] <= held.published_at_commit:
+            problems.append(
+                f"{held.order_id} got id {first_id[held.order_id]}, not after "
+                f"{held.published_at_commit} published before it committed"
+            )
+    published_meanwhile = sum(
+        h.published_at_commit - h.published_at_queue for h in facts.held if h.committed
+    )
+    if facts.held and published_meanwhile <= 0:
+        problems.append("no event was published while a transaction was held open")
+    return problems
+
+
 def customer_told_once_per_accepted_order(facts: Facts) -> list[str]:
     """Each accepted order's customer got the installer's details by SMS exactly once."""
     problems = []
@@ -238,6 +272,7 @@ INVARIANTS: list[Callable[[Facts], list[str]]] = [
     no_accept_after_revoke,
     no_deadline_fired_later_than_due_plus_5s,
     streams_replayed_every_visible_event_once_in_order,
+    held_transactions_held_back_only_themselves,
     customer_told_once_per_accepted_order,
 ]
 

@@ -1,5 +1,9 @@
 """Three servers on one PostgreSQL, killed at random while orders flow: nothing is lost or doubled.
 
+Beside the servers, writers hold transactions with events open on purpose (and sometimes
+commit without publishing, like a process killed in between): nobody else's events wait for
+them, and every stream still gets every event once, in order.
+
 The reduced run (CI) takes about a minute; ``pytest tests/chaos --chaos-full`` runs the full
 plan (2,400 orders, 24 kills). Both restart PostgreSQL once half-way. The cluster is a
 throwaway one started for the run, so restarting it disturbs nobody.
@@ -26,6 +30,7 @@ from tests.chaos.harness import (
     ChaosPlan,
     Client,
     Fleet,
+    HeldWriter,
     Installer,
     LagSampler,
     Monkey,
@@ -60,6 +65,8 @@ def plan(request: pytest.FixtureRequest) -> ChaosPlan:
     return FULL if request.config.getoption("--chaos-full") else REDUCED
 
 
+#: Writers that hold their transactions open on purpose, beside the servers' own.
+HOLDERS = 2
 OFFER_LADDERS_OR_DUE_STEPS_LEFT = (
     "SELECT count(*) FROM deadlines WHERE kind = 'offer_step'"
     " OR due_at <= extract(epoch FROM clock_timestamp()) * 1e6"
@@ -74,6 +81,7 @@ def test_three_servers_killed_at_random_and_a_database_restart_lose_and_double_n
     stop_clients = threading.Event()
     stop_installers = threading.Event()
     stop_chaos = threading.Event()
+    stop_holding = threading.Event()
     try:
         started = time.monotonic()
         fleet.start()
@@ -92,17 +100,27 @@ def test_three_servers_killed_at_random_and_a_database_restart_lose_and_double_n
         shop = Shop(fleet, city, plan, stop_clients)
         monkey = Monkey(fleet, cluster, plan)
         sampler = LagSampler(database_url)
+        holders = [HeldWriter(database_url, plan.seed + 20 + n, str(n)) for n in range(HOLDERS)]
         workers = [in_background(i.run, f"installer-{n}") for n, i in enumerate(installers)]
         workers += [in_background(w.run, "watcher") for w in (console, phone)]
         chaos = [
             in_background(lambda: monkey.run(stop_chaos), "monkey"),
             in_background(lambda: sampler.run(stop_chaos), "lag-sampler"),
         ]
+        held = [in_background(lambda h=h: h.run(stop_holding), "held-writer") for h in holders]
         shop.run()
         orders_done = time.monotonic()
         chaos[0].join()
         drain_started = time.monotonic()
         stop_installers.set()
+        stop_holding.set()
+        for thread in held:
+            thread.join(30)
+        wait_until(
+            lambda: scalar(database_url, "SELECT count(*) FROM event_queue") == 0,
+            30,
+            "every committed event published (the servers' pumps take what no writer did)",
+        )
         # Offer ladders run out; the promises of accepted jobs stay watched (not yet due).
         wait_until(
             lambda: scalar(database_url, OFFER_LADDERS_OR_DUE_STEPS_LEFT) == 0,
@@ -141,6 +159,7 @@ def test_three_servers_killed_at_random_and_a_database_restart_lose_and_double_n
         }
         facts.accepts_answered_200 = set().union(*(i.answered_200 for i in installers))
         facts.worst_sampled_lag_s = sampler.worst_s
+        facts.held = [record for holder in holders for record in holder.held]
         found = violations(facts)
         figures: dict[str, Any] = {
             "plan": plan.__dict__,
@@ -157,6 +176,8 @@ def test_three_servers_killed_at_random_and_a_database_restart_lose_and_double_n
             "stream_reconnects": {"console": console.reconnects, "installer": phone.reconnects},
             "streams_caught_up": caught_up,
             "stream_errors": console.errors[-5:] + phone.errors[-5:],
+            "held_transactions": len(facts.held),
+            "held_transactions_failed": sum(h.errors for h in holders),
             "worst_sampled_deadline_lag_s": round(sampler.worst_s, 2),
             "worst_lag_sampled_at": sampler.worst_at,
             "lag_samples": sampler.samples,
@@ -180,6 +201,7 @@ def test_three_servers_killed_at_random_and_a_database_restart_lose_and_double_n
         stop_clients.set()
         stop_installers.set()
         stop_chaos.set()
+        stop_holding.set()
         fleet.stop()
         for client in CLIENTS:
             client.close()

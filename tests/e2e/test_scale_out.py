@@ -10,6 +10,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
+import psycopg
 import pytest
 
 from tests.conftest import ADMIN_PASSWORD
@@ -73,3 +75,41 @@ def test_a_deadline_committed_on_one_process_wakes_the_sleeping_engine_of_anothe
     assert waited < 2.5, f"the reminder due after 1 s fired after {waited:.2f} s"
     a.close()
     b.close()
+
+
+def _queued_and_logged(postgres_url: str) -> tuple[list[str], list[str]]:
+    with psycopg.connect(postgres_url) as conn:
+        queued = [row[0] for row in conn.execute("SELECT name FROM event_queue ORDER BY seq")]
+        logged = [row[0] for row in conn.execute("SELECT name FROM events ORDER BY id")]
+    return queued, logged
+
+
+def test_a_process_killed_between_commit_and_publication_has_its_events_published_once_later(
+    tmp_path: Path, shared_env: dict[str, str], postgres_url: str
+) -> None:
+    data_dir = tmp_path / "crashing"
+    data_dir.mkdir()
+    quiet = {**shared_env, **SLOW_POLL, "DISPATCHD_RUN_ENGINE": "false"}
+    server = ServerProcess(data_dir, quiet)
+    try:
+        server.start(DISPATCHD_CRASH_AT="events.before_publication")
+        api = Api(server.base_url)
+        city = build_city(api, installers=1)
+        with pytest.raises(httpx.TransportError):
+            new_order(api, city["admin"])
+        assert server.wait_exit(timeout=15) == -9
+        api.close()
+        queued, logged = _queued_and_logged(postgres_url)
+        assert "order.created" in queued
+        assert logged == []
+
+        server.start()
+        api = Api(server.base_url)
+        admin = api.login("admin", ADMIN_PASSWORD)
+        orders = api.call("GET", "/api/v1/orders", admin)["items"]
+        detail = api.call("GET", f"/api/v1/orders/{orders[0]['id']}", admin)
+        assert [event["event"] for event in detail["events"]] == queued
+        assert _queued_and_logged(postgres_url) == ([], queued)
+        api.close()
+    finally:
+        server.kill()

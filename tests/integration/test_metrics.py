@@ -27,6 +27,7 @@ def test_an_idle_deployment_reports_no_lag_and_nothing_pending(client: TestClien
     assert found["dispatchd_deadline_lag_seconds"] == 0
     assert found["dispatchd_deadlines_pending"] == 0
     assert found["dispatchd_outbox_backlog"] == 0
+    assert found["dispatchd_events_unpublished"] == 0
     assert found["dispatchd_sse_clients"] == 0
     assert found["dispatchd_database_up"] == 1
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from dispatchd_bench.results import BACKLOG_KEY, HIGHEST_RATE_KEY, Results
+from dispatchd_bench.results import BACKLOG_KEY, EVENT_COMMITS_KEY, HIGHEST_RATE_KEY, Results
 
 #: The results keys of each workload named on the command line, by how they begin.
 _KEYS = {
@@ -25,6 +25,7 @@ _KEYS = {
     "locations": ("location_updates",),
     "sse": ("sse_",),
     "memory": ("memory",),
+    "events": (EVENT_COMMITS_KEY,),
 }
 
 

@@ -21,7 +21,7 @@ def bench(
         [],
         "--only",
         help="run only these workloads (repeat or comma-separate): "
-        "escalation, http, nearest, locations, sse, memory",
+        "escalation, http, nearest, locations, sse, memory, events",
     ),
     out: Path = typer.Option(Path("docs"), "--out", help="where to write the report files"),  # noqa: B008
     peers: bool = typer.Option(True, "--peers/--no-peers", help="measure the peers too"),

@@ -15,6 +15,7 @@ from dispatchd_bench.peers import PEER_SYSTEMS, REFERENCE_SYSTEM
 from dispatchd_bench.results import (
     BACKLOG_KEY,
     DISPATCHD_STORES,
+    EVENT_COMMITS_KEY,
     HIGHEST_RATE_KEY,
     Figures,
     Results,
@@ -70,6 +71,7 @@ def render(results: Results, plot: str | None, plot_problem: str | None) -> str:
         _locations,
         _sse,
         _memory,
+        _event_commits,
         _peer_settings,
         _machine,
         _bounds,
@@ -801,6 +803,61 @@ def _memory(results: Results) -> str | None:
                     f"{_num(f['peak_rss_mib'])} MiB",
                 ]
             ],
+        )
+    )
+
+
+def _event_commits(results: Results) -> str | None:
+    systems = results.workloads.get(EVENT_COMMITS_KEY)
+    if not systems:
+        return None
+    by_processes: dict[int, dict[str, Figures]] = {}
+    for system, figures in systems.items():
+        mode, processes, _ = system.split("_")
+        by_processes.setdefault(int(processes), {})[mode] = figures
+    rows = []
+    for count in sorted(by_processes):
+        measured = {mode: f for mode, f in by_processes[count].items() if "skipped" not in f}
+        cells = [_num(count)]
+        for mode in ("lock", "publisher"):
+            found = by_processes[count].get(mode)
+            if found is None or "skipped" in found:
+                reason = "not run" if found is None else f"skipped: {found['skipped']}"
+                cells += [reason, MISSING, MISSING]
+                continue
+            cells += [
+                _num(found["commits_per_s"]),
+                _ms(found["latency_p50_ms"]),
+                _ms(found["latency_p99_ms"]),
+            ]
+        ratio = None
+        if {"lock", "publisher"} <= measured.keys() and measured["lock"]["commits_per_s"]:
+            ratio = measured["publisher"]["commits_per_s"] / measured["lock"]["commits_per_s"]
+        cells.append(MISSING if ratio is None else f"{ratio:.2f}×")
+        rows.append(cells)
+    threads = next(
+        (f["threads_per_process"] for f in systems.values() if "threads_per_process" in f), None
+    )
+    return (
+        "## Event-writing commits on PostgreSQL\n\n"
+        f"Writer processes of {_num(threads)} threads each commit transactions of two events "
+        "and wait until their events are published, as a command does before it answers. "
+        "*Lock* is the previous design rebuilt as a baseline (every event-writing commit "
+        "took one advisory lock across the deployment); *publisher* is today's (events "
+        "queued without a shared lock, one publication round per process numbering every "
+        "committed one). Commits per second are of all processes together.\n\n"
+        + _table(
+            [
+                "processes",
+                "lock: commits/s",
+                "p50",
+                "p99",
+                "publisher: commits/s",
+                "p50",
+                "p99",
+                "publisher / lock",
+            ],
+            rows,
         )
     )
 

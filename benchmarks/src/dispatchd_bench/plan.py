@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from dispatchd_bench.peers import PEER_SYSTEMS
 
-WORKLOADS = ("escalation", "http", "nearest", "locations", "sse", "memory")
+WORKLOADS = ("escalation", "http", "nearest", "locations", "sse", "memory", "events")
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,10 @@ class Plan:
     sse_seconds: float
     memory_offers: int
     memory_idle_s: float
+    #: Writer processes (each with ``event_commit_threads`` threads) committing events.
+    event_commit_processes: tuple[int, ...]
+    event_commit_threads: int
+    event_commit_seconds: float
 
 
 FULL = Plan(
@@ -87,6 +91,9 @@ FULL = Plan(
     sse_seconds=10.0,
     memory_offers=1_000_000,
     memory_idle_s=60.0,
+    event_commit_processes=(1, 2, 4),
+    event_commit_threads=4,
+    event_commit_seconds=5.0,
 )
 
 QUICK = Plan(
@@ -120,4 +127,7 @@ QUICK = Plan(
     sse_seconds=3.0,
     memory_offers=100_000,
     memory_idle_s=3.0,
+    event_commit_processes=(1, 2, 4),
+    event_commit_threads=4,
+    event_commit_seconds=1.0,
 )

@@ -16,6 +16,8 @@ DISPATCHD_STORES = ("dispatchd_sqlite", "dispatchd_postgresql")
 BACKLOG_KEY = "deadline_backlog"
 #: The results key of the search for the highest due rate kept up (``highest_rate.py``).
 HIGHEST_RATE_KEY = "highest_due_rate"
+#: The results key of the event-writing commits on PostgreSQL (``event_commits.py``).
+EVENT_COMMITS_KEY = "event_commits"
 #: A run on a machine busier than this (1-minute load per core) gets a warning.
 BUSY_LOAD_PER_CORE = 0.5
 

@@ -33,6 +33,7 @@ from dispatchd_bench.backlog import run_backlog
 from dispatchd_bench.carry import carry_over, read_earlier
 from dispatchd_bench.city import new_data_dir
 from dispatchd_bench.escalation import PERIOD_S, STEPS_PER_OFFER, run_escalation
+from dispatchd_bench.event_commits import MODES, run_event_commits
 from dispatchd_bench.highest_rate import search, trial_of
 from dispatchd_bench.http_orders import run_http_orders
 from dispatchd_bench.locations import run_locations_http, run_locations_service
@@ -50,7 +51,7 @@ from dispatchd_bench.peers import (
 from dispatchd_bench.plan import WORKLOADS, Plan
 from dispatchd_bench.profiling import profiled
 from dispatchd_bench.report import JSON_NAME, write_report
-from dispatchd_bench.results import BACKLOG_KEY, HIGHEST_RATE_KEY, Results
+from dispatchd_bench.results import BACKLOG_KEY, EVENT_COMMITS_KEY, HIGHEST_RATE_KEY, Results
 from dispatchd_bench.sse import raise_open_file_limit, run_sse
 from dispatchd_bench.throwaway_pg import server_url, server_version, throwaway_database
 
@@ -205,6 +206,29 @@ def _locations_http(plan: Plan, store: str) -> dict[str, Any]:
         )
 
 
+def _event_commits(plan: Plan, mode: str, processes: int) -> dict[str, Any]:
+    with throwaway_database("events") as url:
+        return run_event_commits(
+            mode, processes, plan.event_commit_threads, plan.event_commit_seconds, url
+        )
+
+
+def _event_commit_steps(plan: Plan) -> list[Step]:
+    return [
+        Step(
+            EVENT_COMMITS_KEY,
+            f"{mode}_{processes}_processes",
+            f"event-writing commits · {mode}, {processes} processes",
+            lambda mode=mode, processes=processes: _event_commits(  # type: ignore[misc]
+                plan, mode, processes
+            ),
+            True,
+        )
+        for processes in plan.event_commit_processes
+        for mode in MODES
+    ]
+
+
 def build_steps(
     plan: Plan, only: Sequence[str], peers: PeerEnvironment | None, results: Results
 ) -> list[Step]:
@@ -253,6 +277,8 @@ def build_steps(
                     ),
                 )
             )
+    if "events" in only:
+        steps += _event_commit_steps(plan)
     if "memory" in only:
         steps.append(
             Step(

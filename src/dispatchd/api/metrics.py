@@ -87,6 +87,7 @@ class DeploymentCollector(Collector):
                 oldest = uow.deadlines.next_due_at()
                 pending = uow.deadlines.pending()
                 backlog = uow.outbox.backlog()
+                unpublished = uow.events.unpublished()
         except Exception as exc:
             log.warning("metrics: database unreachable", error=type(exc).__name__)
             yield GaugeMetricFamily("dispatchd_database_up", "1 when the database answers", 0)
@@ -104,6 +105,11 @@ class DeploymentCollector(Collector):
         )
         yield GaugeMetricFamily(
             "dispatchd_outbox_backlog", "Outgoing messages waiting for delivery", value=backlog
+        )
+        yield GaugeMetricFamily(
+            "dispatchd_events_unpublished",
+            "Events committed but not yet given an id by a publication round",
+            value=unpublished,
         )
 
 

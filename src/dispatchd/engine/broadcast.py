@@ -5,8 +5,10 @@ it, so a thousand open phones cost one query per batch of events, not a thousand
 this process wake the pump at once, commits in other processes through PostgreSQL ``NOTIFY``
 (:mod:`dispatchd.engine.listener`); a slow poll catches whatever a lost hint left behind. The
 log stays the truth: a subscriber that falls behind is dropped and replays on reconnect.
-Tailing ``id > last`` is safe because ids are in commit order (see
-:func:`dispatchd.store.event_log.write_events`).
+Tailing ``id > last`` is safe because an id becomes visible only together with every smaller
+one (see :mod:`dispatchd.store.event_publication`). On PostgreSQL the pump runs a publication
+round before each read and at start, so events that a process committed but never published
+(it crashed in between) are published by whichever pump comes next.
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ class EventHub:
         return len(self._console) + sum(len(s) for s in self._by_installer.values())
 
     async def start(self) -> None:
-        """Begin tailing from the newest event (earlier ones are replayed on request)."""
+        """Publish what is queued, then tail from the newest event (earlier ones on request)."""
         self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
         self._tail = await run_in_threadpool(self._last_id)
@@ -112,10 +114,12 @@ class EventHub:
                 self._loop.call_soon_threadsafe(self._wake.set)
 
     def _last_id(self) -> int:
+        self._dispatcher.publish_events()
         with self._dispatcher.reading() as conn:
             return UnitOfWork(conn).events.last_id()
 
     def _read_after(self, last_id: int) -> list[LoggedEvent]:
+        self._dispatcher.publish_events()
         with self._dispatcher.reading() as conn:
             return UnitOfWork(conn).events.after(last_id, Audience(), limit=PUMP_BATCH)
 

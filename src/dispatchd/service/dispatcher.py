@@ -19,12 +19,14 @@ from sqlalchemy import Connection
 
 from dispatchd.config import Settings
 from dispatchd.domain.errors import DomainError, FieldError, InvalidInput
+from dispatchd.faults import crash_point
 from dispatchd.service.actors import Actor
 from dispatchd.service.clock import Clock
 from dispatchd.service.commands import Command
 from dispatchd.service.context import Context
 from dispatchd.service.errors import NotFound
 from dispatchd.service.group_commit import GroupCommitter
+from dispatchd.service.group_publication import GroupPublisher
 from dispatchd.service.handlers import HANDLERS
 from dispatchd.service.handlers.installers import MAX_LOCATION_AGE_S, MAX_LOCATION_FUTURE_S
 from dispatchd.service.installer_map import InstallerMap
@@ -35,6 +37,7 @@ from dispatchd.service.reactions import react
 from dispatchd.service.unit_of_work import CommitSummary, UnitOfWork
 from dispatchd.service.zone_map import ZoneMap
 from dispatchd.store.database import Database, retrying
+from dispatchd.store.event_publication import publication_round
 from dispatchd.store.idempotency import StoredResponse
 from dispatchd.store.installers import SavedPosition
 
@@ -58,20 +61,39 @@ class Dispatcher:
         self.key = load_deployment_key(settings.secret_key, settings.data_dir)
         self._listeners: list[CommitListener] = [self._update_installer_map]
         self._committer = GroupCommitter(self._transaction) if database.is_sqlite else None
+        self._publisher = (
+            None if database.is_sqlite else GroupPublisher(lambda: publication_round(database))
+        )
 
     def on_commit(self, listener: CommitListener) -> None:
         """Call ``listener`` after every commit (engine wake-ups, event fan-out, relay)."""
         self._listeners.append(listener)
 
+    def publish_events(self) -> None:
+        """Publish every committed queued event, sharing a round with concurrent callers.
+
+        PostgreSQL only (on SQLite events are in the log once committed); see
+        :mod:`dispatchd.service.group_publication`.
+        """
+        if self._publisher is not None:
+            self._publisher.publish()
+
     @contextmanager
     def _transaction(self) -> Iterator[UnitOfWork]:
-        """A write transaction; listeners hear of it only after it has committed."""
+        """A write transaction; listeners hear of it only after it has committed.
+
+        Its events are published before the listeners are told, so the answer and the live
+        stream already show them.
+        """
         with self.database.write() as conn:
             uow = UnitOfWork(conn)
             yield uow
             uow.check_all_saved()
             uow.before_commit()
         summary = uow.summary()
+        if summary.events:
+            crash_point("events.before_publication")
+            self.publish_events()
         for listener in self._listeners:
             listener(summary)
 

@@ -1,7 +1,8 @@
 """The append-only event log: the truth behind the live stream and every order's history.
 
-Ids are monotonic per deployment; a client that reconnects with ``Last-Event-ID`` is replayed
-everything after it that it may see.
+Ids are monotonic per deployment and become visible in id order (on PostgreSQL they are given
+by publication, :mod:`dispatchd.store.event_publication`); a client that reconnects with
+``Last-Event-ID`` is replayed everything after it that it may see.
 """
 
 from __future__ import annotations
@@ -12,14 +13,12 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Connection, and_, false, select, true
+from sqlalchemy import ColumnElement, Connection, and_, false, func, select, true
 
 from dispatchd.domain.events import OrderEvent
 from dispatchd.store import tables as t
 from dispatchd.store.bulk import BulkInsert, Shape
-from dispatchd.store.sql import AdvisoryLock, advisory_xact_lock
 from dispatchd.store.types import to_micros
-from dispatchd.store.wakeups import EVENTS_CHANNEL, announce
 
 
 @dataclass(frozen=True)
@@ -64,19 +63,16 @@ class Audience:
 
 
 EVERYONE = Audience()
-_INSERT_EVENTS = BulkInsert(
-    Shape(
-        "events",
-        (
-            ("name", "text"),
-            ("order_id", "text"),
-            ("installer_id", "text"),
-            ("zone_id", "text"),
-            ("data", "json"),
-            ("at", "bigint"),
-        ),
-    )
+_EVENT_COLUMNS = (
+    ("name", "text"),
+    ("order_id", "text"),
+    ("installer_id", "text"),
+    ("zone_id", "text"),
+    ("data", "json"),
+    ("at", "bigint"),
 )
+_INSERT_EVENTS = BulkInsert(Shape("events", _EVENT_COLUMNS))
+_QUEUE_EVENTS = BulkInsert(Shape("event_queue", _EVENT_COLUMNS))
 
 
 class PendingEvents:
@@ -121,8 +117,8 @@ class EventLog:
     def append(self, events: Iterable[OrderEvent]) -> None:
         """Add events to the caller's transaction, keeping their order.
 
-        They are held back and inserted by :func:`write_events` as the transaction's last
-        writes, which is what keeps ids in commit order.
+        They are held back and written by :func:`write_events` as the transaction's last
+        writes, which is what keeps causally related events in order.
         """
         batch = list(events)
         self.pending.events.extend(batch)
@@ -147,6 +143,13 @@ class EventLog:
         ).mappings()
         return [_logged(row) for row in rows]
 
+    def unpublished(self) -> int:
+        """Events committed but not yet published (PostgreSQL; always 0 on SQLite).
+
+        More than a moment's worth means publication rounds are failing.
+        """
+        return int(self._conn.execute(select(func.count()).select_from(t.event_queue)).scalar_one())
+
     def last_id(self) -> int:
         """The newest event id, 0 on an empty log."""
         value = self._conn.execute(select(t.events.c.id).order_by(t.events.c.id.desc()).limit(1))
@@ -154,27 +157,21 @@ class EventLog:
 
 
 def write_events(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    """Insert a transaction's events just before it commits, so ids follow commit order.
+    """Write a transaction's events as its last writes: queued on PostgreSQL, logged on SQLite.
 
-    Event ids come from a sequence. On PostgreSQL, transactions that draw ids concurrently
-    may commit out of id order: a reader tailing ``id > last`` could read id 8 while id 7 is
-    still uncommitted, move on, and never see 7 — and neither would a client replaying from
-    ``Last-Event-ID``. Readers cannot tell such a gap from a rolled-back one, so the fix is
-    on the writing side: a transaction-level advisory lock, taken as the last step before
-    commit, serialises "draw ids, insert, commit" across every process. Whoever holds it has
-    no other lock left to wait for (all row locks were taken earlier), so it cannot deadlock;
-    and it is released only after the commit became visible, so the next holder's ids are
-    both larger and later. The price is that commits which append events run one at a time
-    for the span of an insert and a commit — the deadline engine's batches share one.
-
-    The alternative, reading only up to a "safe horizon" (below the oldest in-flight
-    transaction), would make every reader guess how long to wait for a gap to fill. SQLite
-    has a single writer, so ids there are in commit order already.
+    On PostgreSQL the events go to the queue, without any lock shared by the deployment; they
+    get their ids when a publication round moves them into the log after this commit
+    (:mod:`dispatchd.store.event_publication`, which also says why ids can then never skip
+    or reorder causally related events). Being the last writes is what that argument rests on:
+    everything this transaction waited for or read was committed before its rows drew their
+    ``seq``. Nothing is announced here: the round announces what it published. SQLite has
+    one writer, so events go straight into the log, ids in commit order, and in-process
+    commit listeners wake the pump.
     """
     if not rows:
         return
-    advisory_xact_lock(conn, AdvisoryLock.EVENT_APPEND)
-    _INSERT_EVENTS.run(
+    insert = _QUEUE_EVENTS if conn.dialect.name == "postgresql" else _INSERT_EVENTS
+    insert.run(
         conn,
         [
             (
@@ -188,7 +185,6 @@ def write_events(conn: Connection, rows: list[dict[str, Any]]) -> None:
             for row in rows
         ],
     )
-    announce(conn, EVENTS_CHANNEL)
 
 
 def _logged(row: Any) -> LoggedEvent:

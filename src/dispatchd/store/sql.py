@@ -33,6 +33,7 @@ class AdvisoryLock(IntEnum):
     """Namespaces of PostgreSQL advisory locks, so unrelated locks never collide."""
 
     SCHEMA = 1
+    #: Taken by event publication rounds only (``store/event_publication.py``).
     EVENT_APPEND = 2
     IDEMPOTENCY_KEY = 3
     INSTALLER_WORKLOAD = 4

@@ -254,6 +254,22 @@ events = Table(
     Index("ix_events_order", "order_id", "id"),
 )
 
+#: Events committed but not yet published (PostgreSQL): a command's transaction queues its
+#: events here, and a publication round moves them into ``events`` in ``seq`` order, giving
+#: them their ids (``store/event_publication.py``). Empty on SQLite, whose single writer
+#: writes ``events`` directly; it exists there too so both stores keep one schema.
+event_queue = Table(
+    "event_queue",
+    metadata,
+    Column("seq", AutoIncrementId, primary_key=True, autoincrement=True),
+    Column("name", String(48), nullable=False),
+    Column("order_id", ID, nullable=False),
+    Column("installer_id", ID),
+    Column("zone_id", ID),
+    Column("data", JSON, nullable=False),
+    Column("at", UtcTime, nullable=False),
+)
+
 alerts = Table(
     "alerts",
     metadata,
