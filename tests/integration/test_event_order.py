@@ -13,6 +13,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -165,8 +166,8 @@ def test_events_a_crashed_process_committed_but_never_published_are_published_on
     assert queued(database) == 2
     assert logged_after(database, 0) == before
 
-    asyncio.run(_start_and_stop(EventHub(dispatcher)))
-    asyncio.run(_start_and_stop(EventHub(dispatcher)))
+    _start_and_stop(EventHub(dispatcher))
+    _start_and_stop(EventHub(dispatcher))
     dispatcher.publish_events()
 
     names = [name for _, name in logged_after(database, 0)]
@@ -176,9 +177,19 @@ def test_events_a_crashed_process_committed_but_never_published_are_published_on
     assert queued(database) == 0
 
 
-async def _start_and_stop(hub: EventHub) -> None:
-    await hub.start()
-    await hub.stop()
+def _start_and_stop(hub: EventHub) -> None:
+    """Start the pump and stop it, on an event loop of its own thread.
+
+    The browser tests' Playwright keeps a loop running on the main thread for the whole
+    session, so ``asyncio.run`` there would refuse.
+    """
+
+    async def start_and_stop() -> None:
+        await hub.start()
+        await hub.stop()
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, start_and_stop()).result()
 
 
 def test_committers_arriving_during_a_round_are_all_served_by_the_next_one() -> None:
