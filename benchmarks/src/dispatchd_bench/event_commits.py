@@ -18,17 +18,15 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
 from sqlalchemy import Connection, text
 
 from dispatchd.service.group_publication import GroupPublisher
 from dispatchd.store.bulk import BulkInsert, Shape
 from dispatchd.store.database import Database
-from dispatchd.store.event_log import write_events
+from dispatchd.store.event_log import event_values, write_events
 from dispatchd.store.event_publication import publication_round
 from dispatchd.store.migrate import upgrade
 from dispatchd.store.sql import AdvisoryLock, advisory_xact_lock
-from dispatchd.store.types import to_micros
 from dispatchd_bench.stats import percentile
 
 MODES = ("lock", "publisher")
@@ -169,20 +167,7 @@ def _commit_under_the_old_lock(database: Database, _publisher: GroupPublisher) -
     with database.write() as conn:
         _a_commands_work(conn)
         advisory_xact_lock(conn, AdvisoryLock.EVENT_APPEND)
-        _LOGGED.run(
-            conn,
-            [
-                (
-                    row["name"],
-                    row["order_id"],
-                    row["installer_id"],
-                    row["zone_id"],
-                    orjson.dumps(row["data"]).decode(),
-                    to_micros(row["at"]),
-                )
-                for row in _rows()
-            ],
-        )
+        _LOGGED.run(conn, event_values(_rows()))
 
 
 def _a_commands_work(conn: Connection) -> None:

@@ -171,20 +171,22 @@ def write_events(conn: Connection, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
     insert = _QUEUE_EVENTS if conn.dialect.name == "postgresql" else _INSERT_EVENTS
-    insert.run(
-        conn,
-        [
-            (
-                row["name"],
-                row["order_id"],
-                row["installer_id"],
-                row["zone_id"],
-                orjson.dumps(row["data"]).decode(),
-                to_micros(row["at"]),
-            )
-            for row in rows
-        ],
-    )
+    insert.run(conn, event_values(rows))
+
+
+def event_values(rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """Event rows as the bulk insert takes them: the payload columns, in the table's order."""
+    return [
+        (
+            row["name"],
+            row["order_id"],
+            row["installer_id"],
+            row["zone_id"],
+            orjson.dumps(row["data"]).decode(),
+            to_micros(row["at"]),
+        )
+        for row in rows
+    ]
 
 
 def _logged(row: Any) -> LoggedEvent:

@@ -6,6 +6,8 @@ with its deadlines, ledger entries, events, alerts and outgoing messages.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -241,16 +243,24 @@ promises = Table(
     Column("time_left_us", BigInteger),
 )
 
+
+def _event_payload() -> list[Column[Any]]:
+    """What an event says, the same in the log and in the queue it is published from."""
+    return [
+        Column("name", String(48), nullable=False),
+        Column("order_id", ID, nullable=False),
+        Column("installer_id", ID),
+        Column("zone_id", ID),
+        Column("data", JSON, nullable=False),
+        Column("at", UtcTime, nullable=False),
+    ]
+
+
 events = Table(
     "events",
     metadata,
     Column("id", AutoIncrementId, primary_key=True, autoincrement=True),
-    Column("name", String(48), nullable=False),
-    Column("order_id", ID, nullable=False),
-    Column("installer_id", ID),
-    Column("zone_id", ID),
-    Column("data", JSON, nullable=False),
-    Column("at", UtcTime, nullable=False),
+    *_event_payload(),
     Index("ix_events_order", "order_id", "id"),
 )
 
@@ -262,12 +272,7 @@ event_queue = Table(
     "event_queue",
     metadata,
     Column("seq", AutoIncrementId, primary_key=True, autoincrement=True),
-    Column("name", String(48), nullable=False),
-    Column("order_id", ID, nullable=False),
-    Column("installer_id", ID),
-    Column("zone_id", ID),
-    Column("data", JSON, nullable=False),
-    Column("at", UtcTime, nullable=False),
+    *_event_payload(),
 )
 
 alerts = Table(
