@@ -28,7 +28,7 @@ def test_a_full_run_leaves_the_service_code_only_in_the_sms(
     capfd: pytest.CaptureFixture[str],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    monkeypatch.setattr("dispatchd.service.customer_notice.new_service_code", lambda: CODE)
+    monkeypatch.setattr("dispatchd.service.service_codes.new_service_code", lambda: CODE)
     caplog.set_level(logging.DEBUG)
     responses: list[str] = []
     zone = city.zone()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from datetime import UTC, datetime
 
 import pytest
@@ -11,6 +14,7 @@ from dispatchd.domain.geo import Point
 from dispatchd.domain.orders import CompletionProof, Customer, Order, OrderStatus
 from dispatchd.domain.service_code import (
     MAX_WRONG_CODES,
+    WORK_FACTOR_LOG2,
     hash_service_code,
     new_service_code,
     normalize_service_code,
@@ -113,3 +117,30 @@ def test_a_locked_code_is_refused_even_when_it_is_right() -> None:
         order.record_wrong_service_code()
     with pytest.raises(InvalidInput, match=f"locked after {MAX_WRONG_CODES} wrong codes"):
         order.check_service_code("123456", PEPPER)
+
+
+def test_a_new_hash_records_its_work_factor() -> None:
+    stored = hash_service_code("123456", PEPPER)
+    assert stored.split("$")[1] == f"ln={WORK_FACTOR_LOG2}"
+
+
+def test_a_hash_stored_before_the_factor_was_recorded_still_matches() -> None:
+    salt = b"s" * 16
+    stretched = hashlib.scrypt(b"123456", salt=salt, n=2**11, r=8, p=1, dklen=32)
+    digest = hmac.new(PEPPER, stretched, hashlib.sha256).digest()
+    legacy = f"scrypt${_unpadded(salt)}${_unpadded(digest)}"
+    assert service_code_matches(legacy, "123456", PEPPER)
+    assert not service_code_matches(legacy, "654321", PEPPER)
+
+
+def _unpadded(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("field", ["ln=3", "ln=40", "ln=", "n=9", "ln=x"])
+def test_a_hash_naming_a_work_factor_outside_the_accepted_range_never_matches(
+    field: str,
+) -> None:
+    parts = hash_service_code("123456", PEPPER).split("$")
+    parts[1] = field
+    assert not service_code_matches("$".join(parts), "123456", PEPPER)

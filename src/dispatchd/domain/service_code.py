@@ -1,7 +1,9 @@
 """The service code: six digits the customer gives the installer when the job is done.
 
 Only a salted, peppered scrypt hash is kept. Six digits are few, so the real protection is the
-pepper (a deployment key that never enters the database) and the lock after five wrong tries.
+pepper (a deployment key that never enters the database) and the lock after five wrong tries;
+scrypt's work factor only slows down someone who holds both the database and the key. The
+factor is recorded in each stored hash, so a hash made under an earlier factor still matches.
 """
 
 from __future__ import annotations
@@ -13,7 +15,13 @@ import secrets
 
 CODE_DIGITS = 6
 MAX_WRONG_CODES = 5
-_SCRYPT = {"n": 2**11, "r": 8, "p": 1}
+#: log2 of scrypt's N for new hashes: 2**9 blocks of 1 KiB, about 1.5 ms on one core.
+WORK_FACTOR_LOG2 = 9
+#: Hashes written before the factor was recorded (``scrypt$salt$digest``) used 2**11.
+_UNRECORDED_FACTOR_LOG2 = 11
+#: Factors a stored hash may name; anything else is not one of ours.
+_ACCEPTED_FACTORS_LOG2 = range(8, 15)
+_SCRYPT_R = 8
 
 
 def new_service_code() -> str:
@@ -30,24 +38,38 @@ def normalize_service_code(raw: str) -> str | None:
 
 
 def hash_service_code(code: str, pepper: bytes) -> str:
-    """``scrypt$<salt>$<digest>``: what is stored instead of the code."""
+    """``scrypt$ln=<log2 N>$<salt>$<digest>``: what is stored instead of the code."""
     salt = secrets.token_bytes(16)
-    return f"scrypt${_b64(salt)}${_b64(_digest(code, salt, pepper))}"
+    digest = _digest(code, salt, pepper, WORK_FACTOR_LOG2)
+    return f"scrypt$ln={WORK_FACTOR_LOG2}${_b64(salt)}${_b64(digest)}"
 
 
 def service_code_matches(stored: str, candidate: str, pepper: bytes) -> bool:
     """Whether ``candidate`` is the code behind ``stored`` (compared in constant time)."""
-    scheme, _, rest = stored.partition("$")
-    salt_text, _, digest_text = rest.partition("$")
-    if scheme != "scrypt" or not salt_text or not digest_text:
+    parts = stored.split("$")
+    if len(parts) == 3:
+        parts.insert(1, f"ln={_UNRECORDED_FACTOR_LOG2}")
+    if len(parts) != 4 or parts[0] != "scrypt" or not parts[2] or not parts[3]:
         return False
-    expected = base64.urlsafe_b64decode(digest_text + "==")
-    actual = _digest(candidate, base64.urlsafe_b64decode(salt_text + "=="), pepper)
+    factor = _work_factor(parts[1])
+    if factor is None:
+        return False
+    expected = base64.urlsafe_b64decode(parts[3] + "==")
+    actual = _digest(candidate, base64.urlsafe_b64decode(parts[2] + "=="), pepper, factor)
     return hmac.compare_digest(expected, actual)
 
 
-def _digest(code: str, salt: bytes, pepper: bytes) -> bytes:
-    stretched = hashlib.scrypt(code.encode(), salt=salt, dklen=32, **_SCRYPT)
+def _work_factor(field: str) -> int | None:
+    name, _, value = field.partition("=")
+    if name != "ln" or not value.isdigit() or int(value) not in _ACCEPTED_FACTORS_LOG2:
+        return None
+    return int(value)
+
+
+def _digest(code: str, salt: bytes, pepper: bytes, factor_log2: int) -> bytes:
+    stretched = hashlib.scrypt(
+        code.encode(), salt=salt, n=2**factor_log2, r=_SCRYPT_R, p=1, dklen=32
+    )
     return hmac.new(pepper, stretched, hashlib.sha256).digest()
 
 

@@ -10,6 +10,7 @@ from dispatchd.domain.geo import Point
 from dispatchd.service.actors import Actor
 from dispatchd.service.installer_map import InstallerMap
 from dispatchd.service.keys import DeploymentKey
+from dispatchd.service.service_codes import ServiceCodeStock
 from dispatchd.service.unit_of_work import UnitOfWork
 from dispatchd.service.zone_map import ZoneMap
 
@@ -24,6 +25,7 @@ class Context:
     zone_map: ZoneMap
     key: DeploymentKey
     installer_map: InstallerMap
+    service_codes: ServiceCodeStock
 
     def zones_containing(self, uow: UnitOfWork, where: Point) -> list[str]:
         """Zones containing the point, most specific first, from an up-to-date zone map."""

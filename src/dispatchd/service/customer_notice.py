@@ -18,7 +18,6 @@ from typing import Any
 from dispatchd.domain.installers import Installer
 from dispatchd.domain.messages import Channel
 from dispatchd.domain.orders import Order
-from dispatchd.domain.service_code import hash_service_code, new_service_code
 from dispatchd.notify.templates import (
     APPOINTMENT_MOVED,
     APPOINTMENT_SET,
@@ -108,7 +107,7 @@ def tell_customer_who_is_coming(
             ctx.now,
         )
         return
-    code = new_service_code()
+    prepared = ctx.service_codes.take()
     message_id = uow.outbox.enqueue(
         Channel.SMS,
         order.customer.phone,
@@ -116,14 +115,12 @@ def tell_customer_who_is_coming(
             "template": INSTALLER_COMING,
             "locale": ctx.settings.locale,
             "values": who_values(ctx, order, installer),
-            "sealed": ctx.key.seal(code),
+            "sealed": prepared.sealed,
         },
         order.id,
         ctx.now,
     )
-    order.issue_service_code(
-        hash_service_code(code, ctx.key.service_code_pepper), ctx.now, message_id
-    )
+    order.issue_service_code(prepared.stored_hash, ctx.now, message_id)
     uow.orders.save(order)
 
 

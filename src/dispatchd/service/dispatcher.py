@@ -34,6 +34,7 @@ from dispatchd.service.keys import load_deployment_key
 from dispatchd.service.outcome import IdempotencyRequest, Outcome
 from dispatchd.service.positions import Position, PositionReport, Positions, stored_position
 from dispatchd.service.reactions import react
+from dispatchd.service.service_codes import ServiceCodeStock
 from dispatchd.service.unit_of_work import CommitSummary, UnitOfWork
 from dispatchd.service.zone_map import ZoneMap
 from dispatchd.store.database import Database, retrying
@@ -59,6 +60,7 @@ class Dispatcher:
         self.positions = Positions()
         self.installer_map = InstallerMap(self.positions)
         self.key = load_deployment_key(settings.secret_key, settings.data_dir)
+        self.service_codes = ServiceCodeStock(self.key)
         self._listeners: list[CommitListener] = [self._update_installer_map]
         self._committer = GroupCommitter(self._transaction) if database.is_sqlite else None
         self._publisher = (
@@ -118,6 +120,7 @@ class Dispatcher:
             self.zone_map,
             self.key,
             self.installer_map,
+            self.service_codes,
         )
 
     def _handle(self, uow: UnitOfWork, command: Command, ctx: Context) -> Any:
@@ -269,9 +272,10 @@ class Dispatcher:
         return len(rows)
 
     def close(self) -> None:
-        """Let queued commands finish and stop the writer thread."""
+        """Let queued commands finish, stop the writer thread and forget unused codes."""
         if self._committer is not None:
             self._committer.stop()
+        self.service_codes.stop()
 
     @staticmethod
     def _replay(stored: StoredResponse, idempotency: IdempotencyRequest) -> Outcome:
