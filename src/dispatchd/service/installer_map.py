@@ -93,19 +93,22 @@ class InstallerMap:
         The map proposes by distance; the database confirms duty, capacity and workload. The
         search widens until the map is exhausted or nobody farther away could outscore the best
         eligible installer found so far, even idle and top-rated, so the ranking's choice is the
-        same as over everyone.
+        same as over everyone. Each widening verifies only the installers it adds: within one
+        command nothing else changes their stored work-state.
         """
         self.sync(uow, now)
         if uow.installers.touched:
             self.apply(uow.installers.by_ids(sorted(uow.installers.touched)))
         limit = FIRST_LOOK
+        verified: dict[str, Candidate] = {}
         while True:
             near = self.index.nearest(
                 needs.location, needs.zone_ids, needs.skills, needs.excluded, limit
             )
-            candidates = uow.installers.candidates_by_id(
-                [i for _, i in near], self.positions.fresher
-            )
+            new = [i for _, i in near if i not in verified]
+            for candidate in uow.installers.candidates_by_id(new, self.positions.fresher):
+                verified[candidate.installer_id] = candidate
+            candidates = [verified[i] for _, i in near if i in verified]
             if len(near) < limit or _nobody_farther_wins(needs, candidates, near, ranking):
                 return candidates
             limit *= 8

@@ -55,6 +55,33 @@ _WORKLOAD = union_all(
     )
     .group_by(t.orders.c.installer_id),
 )
+_ACTIVE_OFFER_COUNT = (
+    select(func.count())
+    .where(t.offers.c.installer_id == t.installers.c.id, t.offers.c.status.in_(ACTIVE_OFFERS))
+    .correlate(t.installers)
+    .scalar_subquery()
+)
+_BUSY_ORDER_COUNT = (
+    select(func.count())
+    .where(
+        t.orders.c.installer_id == t.installers.c.id,
+        t.orders.c.status.in_(BUSY_ORDER_STATUSES),
+    )
+    .correlate(t.installers)
+    .scalar_subquery()
+)
+_AVERAGE_RATING = (
+    select(func.avg(t.orders.c.rating_stars))
+    .where(t.orders.c.installer_id == t.installers.c.id, t.orders.c.rating_stars.is_not(None))
+    .correlate(t.installers)
+    .scalar_subquery()
+)
+#: An installer's row with their workload and average rating, in one statement per batch.
+_CANDIDATES = select(
+    t.installers,
+    (_ACTIVE_OFFER_COUNT + _BUSY_ORDER_COUNT).label("workload"),
+    _AVERAGE_RATING.label("average_rating"),
+).where(t.installers.c.id.in_(bindparam("ids", expanding=True)))
 _RATINGS = (
     select(
         t.orders.c.installer_id,
@@ -244,19 +271,23 @@ class InstallerRepository:
     ) -> list[Candidate]:
         """These installers' work-state as stored now, in the order given.
 
+        Row, workload and average rating come in one statement, the zones in a second.
         ``fresher`` may give a record a newer position than the one saved (positions are
         saved in batches, see :mod:`dispatchd.service.positions`).
         """
-        records = {record.id: record for record in self.by_ids(installer_ids)}
-        if fresher is not None:
-            records = {i: fresher(record) for i, record in records.items()}
-        workload = self.active_jobs(records)
-        ratings = self.average_ratings(records)
-        return [
-            records[i].as_candidate(workload[i], ratings.get(i))
-            for i in installer_ids
-            if i in records
-        ]
+        if not installer_ids:
+            return []
+        self._flush_orders()
+        rows = list(self._conn.execute(_CANDIDATES, {"ids": installer_ids}).mappings())
+        zones = self._zones_of([row["id"] for row in rows])
+        found: dict[str, Candidate] = {}
+        for row in rows:
+            record = _record(row, zones[row["id"]])
+            if fresher is not None:
+                record = fresher(record)
+            rating = None if row["average_rating"] is None else float(row["average_rating"])
+            found[record.id] = record.as_candidate(int(row["workload"]), rating)
+        return [found[i] for i in installer_ids if i in found]
 
     def active_jobs(self, installer_ids: Iterable[str]) -> dict[str, int]:
         """Workload per installer: offers waiting for them plus jobs accepted or in progress."""
@@ -330,11 +361,15 @@ class InstallerRepository:
         rows = list(self._conn.execute(query, params).mappings())
         if not rows:
             return []
-        zones: dict[str, list[str]] = {row["id"]: [] for row in rows}
-        links = self._conn.execute(_ZONES_OF, {"ids": list(zones)})
-        for installer_id, zone_id in links:
-            zones[installer_id].append(zone_id)
+        zones = self._zones_of([row["id"] for row in rows])
         return [_record(row, zones[row["id"]]) for row in rows]
+
+    def _zones_of(self, installer_ids: list[str]) -> dict[str, list[str]]:
+        zones: dict[str, list[str]] = {installer_id: [] for installer_id in installer_ids}
+        if zones:
+            for installer_id, zone_id in self._conn.execute(_ZONES_OF, {"ids": installer_ids}):
+                zones[installer_id].append(zone_id)
+        return zones
 
 
 def _record(row: RowMapping, zone_ids: list[str]) -> Installer:
