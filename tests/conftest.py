@@ -14,9 +14,11 @@ from pathlib import Path
 
 import hypothesis
 import pytest
+from argon2 import PasswordHasher
 
 from dispatchd.config import Settings
 from dispatchd.logs import configure_logging
+from dispatchd.service import passwords
 from dispatchd.service.clock import FakeClock
 from dispatchd.service.dispatcher import Dispatcher
 from dispatchd.store.database import Database, sqlite_url
@@ -29,6 +31,28 @@ configure_logging()
 hypothesis.settings.register_profile("deterministic", derandomize=True, database=None)
 hypothesis.settings.load_profile("deterministic")
 DB_FILE = "dispatchd.sqlite3"
+
+#: The suite hashes and checks passwords thousands of times (every installer it creates, every
+#: login); at the product's cost that was a fifth of the in-process run. Tests in this process
+#: use the same argon2id code path at the smallest cost; ``real_password_cost`` restores the
+#: product's hasher for the tests that check it, and servers started by tests never see this.
+LIGHT_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+PRODUCT_HASHER = passwords._hasher
+
+
+@pytest.fixture(scope="session", autouse=True)
+def light_password_hashing() -> Iterator[None]:
+    """Every in-process test hashes passwords at argon2id's smallest cost (see above)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passwords, "_hasher", LIGHT_HASHER)
+        patch.setattr(passwords, "_DUMMY_HASH", LIGHT_HASHER.hash("an unused password"))
+        yield
+
+
+@pytest.fixture
+def real_password_cost(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The product's own argon2id parameters, for a test that checks them."""
+    monkeypatch.setattr(passwords, "_hasher", PRODUCT_HASHER)
 
 
 @pytest.fixture(scope="session")

@@ -152,14 +152,20 @@ def test_a_taken_username_is_a_conflict(city: City, client: TestClient) -> None:
     assert "taken" in again.json()["detail"]
 
 
-def test_passwords_are_stored_as_argon2id_hashes(city: City, client: TestClient) -> None:
+def test_passwords_are_stored_as_argon2id_hashes_at_owasps_cost(
+    real_password_cost: None, city: City, client: TestClient
+) -> None:
     from sqlalchemy import select
 
     from dispatchd.store import tables as t
 
+    installer = city.installer([city.zone()])
     dispatcher = client.app.state.dispatcher  # type: ignore[attr-defined]
     with dispatcher.reading() as conn:
         stored = conn.execute(select(t.users.c.password_hash)).scalars().all()
-    assert stored
-    assert all(h.startswith("$argon2id$v=19$m=19456,t=2,p=1$") for h in stored)
+        made_here = conn.execute(
+            select(t.users.c.password_hash).where(t.users.c.installer_id == installer)
+        ).scalar_one()
+    assert all(h.startswith("$argon2id$v=19$") for h in stored)
+    assert made_here.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
     assert ADMIN_PASSWORD not in " ".join(stored)
