@@ -35,6 +35,11 @@ _OPEN_FOR_ORDER = select(t.alerts).where(
     t.alerts.c.type == bindparam("type"),
     t.alerts.c.acknowledged_at.is_(None),
 )
+_OPEN_FOR_ORDERS = select(t.alerts).where(
+    t.alerts.c.order_id.in_(bindparam("order_ids", expanding=True)),
+    t.alerts.c.type == bindparam("type"),
+    t.alerts.c.acknowledged_at.is_(None),
+)
 
 
 class AlertRepository:
@@ -128,11 +133,7 @@ class AlertRepository:
         found = {
             row["order_id"]: _alert(row)
             for row in self._conn.execute(
-                select(t.alerts).where(
-                    t.alerts.c.order_id.in_(order_ids),
-                    t.alerts.c.type == alert_type.value,
-                    t.alerts.c.acknowledged_at.is_(None),
-                )
+                _OPEN_FOR_ORDERS, {"order_ids": order_ids, "type": alert_type.value}
             ).mappings()
         }
         for order_id in order_ids:

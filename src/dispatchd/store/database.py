@@ -27,8 +27,12 @@ log = structlog.get_logger(__name__)
 _WRITE = "dispatchd_write"
 T = TypeVar("T")
 MAX_ATTEMPTS = 5
-#: Pooled SQLite connections kept open: each holds its own page cache (2 MiB by default).
+#: Pooled SQLite connections kept open for reads: each holds its own page cache (2 MiB).
 SQLITE_POOL_SIZE = 24
+#: The page cache of the one connection SQLite writes go through, in KiB. A batch of rungs
+#: touches offers, orders, events and deadlines all over their indexes; with the default
+#: 2 MiB most of those pages were read again from the file for every batch.
+SQLITE_WRITER_CACHE_KIB = 65_536
 TRANSIENT_SQLSTATES = frozenset(
     {
         "40001",  # serialization_failure
@@ -87,6 +91,7 @@ class Database:
         self.url = normalise_url(url)
         self.is_sqlite = self.url.startswith("sqlite")
         self.engine = self._create_engine(pool_size)
+        self._writer = self._create_sqlite_writer() if self._has_own_writer() else self.engine
         self._write_lock: AbstractContextManager[Any] = (
             threading.Lock() if self.is_sqlite else nullcontext()
         )
@@ -102,7 +107,7 @@ class Database:
                 pool_pre_ping=True,
                 json_deserializer=orjson.loads,
             )
-        memory = ":memory:" in self.url or self.url in ("sqlite://", "sqlite:///")
+        memory = not self._has_own_writer()
         # Requests run on up to 40 worker threads; a pool smaller than their concurrency
         # would open (and set up) a fresh SQLite connection for most reads under load.
         pooling: dict[str, Any] = (
@@ -119,10 +124,26 @@ class Database:
         _take_over_sqlite_transactions(engine)
         return engine
 
+    def _has_own_writer(self) -> bool:
+        """SQLite on a file writes through one connection of its own, kept open and warm."""
+        in_memory = ":memory:" in self.url or self.url in ("sqlite://", "sqlite:///")
+        return self.is_sqlite and not in_memory
+
+    def _create_sqlite_writer(self) -> Engine:
+        engine = create_engine(
+            self.url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            json_deserializer=orjson.loads,
+            pool_size=1,
+            max_overflow=0,
+        )
+        _take_over_sqlite_transactions(engine, cache_kib=SQLITE_WRITER_CACHE_KIB)
+        return engine
+
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """A write transaction: committed when the block ends, rolled back if it raises."""
-        with self._write_lock, self.engine.connect() as plain:
+        with self._write_lock, self._writer.connect() as plain:
             conn = plain.execution_options(**{_WRITE: True})
             with conn.begin():
                 yield conn
@@ -147,13 +168,16 @@ class Database:
     def dispose(self) -> None:
         """Close every pooled connection (at shutdown, and before a forked child runs)."""
         self.engine.dispose()
+        if self._writer is not self.engine:
+            self._writer.dispose()
 
 
-def _take_over_sqlite_transactions(engine: Engine) -> None:
+def _take_over_sqlite_transactions(engine: Engine, cache_kib: int | None = None) -> None:
     """Let SQLAlchemy, not the sqlite3 module, decide when a transaction begins.
 
     The stdlib driver would otherwise begin lazily at the first write, so reads in the same
     block would not share a snapshot and writers could deadlock upgrading their locks.
+    ``cache_kib`` sizes each connection's page cache (SQLite's default otherwise).
     """
 
     @event.listens_for(engine, "connect")
@@ -164,6 +188,8 @@ def _take_over_sqlite_transactions(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        if cache_kib is not None:
+            cursor.execute(f"PRAGMA cache_size=-{int(cache_kib)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

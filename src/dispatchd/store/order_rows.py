@@ -7,7 +7,7 @@ row per promise kind.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any
@@ -30,8 +30,11 @@ from dispatchd.wire.policy import (
     promise_ladder_json,
 )
 
+#: A row of one of these tables, column name → value: read from the driver, or through Core.
+Row = Mapping[str, Any] | RowMapping
 
-def order_from_row(row: RowMapping, offers: list[Offer], promises: Iterable[Promise] = ()) -> Order:
+
+def order_from_row(row: Row, offers: list[Offer], promises: Iterable[Promise] = ()) -> Order:
     """The order aggregate from its row, its offers (oldest first) and its promises."""
     return Order(
         id=row["id"],
@@ -120,7 +123,7 @@ def order_row(order: Order) -> dict[str, Any]:
     }
 
 
-def _rating_from_row(row: RowMapping) -> Rating | None:
+def _rating_from_row(row: Row) -> Rating | None:
     if row["rating_stars"] is None:
         return None
     return Rating(row["rating_stars"], row["rating_comment"], row["rated_at"])
@@ -175,7 +178,7 @@ def _stored_ladder(steps: tuple[tuple[int, str, int], ...]) -> Ladder:
     )
 
 
-def offer_from_row(row: RowMapping) -> Offer:
+def offer_from_row(row: Row) -> Offer:
     """An offer from its row."""
     return Offer(
         id=row["id"],
@@ -216,7 +219,7 @@ def promise_row(order_id: str, promise: Promise) -> dict[str, Any]:
     }
 
 
-def promise_from_row(row: RowMapping) -> Promise:
+def promise_from_row(row: Row) -> Promise:
     """A promise from its row (times already decoded)."""
     return Promise(
         kind=PromiseKind(row["kind"]),
@@ -247,7 +250,7 @@ def stored_promise_ladder(steps: tuple[tuple[int, str, int], ...]) -> PromiseLad
     )
 
 
-def _appointment_from_row(row: RowMapping) -> Appointment | None:
+def _appointment_from_row(row: Row) -> Appointment | None:
     if row["appointment_start"] is None:
         return None
     return Appointment(

@@ -15,7 +15,7 @@ resumes a suspended order by itself.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,7 +23,6 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
-    RowMapping,
     and_,
     bindparam,
     or_,
@@ -39,6 +38,7 @@ from dispatchd.store.bulk import insert_rows, update_rows
 from dispatchd.store.deadlines import DeadlineRepository
 from dispatchd.store.event_log import EventLog
 from dispatchd.store.order_rows import (
+    Row,
     offer_from_row,
     offer_row,
     order_from_row,
@@ -46,26 +46,18 @@ from dispatchd.store.order_rows import (
     promise_from_row,
     promise_row,
 )
+from dispatchd.store.raw_rows import RowsByKey
 from dispatchd.store.sql import upsert_many
 
 _INSERT_ORDER = t.orders.insert()
-_ORDER = select(t.orders).where(t.orders.c.id == bindparam("id"))
-_ORDER_LOCKED = _ORDER.with_for_update()
-_ORDERS_LOCKED = (
-    select(t.orders).where(t.orders.c.id.in_(bindparam("ids", expanding=True))).with_for_update()
-)
+_ORDERS = RowsByKey(t.orders, "id")
+_ORDERS_LOCKED = RowsByKey(t.orders, "id", lock=True)
 _ORDER_OF_OFFER = select(t.offers.c.order_id).where(t.offers.c.id == bindparam("id"))
 _ORDERS_OF_OFFERS = select(t.offers.c.id, t.offers.c.order_id).where(
     t.offers.c.id.in_(bindparam("ids", expanding=True))
 )
-_OFFERS_OF_ORDERS = (
-    select(t.offers)
-    .where(t.offers.c.order_id.in_(bindparam("ids", expanding=True)))
-    .order_by(t.offers.c.order_id, t.offers.c.attempt)
-)
-_PROMISES_OF_ORDERS = select(t.promises).where(
-    t.promises.c.order_id.in_(bindparam("ids", expanding=True))
-)
+_OFFERS_OF_ORDERS = RowsByKey(t.offers, "order_id", order_by=("order_id", "attempt"))
+_PROMISES_OF_ORDERS = RowsByKey(t.promises, "order_id")
 #: Orders in these statuses never had promises worth showing: their rows are not read.
 _WITHOUT_PROMISES = frozenset({OrderStatus.PENDING.value, OrderStatus.OFFERED.value})
 _PROMISE_COLUMNS = [c.name for c in t.promises.columns if c.name not in ("order_id", "kind")]
@@ -99,9 +91,8 @@ class OrderRepository:
 
     def get(self, order_id: str, for_update: bool = True) -> Order | None:
         """The order, its rows locked for this transaction where the store supports it."""
-        query = _ORDER_LOCKED if for_update else _ORDER
-        row = self._conn.execute(query, {"id": order_id}).mappings().first()
-        return None if row is None else self._load(row)
+        rows = (_ORDERS_LOCKED if for_update else _ORDERS).read(self._conn, [order_id])
+        return self._load(rows[0]) if rows else None
 
     def loaded(self, order_id: str) -> Order | None:
         """The order as this unit of work already holds it (locked), else loaded now."""
@@ -133,7 +124,7 @@ class OrderRepository:
         """These orders, locked, with their offers and promises: a few queries for a batch."""
         missing = sorted(set(order_ids) - set(self.seen))
         if missing:
-            self._load_all(list(self._conn.execute(_ORDERS_LOCKED, {"ids": missing}).mappings()))
+            self._load_all(_ORDERS_LOCKED.read(self._conn, missing))
         return {order_id: self.seen[order_id] for order_id in order_ids if order_id in self.seen}
 
     def waiting_for_dispatch(self, zone_ids: Iterable[str], limit: int) -> list[Order]:
@@ -320,12 +311,12 @@ class OrderRepository:
             self._events.append(order.events)
             order.events.clear()
 
-    def _load(self, row: RowMapping) -> Order:
+    def _load(self, row: Row) -> Order:
         if row["id"] not in self.seen:
             self._load_all([row])
         return self.seen[row["id"]]
 
-    def _load_all(self, rows: list[RowMapping]) -> None:
+    def _load_all(self, rows: Sequence[Row]) -> None:
         """Turn order rows into aggregates (offers and promises in a query each), remembered."""
         if not rows:
             return
@@ -336,19 +327,19 @@ class OrderRepository:
             self.seen[order.id] = order
 
     def _parts_of(
-        self, rows: list[RowMapping], remember: bool
+        self, rows: Sequence[Row], remember: bool
     ) -> tuple[dict[str, list[Offer]], dict[str, list[Promise]]]:
         offers: dict[str, list[Offer]] = {row["id"]: [] for row in rows}
         promises: dict[str, list[Promise]] = {row["id"]: [] for row in rows}
         if not offers:
             return offers, promises
-        for found in self._conn.execute(_OFFERS_OF_ORDERS, {"ids": list(offers)}).mappings():
+        for found in _OFFERS_OF_ORDERS.read(self._conn, list(offers)):
             if remember:
                 self._loaded_offers[found["id"]] = dict(found)
             offers[found["order_id"]].append(offer_from_row(found))
         holding = [row["id"] for row in rows if row["status"] not in _WITHOUT_PROMISES]
         if holding:
-            for found in self._conn.execute(_PROMISES_OF_ORDERS, {"ids": holding}).mappings():
+            for found in _PROMISES_OF_ORDERS.read(self._conn, holding):
                 promise = promise_from_row(found)
                 if remember:
                     self._loaded_promises[(found["order_id"], found["kind"])] = promise_row(

@@ -289,7 +289,7 @@ alerts = Table(
     Column("acknowledged_at", UtcTime),
     Column("acknowledged_by", ID),
     Index("ix_alerts_open", "acknowledged_at", "at"),
-    Index("ix_alerts_order", "order_id"),
+    Index("ix_alerts_order_type_open", "order_id", "type", "acknowledged_at"),
 )
 
 outbox = Table(
