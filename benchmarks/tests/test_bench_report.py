@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from dispatchd.api.routes.events import sse_message
+from dispatchd.store.event_log import LoggedEvent
 from dispatchd_bench.escalation import _full_rate_throughput, _missing_lateness
-from dispatchd_bench.markdown import render
+from dispatchd_bench.markdown import _streams, render
 from dispatchd_bench.profiling import layer_of, summarise
 from dispatchd_bench.results import BACKLOG_KEY, EVENT_COMMITS_KEY, Results, add_ratios
 from dispatchd_bench.sse import _record, _Tally
@@ -147,9 +149,8 @@ def test_layers_name_the_dispatchd_package_or_the_library() -> None:
 def test_a_stream_client_measures_from_the_events_commit_time() -> None:
     tally = _Tally()
     at = datetime(2026, 1, 1, 12, 0, 0, 250_000, tzinfo=UTC)
-    block = (
-        b'id: 7\nevent: offer.sent\ndata: {"order_id": "ord_x", "at": "2026-01-01T12:00:00.250Z"}'
-    )
+    message = sse_message(LoggedEvent(7, "offer.sent", "ord_x", None, None, {}, at))
+    block = f"id: {message['id']}\nevent: {message['event']}\ndata: {message['data']}".encode()
     _record(block, at.timestamp() + 0.040, tally)
     _record(b": ping", at.timestamp() + 1, tally)
     assert len(tally.latencies_ms) == 1
@@ -182,3 +183,12 @@ def test_event_commits_show_both_designs_side_by_side_per_number_of_processes() 
     assert "| 1 | 800 | 2.0 ms | 9.0 ms | 900 | 2.0 ms | 9.0 ms | 1.12× |" in section
     assert "| 2 | 820 | 2.0 ms | 9.0 ms | 1,640 | 2.0 ms | 9.0 ms | 2.00× |" in section
     assert "| 4 | skipped: no PostgreSQL | – | – | not run | – | – | – |" in section
+
+
+def test_streams_that_received_no_event_do_not_meet_the_delivery_target() -> None:
+    results = Results()
+    figures = {"held_to_end": 10_000, "deliveries": 0, "latency_p99_ms": 0.0}
+    results.put("sse_10000_streams", "dispatchd_sqlite", figures)
+    assert _streams(results) == ("10,000 held, no event delivered", False)
+    results.put("sse_10000_streams", "dispatchd_sqlite", {**figures, "deliveries": 5})
+    assert _streams(results) == ("10,000 held, p99 0.0 ms", True)

@@ -240,6 +240,8 @@ def _streams(results: Results) -> Judged:
     f = results.get("sse_10000_streams", "dispatchd_sqlite")
     if f is None:
         return None
+    if not f.get("deliveries"):
+        return f"{_num(f['held_to_end'])} held, no event delivered", False
     text = f"{_num(f['held_to_end'])} held, p99 {_ms(f['latency_p99_ms'])}"
     return text, f["held_to_end"] >= 10_000 and f["latency_p99_ms"] <= 250
 

@@ -43,7 +43,7 @@ OPEN_TIMEOUT_S = 300.0
 DRAIN_S = 2.0
 #: Connections the orders are sent over, each taking every n-th order at its time.
 ORDER_CONNECTIONS = 4
-AT_FIELD = re.compile(rb'"at": "([^"]+)"')
+AT_FIELD = re.compile(rb'"at": ?"([^"]+)"')
 
 
 def raise_open_file_limit() -> int:
