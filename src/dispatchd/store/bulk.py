@@ -2,8 +2,10 @@
 
 A batch of due steps changes hundreds of rows of the same shape at once. On SQLite one
 prepared statement is run for every row by the driver itself (``executemany``), with no
-per-row work in SQLAlchemy; on PostgreSQL the whole batch goes in as one array per column and
-``unnest`` turns it back into rows, so the server runs one statement instead of hundreds.
+per-row work in SQLAlchemy; on PostgreSQL the whole batch goes in as one JSON array of rows,
+encoded by orjson, which ``jsonb_array_elements`` turns back into typed rows, so the server runs
+one statement instead of hundreds. (One array per column for ``unnest`` did the same, but
+psycopg builds array parameters in Python, value by value: a tenth of the engine's time.)
 
 Values must already be what the columns store (times as epoch microseconds, JSON as text).
 """
@@ -36,8 +38,8 @@ class Shape:
         return [name for name, _ in self.columns]
 
     @cached_property
-    def _arrays(self) -> str:
-        return ", ".join(f"%s::{pg_type}[]" for _, pg_type in self.columns)
+    def _rows(self) -> str:
+        return _rows_of_batch(self.columns, [f"c_{index}" for index in range(len(self.columns))])
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ class BulkInsert:
         tail = " ON CONFLICT DO NOTHING" if self.ignore_conflicts else ""
         return (
             f"INSERT INTO {self.shape.table} ({names}) "  # noqa: S608 - names are constants
-            f"SELECT * FROM unnest({self.shape._arrays}){tail}"
+            f"SELECT * FROM {self.shape._rows}{tail}"
         )
 
     def run(self, conn: Connection, rows: Sequence[Row]) -> None:
@@ -93,15 +95,14 @@ class BulkUpdate:
     def postgresql(self) -> str:
         """One statement for the whole batch: key and guards first, then the values."""
         matched = (self.key, *self.guards)
-        columns = [*matched, *self.shape.columns]
-        arrays = ", ".join(f"%s::{pg_type}[]" for _, pg_type in columns)
+        columns = (*matched, *self.shape.columns)
         aliases = [f"m_{index}" for index in range(len(matched))]
         aliases += [f"b_{index}" for index in range(len(self.shape.columns))]
         sets = ", ".join(f"{name} = v.b_{index}" for index, name in enumerate(self.shape.names))
         where = " AND ".join(f"t.{name} = v.m_{index}" for index, (name, _) in enumerate(matched))
         return (
             f"UPDATE {self.shape.table} AS t SET {sets} "  # noqa: S608 - names are constants
-            f"FROM unnest({arrays}) AS v({', '.join(aliases)}) WHERE {where}"
+            f"FROM {_rows_of_batch(columns, aliases)} WHERE {where}"
         )
 
     def run(self, conn: Connection, rows: Sequence[Row]) -> None:
@@ -109,7 +110,7 @@ class BulkUpdate:
         if not rows:
             return
         if conn.dialect.name == "postgresql":
-            raw_execute(conn, self.postgresql, _columns(rows))
+            raw_execute(conn, self.postgresql, (_batch(rows),))
             return
         width = 1 + len(self.guards)
         raw_executemany(conn, self.sqlite, [(*row[width:], *row[:width]) for row in rows])
@@ -132,11 +133,10 @@ class BulkDelete:
     @cached_property
     def postgresql(self) -> str:
         """One statement for the whole batch."""
-        columns = [self.key, *self.guards]
-        arrays = ", ".join(f"%s::{pg_type}[]" for _, pg_type in columns)
-        aliases = ", ".join(f"m_{index}" for index in range(len(columns)))
+        columns = (self.key, *self.guards)
+        aliases = [f"m_{index}" for index in range(len(columns))]
         where = " AND ".join(f"t.{name} = v.m_{index}" for index, (name, _) in enumerate(columns))
-        using = f"unnest({arrays}) AS v({aliases})"
+        using = _rows_of_batch(columns, aliases)
         return f"DELETE FROM {self.table} AS t USING {using} WHERE {where}"  # noqa: S608
 
     def run(self, conn: Connection, rows: Sequence[Row]) -> None:
@@ -148,7 +148,7 @@ def _run(conn: Connection, sqlite: str, postgresql: str, rows: Sequence[Row]) ->
     if not rows:
         return
     if conn.dialect.name == "postgresql":
-        raw_execute(conn, postgresql, _columns(rows))
+        raw_execute(conn, postgresql, (_batch(rows),))
     else:
         raw_executemany(conn, sqlite, rows)
 
@@ -176,9 +176,18 @@ def raw_executemany(conn: Connection, sql: str, rows: Sequence[Row]) -> None:
         cursor.close()
 
 
-def _columns(rows: Sequence[Row]) -> tuple[list[Any], ...]:
-    """The rows turned into one list per column, as ``unnest`` takes them."""
-    return tuple(list(column) for column in zip(*rows, strict=True))
+def _rows_of_batch(columns: Sequence[tuple[str, str]], aliases: Sequence[str]) -> str:
+    """The batch parameter (a JSON array of rows) as a subquery of typed, named columns."""
+    values = ", ".join(
+        f"(e->>{index})::{pg_type} AS {alias}"
+        for index, ((_, pg_type), alias) in enumerate(zip(columns, aliases, strict=True))
+    )
+    return f"(SELECT {values} FROM jsonb_array_elements(%s::jsonb) AS e) AS v"  # noqa: S608
+
+
+def _batch(rows: Sequence[Row]) -> str:
+    """The rows as one JSON array of arrays, the single parameter of a PostgreSQL batch."""
+    return orjson.dumps(rows).decode()
 
 
 # --- Rows of a table, converted from Python values by the columns' own types ---------------
