@@ -91,14 +91,15 @@ def _backlog_note(f: Figures, store: str) -> str:
     if busy >= CPU_BOUND:
         in_process = (
             ", and SQLite's own work, done in this process: ids are random, so a batch's rows "
-            "sit on pages all over each table and the pages a commit writes grow with the tables"
+            "sit on pages all over each table and the pages a commit writes grow with the "
+            "tables, and every insert checks its foreign keys"
             if store == "SQLite"
             else ""
         )
         return (
             head + ": the ceiling is CPU on the engine's one thread — the Python work per step "
-            "(loading each order with its offers, the domain step, and SQLAlchemy turning every "
-            "changed row, event, deadline and ledger entry into statement parameters)"
+            "(the domain's decision on each offer and its event; for a revoke, the whole order "
+            "read, revoked and sent on to the next installer one after another, with its alert)"
             + in_process
             + "."
         )
@@ -129,8 +130,8 @@ def _escalation_note(f: Figures, rate: int, store: str, fsync: float | None) -> 
         commit = ""
         remains = (
             "the work per step in Python — domain, service layer and SQL — on one core, and "
-            "each step's rows sent to PostgreSQL one statement each (psycopg's pipelined "
-            "executemany), which PostgreSQL runs on the other core beside the load"
+            "each kind of write sent to PostgreSQL as one statement for the batch (its rows as "
+            "one JSON array), which PostgreSQL runs on the other core beside the load"
         )
     return (
         f"Escalation at {rate:,}/s on {store}: dispatchd fell behind, so {_n(f['fired_per_s'])}/s"
