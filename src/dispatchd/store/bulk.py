@@ -226,9 +226,11 @@ def _table_update(table: Table, shape: tuple[str, ...]) -> tuple[BulkUpdate, tup
 
 
 @lru_cache(maxsize=64)
-def _table_insert(table: Table, shape: tuple[str, ...]) -> tuple[BulkInsert, tuple[Any, ...]]:
+def _table_insert(
+    table: Table, shape: tuple[str, ...], ignore_conflicts: bool
+) -> tuple[BulkInsert, tuple[Any, ...]]:
     columns = tuple((name, _pg_type(table.c[name])) for name in shape)
-    return BulkInsert(Shape(table.name, columns)), tuple(
+    return BulkInsert(Shape(table.name, columns), ignore_conflicts), tuple(
         _converter(table.c[name]) for name in shape
     )
 
@@ -260,12 +262,21 @@ def _converted(row: tuple[Any, ...], converters: tuple[Any, ...]) -> tuple[Any, 
     return (row[0], *values)
 
 
-def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert rows given as column → Python value (all rows with the same columns)."""
+def insert_rows(
+    conn: Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    ignore_conflicts: bool = False,
+) -> None:
+    """Insert rows given as column → Python value (all rows with the same columns).
+
+    With ``ignore_conflicts``, a row whose key or unique columns are already taken (by a
+    stored row or an earlier row of the batch) is skipped.
+    """
     if not rows:
         return
     shape = tuple(rows[0])
-    statement, converters = _table_insert(table, shape)
+    statement, converters = _table_insert(table, shape, ignore_conflicts)
     statement.run(
         conn,
         [

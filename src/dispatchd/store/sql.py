@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy import Connection, Insert, Table, text
 from sqlalchemy.dialects import postgresql, sqlite
 
+from dispatchd.store.bulk import insert_rows
+
 
 def insert_ignoring_conflict(conn: Connection, table: Table, values: dict[str, Any]) -> bool:
     """Insert a row unless a unique key already holds it; True when the row was inserted.
@@ -68,9 +70,13 @@ def upsert_many(
 def insert_many_ignoring_conflicts(
     conn: Connection, table: Table, rows: list[dict[str, Any]]
 ) -> None:
-    """:func:`insert_ignoring_conflict` for many rows in one executemany statement."""
-    if rows:
-        conn.execute(_insert_ignoring(conn.dialect.name, table), rows)
+    """:func:`insert_ignoring_conflict` for many rows: one statement for the batch.
+
+    The rows go in through :func:`~dispatchd.store.bulk.insert_rows`, as the engine's other
+    batch writes do, rather than SQLAlchemy's executemany (one statement per row on
+    PostgreSQL).
+    """
+    insert_rows(conn, table, rows, ignore_conflicts=True)
 
 
 # The statements are built once per shape and reused: SQLAlchemy then skips rebuilding and
