@@ -360,7 +360,7 @@ function cardContent(order) {
       ...order.flags
         .filter(() => !order.follow_up)
         .map((flag) => h("span.badge.flag", {}, `⚑ ${t(`flag_${flag}`)}`)),
-      order.suspension ? h("span.badge.suspended", {}, `⏸ ${t(`hold_${order.suspension.reason}`)}`) : null,
+      order.suspension ? h("span.badge.suspended", {}, t(`hold_${order.suspension.reason}`)) : null,
     ),
     order.appointment && ["accepted", "suspended"].includes(order.status)
       ? h("span.window", {}, t("window_short", { window: timeWindow(order.appointment.window_start, order.appointment.window_end) }))

@@ -53,7 +53,7 @@ function suspension(hold) {
 function promiseItem(promise) {
   let state;
   if (promise.kept_at) state = h("span.kept", {}, `✓ ${t("promise_kept", { time: dateTime(promise.kept_at) })}`);
-  else if (promise.paused) state = h("span.badge.suspended.paused", {}, `⏸ ${t("promise_paused")}`);
+  else if (promise.paused) state = h("span.badge.suspended.paused", {}, t("promise_paused"));
   else if (promise.next_step_at && promise.next_action)
     state = h("span.next", { dataset: { until: promise.next_step_at, action: promise.next_action } }, "");
   else state = h("span.muted", {}, t("promise_no_step"));
