@@ -115,14 +115,7 @@ class Database:
             if memory
             else {"pool_size": SQLITE_POOL_SIZE, "max_overflow": SQLITE_POOL_SIZE}
         )
-        engine = create_engine(
-            self.url,
-            connect_args={"check_same_thread": False, "timeout": 30},
-            json_deserializer=orjson.loads,
-            **pooling,
-        )
-        _take_over_sqlite_transactions(engine)
-        return engine
+        return self._sqlite_engine(pooling)
 
     def _has_own_writer(self) -> bool:
         """SQLite on a file writes through one connection of its own, kept open and warm."""
@@ -130,14 +123,18 @@ class Database:
         return self.is_sqlite and not in_memory
 
     def _create_sqlite_writer(self) -> Engine:
+        return self._sqlite_engine(
+            {"pool_size": 1, "max_overflow": 0}, cache_kib=SQLITE_WRITER_CACHE_KIB
+        )
+
+    def _sqlite_engine(self, pooling: dict[str, Any], cache_kib: int | None = None) -> Engine:
         engine = create_engine(
             self.url,
             connect_args={"check_same_thread": False, "timeout": 30},
             json_deserializer=orjson.loads,
-            pool_size=1,
-            max_overflow=0,
+            **pooling,
         )
-        _take_over_sqlite_transactions(engine, cache_kib=SQLITE_WRITER_CACHE_KIB)
+        _take_over_sqlite_transactions(engine, cache_kib)
         return engine
 
     @contextmanager

@@ -311,19 +311,19 @@ class OrderRepository:
             self._events.append(order.events)
             order.events.clear()
 
-    def _load(self, row: Row) -> Order:
+    def _load(self, row: dict[str, Any]) -> Order:
         if row["id"] not in self.seen:
             self._load_all([row])
         return self.seen[row["id"]]
 
-    def _load_all(self, rows: Sequence[Row]) -> None:
+    def _load_all(self, rows: Sequence[dict[str, Any]]) -> None:
         """Turn order rows into aggregates (offers and promises in a query each), remembered."""
         if not rows:
             return
         offers, promises = self._parts_of(rows, remember=True)
         for row in rows:
             order = order_from_row(row, offers[row["id"]], promises[row["id"]])
-            self._loaded_orders[order.id] = dict(row)
+            self._loaded_orders[order.id] = row
             self.seen[order.id] = order
 
     def _parts_of(
@@ -335,7 +335,7 @@ class OrderRepository:
             return offers, promises
         for found in _OFFERS_OF_ORDERS.read(self._conn, list(offers)):
             if remember:
-                self._loaded_offers[found["id"]] = dict(found)
+                self._loaded_offers[found["id"]] = found
             offers[found["order_id"]].append(offer_from_row(found))
         holding = [row["id"] for row in rows if row["status"] not in _WITHOUT_PROMISES]
         if holding:
