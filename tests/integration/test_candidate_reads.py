@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -18,10 +19,11 @@ from dispatchd.service.commands import (
     SetDuty,
 )
 from dispatchd.service.dispatcher import Dispatcher
+from dispatchd.service.positions import Position, Positions
 from dispatchd.service.unit_of_work import UnitOfWork
 from dispatchd.store import tables as t
 from dispatchd.store.installers import InstallerRepository
-from tests.helpers import CENTRE
+from tests.helpers import CENTRE, EAST
 
 INSTALLERS = 12
 
@@ -106,3 +108,56 @@ def test_a_widening_search_verifies_each_installer_once_and_chooses_as_over_ever
     assert choose_installer(needs, found, DEFAULT_RANKING) == choose_installer(
         needs, everyone, DEFAULT_RANKING
     )
+
+
+def test_a_candidate_carries_every_zone_and_skill_and_the_newest_unsaved_position(
+    dispatcher: Dispatcher,
+) -> None:
+    centre = dispatcher.execute(CreateZone("Centre", CENTRE), SYSTEM)
+    east = dispatcher.execute(CreateZone("East", EAST), SYSTEM)
+    record = dispatcher.execute(
+        CreateInstaller(
+            "Zhao Min", "+8613800000077", (centre.id, east.id), 3, ("gas", "ladder"), "zm", "pw" * 6
+        ),
+        SYSTEM,
+    )
+    actor = Actor(f"usr_{record.id}", Role.INSTALLER, installer_id=record.id)
+    dispatcher.execute(ReportLocation(record.id, Point(31.2, 121.4)), actor)
+    dispatcher.execute(SetDuty(record.id, True), actor)
+    ctx = dispatcher.context(SYSTEM)
+    dispatcher.positions.take(
+        record.id, Position(Point(31.25, 121.5), ctx.now + timedelta(seconds=5))
+    )
+    with dispatcher.reading() as conn:
+        installers = UnitOfWork(conn).installers
+        stored, *_ = installers.candidates_by_id([record.id, "ins_unknown"])
+        fresh, *_ = installers.candidates_by_id([record.id], dispatcher.positions.locate)
+    assert stored.zone_ids == frozenset({centre.id, east.id})
+    assert stored.skills == frozenset({"gas", "ladder"})
+    assert (stored.on_duty, stored.capacity, stored.active_jobs, stored.rating) == (
+        True,
+        3,
+        0,
+        None,
+    )
+    assert stored.location == Point(31.2, 121.4)
+    assert fresh.location == Point(31.25, 121.5)
+
+
+def test_a_position_older_than_the_stored_one_does_not_place_the_candidate(
+    dispatcher: Dispatcher,
+) -> None:
+    zone = dispatcher.execute(CreateZone("Centre", CENTRE), SYSTEM)
+    record = dispatcher.execute(
+        CreateInstaller("Qian Li", "+8613800000078", (zone.id,), 3, (), "ql", "pw" * 6), SYSTEM
+    )
+    actor = Actor(f"usr_{record.id}", Role.INSTALLER, installer_id=record.id)
+    dispatcher.execute(ReportLocation(record.id, Point(31.2, 121.4)), actor)
+    positions = Positions()
+    positions.take(record.id, Position(Point(31.3, 121.6), datetime(2020, 1, 1, tzinfo=UTC)))
+    with dispatcher.reading() as conn:
+        (candidate,) = UnitOfWork(conn).installers.candidates_by_id([record.id], positions.locate)
+    assert candidate.location == Point(31.2, 121.4)
+    newest = positions.newest(record.id)
+    assert newest is not None
+    assert newest.location == Point(31.2, 121.4), "the stored fix is learnt as the newest"

@@ -106,7 +106,7 @@ class InstallerMap:
                 needs.location, needs.zone_ids, needs.skills, needs.excluded, limit
             )
             new = [i for _, i in near if i not in verified]
-            for candidate in uow.installers.candidates_by_id(new, self.positions.fresher):
+            for candidate in uow.installers.candidates_by_id(new, self.positions.locate):
                 verified[candidate.installer_id] = candidate
             candidates = [verified[i] for _, i in near if i in verified]
             if len(near) < limit or _nobody_farther_wins(needs, candidates, near, ranking):

@@ -104,6 +104,20 @@ class Positions:
             record, location=newest.location, location_at=newest.at, accuracy_m=newest.accuracy_m
         )
 
+    def locate(
+        self,
+        installer_id: str,
+        stored: Point | None,
+        stored_at: datetime | None,
+        accuracy_m: float | None,
+    ) -> Point | None:
+        """Where the installer stands: the stored fix, or the newer one heard here."""
+        newest = self._newest.get(installer_id)
+        if stored is None or stored_at is None or (newest is not None and newest.at >= stored_at):
+            return stored if newest is None else newest.location
+        self.learn(installer_id, Position(stored, stored_at, accuracy_m))
+        return self._newest[installer_id].location
+
     def unsaved(self) -> dict[str, Position]:
         """Hand over every position not yet saved (the saver's next batch)."""
         with self._lock:

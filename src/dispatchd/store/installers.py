@@ -26,6 +26,7 @@ from dispatchd.domain.offers import ACTIVE_OFFER_STATUSES
 from dispatchd.domain.orders import HELD_STATUSES
 from dispatchd.domain.ratings import RatingSummary
 from dispatchd.store import tables as t
+from dispatchd.store.candidate_rows import Locate, read_candidates
 from dispatchd.store.sql import AdvisoryLock, advisory_xact_lock
 from dispatchd.store.types import to_micros
 
@@ -55,33 +56,6 @@ _WORKLOAD = union_all(
     )
     .group_by(t.orders.c.installer_id),
 )
-_ACTIVE_OFFER_COUNT = (
-    select(func.count())
-    .where(t.offers.c.installer_id == t.installers.c.id, t.offers.c.status.in_(ACTIVE_OFFERS))
-    .correlate(t.installers)
-    .scalar_subquery()
-)
-_BUSY_ORDER_COUNT = (
-    select(func.count())
-    .where(
-        t.orders.c.installer_id == t.installers.c.id,
-        t.orders.c.status.in_(BUSY_ORDER_STATUSES),
-    )
-    .correlate(t.installers)
-    .scalar_subquery()
-)
-_AVERAGE_RATING = (
-    select(func.avg(t.orders.c.rating_stars))
-    .where(t.orders.c.installer_id == t.installers.c.id, t.orders.c.rating_stars.is_not(None))
-    .correlate(t.installers)
-    .scalar_subquery()
-)
-#: An installer's row with their workload and average rating, in one statement per batch.
-_CANDIDATES = select(
-    t.installers,
-    (_ACTIVE_OFFER_COUNT + _BUSY_ORDER_COUNT).label("workload"),
-    _AVERAGE_RATING.label("average_rating"),
-).where(t.installers.c.id.in_(bindparam("ids", expanding=True)))
 _RATINGS = (
     select(
         t.orders.c.installer_id,
@@ -265,29 +239,17 @@ class InstallerRepository:
         return self._load(_BY_IDS, {"ids": installer_ids})
 
     def candidates_by_id(
-        self,
-        installer_ids: list[str],
-        fresher: Callable[[Installer], Installer] | None = None,
+        self, installer_ids: list[str], locate: Locate | None = None
     ) -> list[Candidate]:
-        """These installers' work-state as stored now, in the order given.
+        """These installers' work-state as stored now, in the order given, in one statement.
 
-        Row, workload and average rating come in one statement, the zones in a second.
-        ``fresher`` may give a record a newer position than the one saved (positions are
+        ``locate`` may give an installer a newer position than the one saved (positions are
         saved in batches, see :mod:`dispatchd.service.positions`).
         """
         if not installer_ids:
             return []
         self._flush_orders()
-        rows = list(self._conn.execute(_CANDIDATES, {"ids": installer_ids}).mappings())
-        zones = self._zones_of([row["id"] for row in rows])
-        found: dict[str, Candidate] = {}
-        for row in rows:
-            record = _record(row, zones[row["id"]])
-            if fresher is not None:
-                record = fresher(record)
-            rating = None if row["average_rating"] is None else float(row["average_rating"])
-            found[record.id] = record.as_candidate(int(row["workload"]), rating)
-        return [found[i] for i in installer_ids if i in found]
+        return read_candidates(self._conn, installer_ids, locate)
 
     def active_jobs(self, installer_ids: Iterable[str]) -> dict[str, int]:
         """Workload per installer: offers waiting for them plus jobs accepted or in progress."""

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, select
+import orjson
+from sqlalchemy import Connection
 
 from dispatchd.domain.escalation import Policy
 from dispatchd.store import tables as t
+from dispatchd.store.bulk import raw_execute
 from dispatchd.wire.policy import policy_from_json, policy_json
 
-_NEWEST = (
-    select(t.policies.c.version, t.policies.c.body).order_by(t.policies.c.version.desc()).limit(1)
-)
+_NEWEST = "SELECT version, body FROM policies ORDER BY version DESC LIMIT 1"
+_NEWEST_PG = "SELECT version, body::text FROM policies ORDER BY version DESC LIMIT 1"
+
+#: Policies parsed in this process, by their stored text: every dispatch reads the current
+#: one, and a stored version never changes, so its text is parsed once.
+_PARSED: dict[str, Policy] = {}
+_MAX_PARSED = 64
 
 
 class PolicyRepository:
@@ -32,10 +38,18 @@ class PolicyRepository:
         return self._current
 
     def _read_current(self) -> tuple[int, Policy] | None:
-        row = self._conn.execute(_NEWEST).first()
-        if row is None:
+        sql = _NEWEST_PG if self._conn.dialect.name == "postgresql" else _NEWEST
+        rows = raw_execute(self._conn, sql, ())
+        if not rows:
             return None
-        return int(row[0]), policy_from_json(row[1])
+        version, body = rows[0]
+        policy = _PARSED.get(body)
+        if policy is None:
+            policy = policy_from_json(orjson.loads(body))
+            if len(_PARSED) >= _MAX_PARSED:
+                _PARSED.clear()
+            _PARSED[body] = policy
+        return int(version), policy
 
     def add(self, policy: Policy, now: datetime, by: str | None) -> int:
         """Store a new version; offers sent from now on use it."""
